@@ -1,0 +1,301 @@
+// config.cc: deskmail.yaml loader. yaml-cpp 0.7 accepts duplicate keys and its
+// conversion errors carry no position, so every value is checked here by hand.
+#include "config/config.h"
+
+#include <unistd.h>
+
+// yaml-cpp 0.7's node/impl.h trips GCC 12's -Wdangling-pointer (a false
+// positive inside the library's inline code, instantiated in this file).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wdangling-pointer"
+#endif
+#include <yaml-cpp/yaml.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <set>
+#include <sstream>
+
+namespace config {
+
+namespace {
+
+class Checker {
+ public:
+  explicit Checker(std::string name) : name_(std::move(name)) {}
+
+  void error(const YAML::Mark& m, const std::string& msg) {
+    std::ostringstream os;
+    os << name_ << ":" << (m.line + 1) << ":" << (m.column + 1) << ": " << msg;
+    errors_.push_back(os.str());
+  }
+  void error(const YAML::Node& n, const std::string& msg) { error(n.Mark(), msg); }
+
+  bool ok() const { return errors_.empty(); }
+  std::string joined() const {
+    std::string s;
+    for (const auto& e : errors_) s += (s.empty() ? "" : "\n") + e;
+    return s;
+  }
+
+  // Walks a mapping, rejecting duplicate and unknown keys, and calls the
+  // handler for each known key.
+  void map(const YAML::Node& node, const std::string& where,
+           const std::map<std::string, std::function<void(const YAML::Node&)>>& keys) {
+    if (!node.IsMap()) {
+      error(node, where + " must be a mapping");
+      return;
+    }
+    std::set<std::string> seen;
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      const YAML::Node& k = it->first;
+      if (!k.IsScalar()) {
+        error(k, "keys in " + where + " must be plain names");
+        continue;
+      }
+      std::string key = k.Scalar();
+      if (!seen.insert(key).second) {
+        error(k, "duplicate key '" + key + "' in " + where);
+        continue;
+      }
+      auto h = keys.find(key);
+      if (h == keys.end()) {
+        std::string known;
+        for (const auto& [n, _] : keys) known += (known.empty() ? "" : ", ") + n;
+        error(k, "unknown key '" + key + "' in " + where + " (known: " + known + ")");
+        continue;
+      }
+      h->second(it->second);
+    }
+  }
+
+  bool string(const YAML::Node& n, const std::string& key, std::string& out) {
+    if (!n.IsScalar()) {
+      error(n, key + " must be a string");
+      return false;
+    }
+    out = n.Scalar();
+    return true;
+  }
+
+  template <class T>
+  bool integer(const YAML::Node& n, const std::string& key, T& out, std::uint64_t min,
+               std::uint64_t max) {
+    if (!n.IsScalar()) {
+      error(n, key + " must be an integer");
+      return false;
+    }
+    const std::string& s = n.Scalar();
+    std::uint64_t v = 0;
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc() || p != s.data() + s.size() || s.empty()) {
+      error(n, key + " must be a non-negative integer, not '" + s + "'");
+      return false;
+    }
+    if (v < min || v > max) {
+      error(n, key + " must be between " + std::to_string(min) + " and " + std::to_string(max));
+      return false;
+    }
+    out = static_cast<T>(v);
+    return true;
+  }
+
+  bool seconds(const YAML::Node& n, const std::string& key, std::chrono::seconds& out,
+               std::uint64_t min, std::uint64_t max) {
+    std::uint64_t v = 0;
+    if (!integer(n, key, v, min, max)) return false;
+    out = std::chrono::seconds(v);
+    return true;
+  }
+
+ private:
+  std::string name_;
+  std::vector<std::string> errors_;
+};
+
+bool valid_address(const std::string& a) {
+  auto at = a.rfind('@');
+  if (at == std::string::npos || at == 0 || at + 1 == a.size()) return false;
+  if (a.substr(0, at).find('+') != std::string::npos) return false;
+  for (char c : a)
+    if (static_cast<unsigned char>(c) <= ' ' || c == '<' || c == '>' || c == '"') return false;
+  return true;
+}
+
+}  // namespace
+
+std::string Config::base_local() const {
+  return address.substr(0, address.rfind('@'));
+}
+std::string Config::base_domain() const {
+  return address.substr(address.rfind('@') + 1);
+}
+
+std::string parse_listen(const std::string& spec, Listen& out) {
+  out = Listen{};
+  out.spec = spec;
+  if (spec.rfind("unix:", 0) == 0) {
+    out.kind = Listen::Kind::unix_socket;
+    out.path = spec.substr(5);
+    if (out.path.empty() || out.path[0] != '/') return "unix socket path must be absolute";
+    if (out.path.size() >= 108) return "unix socket path is longer than 107 bytes";
+    return "";
+  }
+  if (spec.rfind("tcp:", 0) == 0) {
+    out.kind = Listen::Kind::tcp;
+    std::string rest = spec.substr(4);
+    auto colon = rest.rfind(':');
+    if (colon == std::string::npos) return "tcp listen needs HOST:PORT";
+    out.host = rest.substr(0, colon);
+    if (out.host.size() >= 2 && out.host.front() == '[' && out.host.back() == ']')
+      out.host = out.host.substr(1, out.host.size() - 2);
+    std::string port = rest.substr(colon + 1);
+    unsigned v = 0;
+    auto [p, ec] = std::from_chars(port.data(), port.data() + port.size(), v);
+    if (ec != std::errc() || p != port.data() + port.size() || v == 0 || v > 65535)
+      return "invalid port '" + port + "'";
+    if (out.host.empty()) return "tcp listen needs a host (use 0.0.0.0 or [::] for all)";
+    out.port = static_cast<std::uint16_t>(v);
+    return "";
+  }
+  return "listen entries start with tcp: or unix:";
+}
+
+Config load_string(const std::string& text, const std::string& name) {
+  Checker ck(name);
+  Config cfg;
+  cfg.file = name;
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    std::ostringstream os;
+    os << name << ":" << (e.mark.line + 1) << ":" << (e.mark.column + 1) << ": " << e.msg;
+    throw Error(os.str());
+  }
+  if (!root.IsDefined() || root.IsNull()) throw Error(name + ":1:1: the file is empty");
+
+  bool have_address = false, have_database = false, have_listen = false;
+  ck.map(root, "the top level",
+         {
+             {"listen",
+              [&](const YAML::Node& n) {
+                have_listen = true;
+                if (!n.IsSequence() || n.size() == 0) {
+                  ck.error(n, "listen must be a non-empty list like [\"tcp:127.0.0.1:2424\"]");
+                  return;
+                }
+                for (const auto& e : n) {
+                  std::string s;
+                  if (!ck.string(e, "listen entry", s)) continue;
+                  Listen l;
+                  if (auto err = parse_listen(s, l); !err.empty())
+                    ck.error(e, "listen '" + s + "': " + err);
+                  else
+                    cfg.listen.push_back(l);
+                }
+              }},
+             {"address",
+              [&](const YAML::Node& n) {
+                if (!ck.string(n, "address", cfg.address)) return;
+                have_address = true;
+                if (!valid_address(cfg.address))
+                  ck.error(n, "address must look like desk@support.example.com (no '+')");
+              }},
+             {"database",
+              [&](const YAML::Node& n) {
+                if (!ck.string(n, "database", cfg.database)) return;
+                have_database = true;
+                if (cfg.database.rfind("sqlite3://", 0) != 0 &&
+                    cfg.database.rfind("postgresql://", 0) != 0)
+                  ck.error(n, "database must start with sqlite3:// or postgresql://");
+              }},
+             {"hostname", [&](const YAML::Node& n) { ck.string(n, "hostname", cfg.hostname); }},
+             {"responder", [&](const YAML::Node& n) { ck.string(n, "responder", cfg.responder); }},
+             {"bare_lf",
+              [&](const YAML::Node& n) {
+                std::string s;
+                if (!ck.string(n, "bare_lf", s)) return;
+                if (s == "normalize")
+                  cfg.bare_lf = BareLf::normalize;
+                else if (s == "reject")
+                  cfg.bare_lf = BareLf::reject;
+                else
+                  ck.error(n, "bare_lf must be normalize or reject");
+              }},
+             {"socket_mode",
+              [&](const YAML::Node& n) {
+                std::string s;
+                if (!ck.string(n, "socket_mode", s)) return;
+                unsigned v = 0;
+                auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v, 8);
+                if (ec != std::errc() || p != s.data() + s.size() || v > 0777)
+                  ck.error(n, "socket_mode must be an octal mode like \"0660\"");
+                else
+                  cfg.socket_mode = v;
+              }},
+             {"limits",
+              [&](const YAML::Node& n) {
+                ck.map(n, "limits",
+                       {{"message_size",
+                         [&](const YAML::Node& v) {
+                           ck.integer(v, "limits.message_size", cfg.limits.message_size, 1024,
+                                      std::uint64_t{1} << 32);
+                         }},
+                        {"recipients",
+                         [&](const YAML::Node& v) {
+                           ck.integer(v, "limits.recipients", cfg.limits.recipients, 1, 100000);
+                         }},
+                        {"connections",
+                         [&](const YAML::Node& v) {
+                           ck.integer(v, "limits.connections", cfg.limits.connections, 1, 100000);
+                         }},
+                        {"bad_commands", [&](const YAML::Node& v) {
+                           ck.integer(v, "limits.bad_commands", cfg.limits.bad_commands, 1, 1000);
+                         }}});
+              }},
+             {"timeouts",
+              [&](const YAML::Node& n) {
+                ck.map(n, "timeouts",
+                       {{"idle",
+                         [&](const YAML::Node& v) {
+                           ck.seconds(v, "timeouts.idle", cfg.timeouts.idle, 1, 86400);
+                         }},
+                        {"store_wait",
+                         [&](const YAML::Node& v) {
+                           ck.seconds(v, "timeouts.store_wait", cfg.timeouts.store_wait, 1, 600);
+                         }},
+                        {"shutdown", [&](const YAML::Node& v) {
+                           ck.seconds(v, "timeouts.shutdown", cfg.timeouts.shutdown, 0, 3600);
+                         }}});
+              }},
+         });
+  if (root.IsMap()) {
+    if (!have_address) ck.error(root, "missing required key 'address'");
+    if (!have_database) ck.error(root, "missing required key 'database'");
+    if (!have_listen) ck.error(root, "missing required key 'listen'");
+  }
+  if (!ck.ok()) throw Error(ck.joined());
+  if (cfg.hostname.empty()) {
+    char buf[256] = {};
+    if (gethostname(buf, sizeof buf - 1) == 0 && buf[0])
+      cfg.hostname = buf;
+    else
+      cfg.hostname = "localhost";
+  }
+  return cfg;
+}
+
+Config load(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(path + ": cannot open: " + std::strerror(errno));
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return load_string(ss.str(), path);
+}
+
+}  // namespace config

@@ -1,0 +1,75 @@
+// config.h: the deskmail.yaml schema, its defaults and its validation.
+//
+// The file is parsed, validated as a whole (unknown keys, duplicate keys,
+// wrong types and out-of-range values are all errors, each naming the file,
+// line and column), then frozen into a Config value that the rest of the
+// program only reads.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace config {
+
+/// What to do with a bare CR or LF inside DATA (RFC 5321 section 2.3.8).
+enum class BareLf { normalize, reject };
+
+/// One listening endpoint, from "tcp:HOST:PORT" or "unix:/path".
+struct Listen {
+  enum class Kind { tcp, unix_socket } kind = Kind::tcp;
+  std::string host;        // tcp: address literal or name
+  std::uint16_t port = 0;  // tcp
+  std::string path;        // unix
+  std::string spec;        // as written
+};
+
+/// Every limit a sender can run into. Defaults are documented in deskmail.yaml(5).
+struct Limits {
+  std::uint64_t message_size = 26214400;  // bytes, advertised as SIZE
+  std::uint32_t recipients = 100;         // per transaction; more get 452 4.5.3
+  std::uint32_t connections = 200;        // concurrent; more get 421 4.3.2
+  std::uint32_t bad_commands = 10;        // per connection; then 421 and close
+};
+
+struct Timeouts {
+  std::chrono::seconds idle{300};       // waiting for a command or data; RFC 5321 4.5.3.2
+  std::chrono::seconds store_wait{30};  // longest wait for the database lock
+  std::chrono::seconds shutdown{30};    // SIGTERM: in-flight deliveries get this long
+};
+
+struct Config {
+  std::string file;  // where it was loaded from
+  std::vector<Listen> listen;
+  std::string address;   // base address, e.g. desk@support.example.com
+  std::string database;  // SOCI connection string
+  std::string hostname;  // for the greeting; default: gethostname()
+  Limits limits;
+  Timeouts timeouts;
+  BareLf bare_lf = BareLf::normalize;
+  unsigned socket_mode = 0660;  // permissions of unix listening sockets
+  std::string responder;        // default --as for the CLI (issue 3)
+
+  /// Local part of `address` before any '+', and the domain.
+  std::string base_local() const;
+  std::string base_domain() const;
+};
+
+/// Thrown by load(); what() holds one "file:line:column: message" per line.
+class Error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// Parses and validates the YAML file at `path`. Throws config::Error.
+Config load(const std::string& path);
+
+/// Same, from text (the file name is only used in messages).
+Config load_string(const std::string& text, const std::string& name);
+
+/// Parses "tcp:HOST:PORT" / "unix:/path"; returns an error message or "".
+std::string parse_listen(const std::string& spec, Listen& out);
+
+}  // namespace config

@@ -1,0 +1,51 @@
+// deliverer.h: the daemon's lmtp::Handler. Routes each recipient, parses the
+// message with GMime, and commits one store transaction per recipient, all on
+// the store's own thread: never on an I/O thread.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <functional>
+#include <memory>
+#include <mutex>
+
+#include "lmtp/handler.h"
+#include "route/route.h"
+#include "store/store.h"
+
+namespace delivery {
+
+class Deliverer final : public lmtp::Handler {
+ public:
+  /// `store_executor` must run on threads that own `store` (one thread for
+  /// SQLite); every store call is made there.
+  Deliverer(boost::asio::any_io_executor store_executor, store::Store& store, route::Base base);
+
+  boost::asio::awaitable<lmtp::Reply> check_recipient(const lmtp::ConnectionInfo& conn,
+                                                      const lmtp::Envelope& env,
+                                                      const std::string& address) override;
+  boost::asio::awaitable<std::vector<lmtp::Reply>> deliver(
+      const lmtp::ConnectionInfo& conn, const lmtp::Envelope& env,
+      std::shared_ptr<std::string> data) override;
+
+  /// Replaces the routing base (SIGHUP).
+  void set_base(route::Base base);
+
+  /// One line per delivery and per refusal; defaults to stderr.
+  std::function<void(const std::string&)> log;
+
+  /// The work itself, synchronous; public for tests.
+  lmtp::Reply check_now(const std::string& address);
+  std::vector<lmtp::Reply> deliver_now(const lmtp::ConnectionInfo& conn, const lmtp::Envelope& env,
+                                       const std::string& data);
+
+ private:
+  std::optional<store::Target> resolve(const route::Route& r);
+  route::Base base() const;
+
+  boost::asio::any_io_executor store_ex_;
+  store::Store& store_;
+  mutable std::mutex base_mu_;
+  route::Base base_;
+};
+
+}  // namespace delivery

@@ -1,0 +1,29 @@
+// status.h: every delivery outcome and the one reply it maps to (the single
+// status table; compare Postfix's cleanup_stat_map[]).
+#pragma once
+
+#include <string>
+
+#include "lmtp/reply.h"
+
+namespace delivery {
+
+enum class Status {
+  recipient_ok,       // RCPT accepted
+  no_such_recipient,  // unknown project, reply key, alias or domain
+  bad_address,        // not an address at all
+  store_unavailable,  // database down, locked past the wait, or failed
+  created,            // new issue committed
+  noted,              // reply committed as a note
+  unsubscribed,       // participant unsubscribed
+  duplicate,          // already delivered earlier: nothing new stored
+  gone,               // target vanished between RCPT and DATA
+};
+
+/// The reply for a status; `rcpt` and `detail` fill in the text.
+lmtp::Reply reply_for(Status s, const std::string& rcpt, const std::string& detail = "");
+
+/// Short name for the log ("created", "tempfail", ...).
+const char* name_of(Status s);
+
+}  // namespace delivery

@@ -1,0 +1,259 @@
+// server.cc: the LMTP listener. Every connection is one coroutine on the
+// io_context's single I/O thread; the handler moves store work elsewhere.
+#include "lmtp/server.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <array>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <iostream>
+#include <vector>
+
+namespace asio = boost::asio;
+using asio::awaitable;
+using asio::use_awaitable;
+
+namespace lmtp {
+
+struct Server::Conn {
+  std::function<void()> cancel;  // cancels the pending read
+  bool reading_idle = false;     // waiting for a command outside DATA
+  bool stop = false;             // drain requested
+  bool timed_out = false;
+};
+
+struct Server::Listeners {
+  std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> tcp;
+  std::vector<std::unique_ptr<asio::local::stream_protocol::acceptor>> local;
+  std::vector<std::string> paths;
+};
+
+Server::Server(asio::io_context& io, Handler& handler, ServerOptions opts)
+    : io_(io), handler_(handler), opts_(std::move(opts)), listeners_(new Listeners) {
+  log = [](const std::string& s) { std::cerr << s << std::endl; };
+}
+
+Server::~Server() {
+  for (const auto& p : listeners_->paths) ::unlink(p.c_str());
+}
+
+void Server::set_options(ServerOptions opts) {
+  opts_ = std::move(opts);
+}
+
+void Server::listen_tcp(const std::string& host, std::uint16_t port) {
+  asio::ip::tcp::resolver resolver(io_);
+  auto results =
+      resolver.resolve(host, std::to_string(port),
+                       asio::ip::tcp::resolver::passive | asio::ip::tcp::resolver::numeric_service);
+  for (const auto& r : results) {
+    auto acc = std::make_unique<asio::ip::tcp::acceptor>(io_);
+    acc->open(r.endpoint().protocol());
+    acc->set_option(asio::socket_base::reuse_address(true));
+    if (r.endpoint().address().is_v6()) acc->set_option(asio::ip::v6_only(true));
+    acc->bind(r.endpoint());
+    acc->listen(asio::socket_base::max_listen_connections);
+    auto* a = acc.get();
+    listeners_->tcp.push_back(std::move(acc));
+    asio::co_spawn(io_, accept_loop(*a, false), asio::detached);
+    return;  // the first resolved address only: one listen entry, one socket
+  }
+}
+
+void Server::listen_unix(const std::string& path) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) == 0) {
+    if (!S_ISSOCK(st.st_mode))
+      throw std::runtime_error(path + " exists and is not a socket; not replacing it");
+    ::unlink(path.c_str());
+  }
+  auto acc = std::make_unique<asio::local::stream_protocol::acceptor>(io_);
+  asio::local::stream_protocol::endpoint ep(path);
+  acc->open(ep.protocol());
+  acc->bind(ep);
+  ::chmod(path.c_str(), opts_.socket_mode);
+  acc->listen(asio::socket_base::max_listen_connections);
+  auto* a = acc.get();
+  listeners_->local.push_back(std::move(acc));
+  listeners_->paths.push_back(path);
+  asio::co_spawn(io_, accept_loop(*a, true), asio::detached);
+}
+
+template <class Acceptor>
+awaitable<void> Server::accept_loop(Acceptor& acc, bool is_unix) {
+  for (;;) {
+    boost::system::error_code ec;
+    auto sock = co_await acc.async_accept(asio::redirect_error(use_awaitable, ec));
+    if (ec == asio::error::operation_aborted || draining_) co_return;
+    if (ec) {
+      log("accept error: " + ec.message());
+      // EMFILE and friends: back off briefly instead of spinning.
+      asio::steady_timer t(io_, std::chrono::milliseconds(100));
+      co_await t.async_wait(asio::redirect_error(use_awaitable, ec));
+      continue;
+    }
+    std::string peer = "unix";
+    if constexpr (std::is_same_v<decltype(sock), asio::ip::tcp::socket>) {
+      boost::system::error_code e2;
+      auto ep = sock.remote_endpoint(e2);
+      if (!e2) peer = ep.address().to_string() + ":" + std::to_string(ep.port());
+    }
+    (void)is_unix;
+    asio::co_spawn(io_, run(std::move(sock), std::move(peer)), [this](std::exception_ptr e) {
+      if (!e) return;
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& ex) {
+        log(std::string("connection task failed: ") + ex.what());
+      } catch (...) {
+        log("connection task failed: unknown exception");
+      }
+    });
+  }
+}
+
+template <class Socket>
+awaitable<void> Server::run(Socket sock, std::string peer) {
+  Conn conn;
+  conns_.push_back(&conn);
+  auto it = std::prev(conns_.end());
+  ++live_;
+  struct Guard {
+    Server* s;
+    std::list<Conn*>::iterator it;
+    ~Guard() {
+      s->conns_.erase(it);
+      --s->live_;
+    }
+  } guard{this, it};
+
+  ConnectionInfo info{"S" + std::to_string(++next_id_), peer};
+  ServerOptions opts = opts_;
+  boost::system::error_code ec;
+
+  if (live_ > opts.max_connections) {
+    std::string msg = "421 4.3.2 " + opts.hostname + " too many connections, try again later\r\n";
+    co_await asio::async_write(sock, asio::buffer(msg), asio::redirect_error(use_awaitable, ec));
+    log(info.id + " refused: connection limit " + std::to_string(opts.max_connections));
+    co_return;
+  }
+
+  Session session(opts.session, opts.hostname);
+  asio::steady_timer timer(io_);
+  conn.cancel = [&sock] {
+    boost::system::error_code e;
+    sock.cancel(e);
+  };
+
+  std::string greeting = session.greeting();
+  if (draining_) greeting = "421 4.3.2 " + opts.hostname + " shutting down\r\n";
+  co_await asio::async_write(sock, asio::buffer(greeting), asio::redirect_error(use_awaitable, ec));
+  if (ec || draining_) co_return;
+
+  auto flush = [&]() -> awaitable<bool> {
+    if (session.output().empty()) co_return true;
+    // A peer that never reads would block this write forever: bound it.
+    timer.expires_after(opts.idle_timeout);
+    timer.async_wait([&](boost::system::error_code e) {
+      if (!e && timer.expiry() <= asio::steady_timer::clock_type::now()) {
+        conn.timed_out = true;
+        boost::system::error_code e2;
+        sock.close(e2);
+      }
+    });
+    boost::system::error_code wec;
+    co_await asio::async_write(sock, asio::buffer(session.output()),
+                               asio::redirect_error(use_awaitable, wec));
+    timer.cancel();
+    session.output().clear();
+    co_return !wec;
+  };
+
+  std::array<char, 65536> buf;
+  for (;;) {
+    Action act = session.next();
+    switch (act.kind) {
+      case Action::Kind::need_input: {
+        if (conn.stop && !session.in_data()) {
+          session.output() += "421 4.3.2 " + opts.hostname + " shutting down\r\n";
+          co_await flush();
+          co_return;
+        }
+        if (!co_await flush()) co_return;
+        conn.reading_idle = !session.in_data();
+        conn.timed_out = false;
+        timer.expires_after(opts.idle_timeout);
+        timer.async_wait([&](boost::system::error_code e) {
+          // A stale expiry (the read finished in the same turn) must not
+          // cancel the next read: check the deadline again.
+          if (!e && timer.expiry() <= asio::steady_timer::clock_type::now()) {
+            conn.timed_out = true;
+            boost::system::error_code e2;
+            sock.cancel(e2);
+          }
+        });
+        std::size_t n = co_await sock.async_read_some(asio::buffer(buf),
+                                                      asio::redirect_error(use_awaitable, ec));
+        timer.cancel();
+        conn.reading_idle = false;
+        if (ec == asio::error::operation_aborted) {
+          if (conn.timed_out) {
+            session.output() += "421 4.4.2 " + opts.hostname + " timeout, closing connection\r\n";
+            log(info.id + " idle timeout");
+          } else {
+            session.output() += "421 4.3.2 " + opts.hostname + " shutting down\r\n";
+          }
+          co_await flush();
+          co_return;
+        }
+        if (ec) co_return;  // EOF or reset: an open transaction is simply dropped
+        session.receive(std::string_view(buf.data(), n));
+        break;
+      }
+      case Action::Kind::check_recipient: {
+        Reply r = co_await handler_.check_recipient(info, session.envelope(), act.address);
+        session.recipient_checked(r);
+        break;
+      }
+      case Action::Kind::deliver: {
+        auto data = std::make_shared<std::string>(session.take_data());
+        auto replies = co_await handler_.deliver(info, session.envelope(), data);
+        session.delivered(replies);
+        break;
+      }
+      case Action::Kind::close:
+        co_await flush();
+        sock.shutdown(asio::socket_base::shutdown_both, ec);
+        co_return;
+    }
+  }
+}
+
+void Server::drain() {
+  draining_ = true;
+  boost::system::error_code ec;
+  for (auto& a : listeners_->tcp) a->close(ec);
+  for (auto& a : listeners_->local) a->close(ec);
+  for (Conn* c : conns_) {
+    c->stop = true;
+    if (c->reading_idle && c->cancel) c->cancel();
+  }
+}
+
+void Server::abort_all() {
+  for (Conn* c : conns_) {
+    c->stop = true;
+    if (c->cancel) c->cancel();
+  }
+}
+
+}  // namespace lmtp

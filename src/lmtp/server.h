@@ -1,0 +1,69 @@
+// server.h: LMTP listener on Boost.Asio: TCP and unix sockets, one coroutine
+// per connection, idle timeout, connection cap, graceful drain.
+#pragma once
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <list>
+#include <memory>
+#include <string>
+
+#include "lmtp/handler.h"
+#include "lmtp/session.h"
+
+namespace lmtp {
+
+struct ServerOptions {
+  SessionLimits session;
+  std::uint32_t max_connections = 200;
+  std::chrono::seconds idle_timeout{300};
+  std::string hostname = "localhost";
+  unsigned socket_mode = 0660;
+};
+
+class Server {
+ public:
+  Server(boost::asio::io_context& io, Handler& handler, ServerOptions opts);
+  ~Server();
+
+  /// Binds a TCP endpoint. Throws boost::system::system_error.
+  void listen_tcp(const std::string& host, std::uint16_t port);
+  /// Binds a unix socket, replacing a stale socket file. Throws on error.
+  void listen_unix(const std::string& path);
+
+  /// New options apply to connections accepted from now on (SIGHUP).
+  void set_options(ServerOptions opts);
+
+  /// Stops accepting; idle sessions get 421 4.3.2 and are closed; sessions
+  /// inside DATA finish their transaction first. Call on the I/O thread.
+  void drain();
+  /// Closes every connection at once (after the shutdown timeout).
+  void abort_all();
+
+  std::size_t connections() const { return live_; }
+
+  /// Log sink: one line per event. Defaults to stderr.
+  std::function<void(const std::string&)> log;
+
+ private:
+  struct Conn;
+  template <class Socket>
+  boost::asio::awaitable<void> run(Socket sock, std::string peer);
+  template <class Acceptor>
+  boost::asio::awaitable<void> accept_loop(Acceptor& acc, bool is_unix);
+
+  boost::asio::io_context& io_;
+  Handler& handler_;
+  ServerOptions opts_;
+  struct Listeners;
+  std::unique_ptr<Listeners> listeners_;
+  std::list<Conn*> conns_;
+  std::size_t live_ = 0;
+  std::uint64_t next_id_ = 0;
+  bool draining_ = false;
+};
+
+}  // namespace lmtp

@@ -1,0 +1,63 @@
+// message.h: a received mail as plain values, and the parser that makes it.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mail {
+
+struct Mailbox {
+  std::string name;   // display name, RFC 2047-decoded, UTF-8
+  std::string email;  // addr-spec
+};
+
+struct Attachment {
+  std::string filename_sent;  // as sent (RFC 2231/2047 decoded), may be hostile
+  std::string filename;       // sanitized: no path, no control characters
+  std::string content_type;   // "image/png"
+  std::string content;        // decoded bytes
+  std::string sha256;         // hex of content
+};
+
+struct Message {
+  std::string subject;  // decoded, UTF-8, one line
+  std::optional<Mailbox> from;
+  std::optional<Mailbox> reply_to;
+  std::string message_id;  // without angle brackets; "" when absent
+  std::string in_reply_to;
+  std::vector<std::string> references;
+  std::string text;             // body as UTF-8 text
+  bool text_from_html = false;  // the only body was HTML, converted
+  std::vector<Attachment> attachments;
+  std::vector<std::string> problems;  // what was wrong but survivable
+  std::string body_sha256;            // hash of the bytes after the header block
+};
+
+/// Calls g_mime_init() once; call before starting any thread.
+void init();
+
+/// Parses one message (CRLF or LF line endings). Never throws for bad input:
+/// what cannot be understood is recorded in `problems`.
+Message parse(std::string_view raw);
+
+/// Converts HTML to readable plain text (tags dropped, block elements become
+/// line breaks, entities decoded, script/style removed).
+std::string html_to_text(std::string_view html);
+
+/// Makes an attachment name safe to show and store: the last path component,
+/// no control characters, no leading dots, at most 200 bytes of UTF-8.
+std::string sanitize_filename(std::string_view name);
+
+/// Returns valid UTF-8 (invalid sequences become U+FFFD), NUL removed.
+std::string to_valid_utf8(std::string_view s);
+
+/// A title from a subject, or from the first words of the body when the
+/// subject is empty. One line, at most 255 bytes.
+std::string make_title(std::string_view subject, std::string_view body);
+
+/// Lower-case hex SHA-256.
+std::string sha256_hex(std::string_view data);
+
+}  // namespace mail

@@ -1,0 +1,251 @@
+// parse.cc: MIME parsing with GMime 3. GMime decodes RFC 2047 words, RFC 2231
+// parameters and transfer encodings; this file picks the body, collects the
+// attachments and turns everything into UTF-8 values.
+#include <gmime/gmime.h>
+
+#include <memory>
+#include <mutex>
+
+#include "mail/message.h"
+
+namespace mail {
+
+namespace {
+
+constexpr int kMaxDepth = 50;  // MIME nesting we walk; deeper parts are ignored
+
+template <class T>
+struct GDel {
+  void operator()(T* p) const {
+    if (p) g_object_unref(p);
+  }
+};
+template <class T>
+using GPtr = std::unique_ptr<T, GDel<T>>;
+
+std::string take_gchar(char* s) {
+  if (!s) return {};
+  std::string r = s;
+  g_free(s);
+  return r;
+}
+
+std::optional<Mailbox> first_mailbox(InternetAddressList* list) {
+  if (!list) return std::nullopt;
+  int n = internet_address_list_length(list);
+  for (int i = 0; i < n; ++i) {
+    InternetAddress* a = internet_address_list_get_address(list, i);
+    if (INTERNET_ADDRESS_IS_MAILBOX(a)) {
+      const char* addr = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a));
+      if (!addr || !*addr) continue;
+      Mailbox m;
+      m.email = to_valid_utf8(addr);
+      const char* name = internet_address_get_name(a);
+      if (name) m.name = to_valid_utf8(name);
+      // Names decoded from encoded words may carry CR/LF; never keep them.
+      for (auto& c : m.name)
+        if (c == '\r' || c == '\n' || c == '\t') c = ' ';
+      return m;
+    }
+    if (INTERNET_ADDRESS_IS_GROUP(a)) {
+      auto m = first_mailbox(internet_address_group_get_members(INTERNET_ADDRESS_GROUP(a)));
+      if (m) return m;
+    }
+  }
+  return std::nullopt;
+}
+
+std::string decoded_content(GMimePart* part) {
+  GMimeDataWrapper* w = g_mime_part_get_content(part);
+  if (!w) return {};
+  GPtr<GMimeStream> mem(g_mime_stream_mem_new());
+  g_mime_data_wrapper_write_to_stream(w, mem.get());
+  GByteArray* arr = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem.get()));
+  return std::string(reinterpret_cast<const char*>(arr->data), arr->len);
+}
+
+std::string text_of(GMimeTextPart* tp, Message& msg) {
+  // g_mime_text_part_get_text converts from the declared charset to UTF-8;
+  // for an unknown charset it falls back, and we repair what is left.
+  char* t = g_mime_text_part_get_text(tp);
+  if (!t) {
+    msg.problems.push_back("text part could not be decoded");
+    return {};
+  }
+  std::string s = take_gchar(t);
+  std::string v = to_valid_utf8(s);
+  if (v != s) msg.problems.push_back("invalid UTF-8 or NUL in text repaired");
+  return v;
+}
+
+std::string extension_for(const std::string& type) {
+  static const struct {
+    const char* t;
+    const char* e;
+  } map[] = {{"image/png", ".png"},       {"image/jpeg", ".jpg"}, {"image/gif", ".gif"},
+             {"application/pdf", ".pdf"}, {"text/plain", ".txt"}, {"text/html", ".html"},
+             {"message/rfc822", ".eml"}};
+  for (const auto& m : map)
+    if (type == m.t) return m.e;
+  return ".bin";
+}
+
+struct Walker {
+  Message& msg;
+  std::string plain, html;
+  bool have_plain = false, have_html = false;
+  int parts = 0;
+
+  void add_attachment(const std::string& sent, const std::string& type, std::string content) {
+    Attachment a;
+    a.filename_sent = to_valid_utf8(sent);
+    a.filename = sanitize_filename(
+        sent.empty() ? "part-" + std::to_string(parts) + extension_for(type) : sent);
+    a.content_type = type;
+    a.sha256 = sha256_hex(content);
+    a.content = std::move(content);
+    msg.attachments.push_back(std::move(a));
+  }
+
+  void walk(GMimeObject* obj, int depth) {
+    if (!obj) return;
+    ++parts;
+    if (depth > kMaxDepth) {
+      msg.problems.push_back("MIME nesting deeper than " + std::to_string(kMaxDepth) + " ignored");
+      return;
+    }
+    GMimeContentType* ct = g_mime_object_get_content_type(obj);
+    std::string type = ct ? take_gchar(g_mime_content_type_get_mime_type(ct)) : "text/plain";
+    for (auto& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+
+    if (GMIME_IS_MULTIPART(obj)) {
+      GMimeMultipart* mp = GMIME_MULTIPART(obj);
+      int n = g_mime_multipart_get_count(mp);
+      if (type == "multipart/alternative") {
+        // Walk all alternatives: the plain one wins over the html one below.
+      }
+      for (int i = 0; i < n; ++i) walk(g_mime_multipart_get_part(mp, i), depth + 1);
+      return;
+    }
+    if (GMIME_IS_MESSAGE_PART(obj)) {
+      // An attached message: kept whole as an .eml attachment.
+      GMimeMessage* inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
+      std::string bytes;
+      if (inner) {
+        GPtr<GMimeStream> mem(g_mime_stream_mem_new());
+        g_mime_object_write_to_stream(GMIME_OBJECT(inner), nullptr, mem.get());
+        GByteArray* arr = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem.get()));
+        bytes.assign(reinterpret_cast<const char*>(arr->data), arr->len);
+      }
+      const char* fn = g_mime_object_get_content_disposition_parameter(obj, "filename");
+      add_attachment(fn ? fn : "message.eml", "message/rfc822", std::move(bytes));
+      return;
+    }
+    if (!GMIME_IS_PART(obj)) return;
+    GMimePart* part = GMIME_PART(obj);
+    const char* fn = g_mime_part_get_filename(part);
+    bool is_attachment = g_mime_part_is_attachment(part) || (fn && *fn);
+    if (!is_attachment && GMIME_IS_TEXT_PART(obj)) {
+      if (type == "text/html") {
+        if (!have_html) {
+          html = text_of(GMIME_TEXT_PART(obj), msg);
+          have_html = true;
+          return;
+        }
+      } else if (type == "text/plain" || type == "text/enriched" || type == "text/markdown") {
+        if (!have_plain) {
+          plain = text_of(GMIME_TEXT_PART(obj), msg);
+          have_plain = true;
+          return;
+        }
+        // A second inline text part (e.g. a signature or a forwarded text)
+        // is part of what the customer wrote: append it.
+        plain += "\n\n" + text_of(GMIME_TEXT_PART(obj), msg);
+        return;
+      }
+    }
+    add_attachment(fn ? fn : "", type, decoded_content(part));
+  }
+};
+
+std::string strip_brackets(const char* s) {
+  if (!s) return {};
+  std::string v = s;
+  while (!v.empty() && (v.front() == ' ' || v.front() == '<')) v.erase(0, 1);
+  while (!v.empty() && (v.back() == ' ' || v.back() == '>')) v.pop_back();
+  return to_valid_utf8(v);
+}
+
+}  // namespace
+
+void init() {
+  static std::once_flag once;
+  std::call_once(once, [] { g_mime_init(); });
+}
+
+Message parse(std::string_view raw) {
+  init();
+  Message msg;
+  // The body hash (for dedupe without a Message-ID) covers what follows the
+  // header block, so a retry with rewritten trace headers still matches.
+  std::size_t hdr_end = raw.find("\r\n\r\n");
+  std::size_t skip = 4;
+  if (hdr_end == std::string_view::npos) {
+    hdr_end = raw.find("\n\n");
+    skip = 2;
+  }
+  msg.body_sha256 =
+      sha256_hex(hdr_end == std::string_view::npos ? raw : raw.substr(hdr_end + skip));
+
+  GPtr<GMimeStream> stream(g_mime_stream_mem_new_with_buffer(raw.data(), raw.size()));
+  GPtr<GMimeParser> parser(g_mime_parser_new_with_stream(stream.get()));
+  g_mime_parser_set_format(parser.get(), GMIME_FORMAT_MESSAGE);
+  GPtr<GMimeMessage> m(g_mime_parser_construct_message(parser.get(), nullptr));
+  if (!m) {
+    msg.problems.push_back("not a parseable message; stored as raw text");
+    msg.text = to_valid_utf8(raw);
+    return msg;
+  }
+  if (const char* s = g_mime_message_get_subject(m.get())) msg.subject = to_valid_utf8(s);
+  msg.from = first_mailbox(g_mime_message_get_from(m.get()));
+  msg.reply_to = first_mailbox(g_mime_message_get_reply_to(m.get()));
+  if (!msg.from) msg.problems.push_back("no usable From address");
+  msg.message_id = strip_brackets(g_mime_message_get_message_id(m.get()));
+  if (msg.message_id.empty()) msg.problems.push_back("no Message-ID");
+  GMimeObject* top = GMIME_OBJECT(m.get());
+  msg.in_reply_to = strip_brackets(g_mime_object_get_header(top, "In-Reply-To"));
+  if (const char* refs = g_mime_object_get_header(top, "References")) {
+    GMimeReferences* r = g_mime_references_parse(nullptr, refs);
+    if (r) {
+      int n = g_mime_references_length(r);
+      for (int i = 0; i < n && i < 100; ++i)
+        msg.references.push_back(to_valid_utf8(g_mime_references_get_message_id(r, i)));
+      g_mime_references_free(r);
+    }
+  }
+
+  Walker w{msg, {}, {}};
+  w.walk(g_mime_message_get_mime_part(m.get()), 0);
+  if (w.have_plain) {
+    msg.text = w.plain;
+  } else if (w.have_html) {
+    msg.text = html_to_text(w.html);
+    msg.text_from_html = true;
+  }
+  // Normalize line endings of the stored text to LF.
+  std::string t;
+  t.reserve(msg.text.size());
+  for (std::size_t i = 0; i < msg.text.size(); ++i) {
+    if (msg.text[i] == '\r') {
+      if (i + 1 < msg.text.size() && msg.text[i + 1] == '\n') continue;
+      t += '\n';
+      continue;
+    }
+    t += msg.text[i];
+  }
+  while (!t.empty() && (t.back() == '\n' || t.back() == ' ')) t.pop_back();
+  msg.text = std::move(t);
+  return msg;
+}
+
+}  // namespace mail

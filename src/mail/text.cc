@@ -1,0 +1,95 @@
+// text.cc: small text helpers for titles, file names and UTF-8 hygiene.
+#include <glib.h>
+
+#include "mail/message.h"
+
+namespace mail {
+
+std::string sha256_hex(std::string_view data) {
+  GChecksum* c = g_checksum_new(G_CHECKSUM_SHA256);
+  g_checksum_update(c, reinterpret_cast<const guchar*>(data.data()),
+                    static_cast<gssize>(data.size()));
+  std::string out = g_checksum_get_string(c);
+  g_checksum_free(c);
+  return out;
+}
+
+std::string to_valid_utf8(std::string_view s) {
+  std::string no_nul;
+  no_nul.reserve(s.size());
+  for (char c : s)
+    if (c != '\0') no_nul += c;
+  gchar* v = g_utf8_make_valid(no_nul.data(), static_cast<gssize>(no_nul.size()));
+  std::string out = v;
+  g_free(v);
+  return out;
+}
+
+namespace {
+
+// Cuts UTF-8 text at `max` bytes without splitting a character.
+std::string utf8_cut(std::string s, std::size_t max) {
+  if (s.size() <= max) return s;
+  std::size_t n = max;
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+  s.resize(n);
+  return s;
+}
+
+std::string one_line(std::string_view s) {
+  std::string out;
+  bool space = false;
+  for (unsigned char c : s) {
+    if (c < 0x20 || c == 0x7f) {
+      space = !out.empty();
+      continue;
+    }
+    if (c == ' ') {
+      space = !out.empty();
+      continue;
+    }
+    if (space) out += ' ';
+    space = false;
+    out += static_cast<char>(c);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string make_title(std::string_view subject, std::string_view body) {
+  std::string t = one_line(to_valid_utf8(subject));
+  if (!t.empty()) return utf8_cut(t, 255);
+  // No subject: the first words of the body, cut at a word boundary.
+  std::string b = one_line(to_valid_utf8(body));
+  if (b.empty()) return "(no subject)";
+  if (b.size() <= 60) return b;
+  std::string cut = utf8_cut(b, 60);
+  auto sp = cut.rfind(' ');
+  if (sp != std::string::npos && sp > 20) cut.resize(sp);
+  return cut + "…";
+}
+
+std::string sanitize_filename(std::string_view name) {
+  std::string v = to_valid_utf8(name);
+  // Last path component, for both separators.
+  auto slash = v.find_last_of("/\\");
+  if (slash != std::string::npos) v = v.substr(slash + 1);
+  std::string out;
+  for (unsigned char c : v) {
+    if (c < 0x20 || c == 0x7f || c == ':' || c == '*' || c == '?' || c == '"' || c == '<' ||
+        c == '>' || c == '|')
+      out += '_';
+    else
+      out += static_cast<char>(c);
+  }
+  std::size_t start = 0;
+  while (start < out.size() && (out[start] == '.' || out[start] == ' ')) ++start;
+  out = out.substr(start);
+  while (!out.empty() && (out.back() == ' ' || out.back() == '.')) out.pop_back();
+  out = utf8_cut(out, 200);
+  if (out.empty()) out = "attachment";
+  return out;
+}
+
+}  // namespace mail

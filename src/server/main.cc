@@ -1,0 +1,211 @@
+// main.cc: deskmaild, the LMTP delivery daemon.
+//
+//   deskmaild -c /etc/deskmail/deskmail.yaml          run in the foreground
+//   deskmaild -c FILE --check-config                  validate and exit
+//   deskmaild --version
+//
+// Signals: SIGTERM/SIGINT drain and exit, SIGHUP reloads the configuration.
+#include <unistd.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <iostream>
+#include <mutex>
+
+#include "config/config.h"
+#include "delivery/deliverer.h"
+#include "lmtp/server.h"
+#include "mail/message.h"
+#include "store/store.h"
+
+namespace asio = boost::asio;
+
+namespace {
+
+std::mutex log_mu;
+void log_line(const std::string& s) {
+  std::lock_guard lk(log_mu);
+  std::cerr << "deskmaild[" << getpid() << "]: " << s << std::endl;
+}
+
+int usage(int rc) {
+  (rc ? std::cerr : std::cout)
+      << "usage: deskmaild [-c FILE] [--check-config] [--version]\n"
+         "  -c, --config FILE   configuration (default /etc/deskmail/deskmail.yaml)\n"
+         "  -t, --check-config  validate the configuration and exit\n"
+         "  -V, --version       print the version and exit\n";
+  return rc;
+}
+
+lmtp::ServerOptions server_options(const config::Config& c) {
+  lmtp::ServerOptions o;
+  o.session.message_size = c.limits.message_size;
+  o.session.recipients = c.limits.recipients;
+  o.session.bad_commands = c.limits.bad_commands;
+  o.session.bare_lf = c.bare_lf == config::BareLf::reject ? lmtp::BareLfPolicy::reject
+                                                          : lmtp::BareLfPolicy::normalize;
+  o.max_connections = c.limits.connections;
+  o.idle_timeout = c.timeouts.idle;
+  o.hostname = c.hostname;
+  o.socket_mode = c.socket_mode;
+  return o;
+}
+
+route::Base route_base(const config::Config& c) {
+  return {c.base_local(), c.base_domain(), '+'};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string path = "/etc/deskmail/deskmail.yaml";
+  if (const char* env = std::getenv("DESKMAIL_CONFIG")) path = env;
+  bool check = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if ((a == "-c" || a == "--config") && i + 1 < argc) {
+      path = argv[++i];
+    } else if (a == "-t" || a == "--check-config") {
+      check = true;
+    } else if (a == "-V" || a == "--version") {
+      std::cout << "deskmaild " << DESKMAIL_VERSION << "\n";
+      return 0;
+    } else if (a == "-h" || a == "--help") {
+      return usage(0);
+    } else {
+      std::cerr << "deskmaild: unknown argument '" << a << "'\n";
+      return usage(2);
+    }
+  }
+
+  config::Config cfg;
+  try {
+    cfg = config::load(path);
+  } catch (const config::Error& e) {
+    std::cerr << e.what() << "\n";
+    return 1;
+  }
+  if (check) {
+    std::cout << path << ": ok\n";
+    return 0;
+  }
+
+  // GMime must be initialised before any thread starts.
+  mail::init();
+
+  std::unique_ptr<store::Store> st;
+  try {
+    st = store::open(cfg.database, cfg.timeouts.store_wait);
+    int v = st->version();
+    if (v == 0) {
+      log_line("the database has no schema: run 'deskmail -c " + path + " db init'");
+      return 1;
+    }
+    if (v != store::Store::kSchemaVersion) {
+      log_line("database schema version " + std::to_string(v) + ", this program needs " +
+               std::to_string(store::Store::kSchemaVersion) + ": run 'deskmail -c " + path +
+               " db migrate'");
+      return 1;
+    }
+  } catch (const std::exception& e) {
+    log_line(std::string("cannot open the store: ") + e.what());
+    return 1;
+  }
+
+  asio::io_context io(1);
+  // SQLite has one writer: one store thread owns the connection.
+  asio::thread_pool store_pool(1);
+  delivery::Deliverer deliverer(store_pool.get_executor(), *st, route_base(cfg));
+  deliverer.log = log_line;
+  lmtp::Server server(io, deliverer, server_options(cfg));
+  server.log = log_line;
+
+  try {
+    for (const auto& l : cfg.listen) {
+      if (l.kind == config::Listen::Kind::tcp)
+        server.listen_tcp(l.host, l.port);
+      else
+        server.listen_unix(l.path);
+      log_line("listening on " + l.spec);
+    }
+  } catch (const std::exception& e) {
+    log_line(std::string("cannot listen: ") + e.what());
+    return 1;
+  }
+
+  asio::signal_set signals(io, SIGTERM, SIGINT, SIGHUP);
+  bool stopping = false;
+  std::function<void()> wait_signal;
+  wait_signal = [&] {
+    signals.async_wait([&](const boost::system::error_code& ec, int sig) {
+      if (ec) return;
+      if (sig == SIGHUP) {
+        try {
+          config::Config n = config::load(path);
+          if (n.listen.size() != cfg.listen.size() || n.database != cfg.database)
+            log_line("reload: listen and database changes take effect at restart");
+          server.set_options(server_options(n));
+          deliverer.set_base(route_base(n));
+          auto keep_listen = cfg.listen;
+          auto keep_db = cfg.database;
+          cfg = n;
+          cfg.listen = keep_listen;
+          cfg.database = keep_db;
+          log_line("reloaded " + path);
+        } catch (const std::exception& e) {
+          log_line(std::string("reload failed, keeping the old configuration: ") + e.what());
+        }
+        wait_signal();
+        return;
+      }
+      if (stopping) return;
+      stopping = true;
+      log_line(std::string("received ") + strsignal(sig) + ", draining " +
+               std::to_string(server.connections()) + " connection(s)");
+      server.drain();
+      asio::co_spawn(
+          io,
+          [&]() -> asio::awaitable<void> {
+            auto deadline = std::chrono::steady_clock::now() + cfg.timeouts.shutdown;
+            asio::steady_timer t(io);
+            bool aborted = false;
+            while (server.connections() > 0) {
+              if (!aborted && std::chrono::steady_clock::now() >= deadline) {
+                log_line("shutdown timeout: closing remaining connections");
+                server.abort_all();
+                aborted = true;
+                deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+              } else if (aborted && std::chrono::steady_clock::now() >= deadline) {
+                break;
+              }
+              t.expires_after(std::chrono::milliseconds(50));
+              co_await t.async_wait(asio::use_awaitable);
+            }
+            signals.cancel();
+            io.stop();
+          },
+          asio::detached);
+    });
+  };
+  wait_signal();
+
+  log_line(std::string("deskmaild ") + DESKMAIL_VERSION + " ready");
+  io.run();
+  store_pool.join();
+  // Close the database cleanly, then leave without unwinding: connection
+  // coroutine frames still owned by the io_context point into the server.
+  st.reset();
+  log_line("stopped");
+  std::fflush(nullptr);
+  std::_Exit(0);
+}
