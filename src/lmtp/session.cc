@@ -71,7 +71,8 @@ Action Session::next() {
     if (state_ == State::data) {
       Action act;
       if (consume_data(act)) return act;
-      return {Action::Kind::need_input, {}};
+      if (state_ == State::data) return {Action::Kind::need_input, {}};
+      continue;  // the data was refused; go on with pipelined commands
     }
     std::string_view rest(in_.data() + in_pos_, in_.size() - in_pos_);
     auto lf = rest.find('\n');

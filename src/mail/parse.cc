@@ -64,17 +64,34 @@ std::string decoded_content(GMimePart* part) {
   return std::string(reinterpret_cast<const char*>(arr->data), arr->len);
 }
 
-std::string text_of(GMimeTextPart* tp, Message& msg) {
-  // g_mime_text_part_get_text converts from the declared charset to UTF-8;
-  // for an unknown charset it falls back, and we repair what is left.
-  char* t = g_mime_text_part_get_text(tp);
-  if (!t) {
-    msg.problems.push_back("text part could not be decoded");
-    return {};
+std::string text_of(GMimePart* part, Message& msg) {
+  // Decode the transfer encoding, then convert from the declared charset.
+  // Working on bytes (not g_mime_text_part_get_text's C string) keeps text
+  // after a NUL; an unknown charset is read as UTF-8 and repaired.
+  std::string bytes = decoded_content(part);
+  const char* cs = g_mime_object_get_content_type_parameter(GMIME_OBJECT(part), "charset");
+  std::string converted;
+  bool done = false;
+  if (cs && *cs && g_ascii_strcasecmp(cs, "utf-8") != 0 &&
+      g_ascii_strcasecmp(cs, "us-ascii") != 0) {
+    const char* name = g_mime_charset_iconv_name(cs);
+    gsize out_len = 0;
+    GError* err = nullptr;
+    gchar* out = g_convert(bytes.data(), static_cast<gssize>(bytes.size()), "UTF-8", name, nullptr,
+                           &out_len, &err);
+    if (out) {
+      converted.assign(out, out_len);
+      g_free(out);
+      done = true;
+    } else {
+      msg.problems.push_back(std::string("charset '") + to_valid_utf8(cs) +
+                             "' could not be converted: " + (err ? err->message : "unknown error"));
+      if (err) g_error_free(err);
+    }
   }
-  std::string s = take_gchar(t);
-  std::string v = to_valid_utf8(s);
-  if (v != s) msg.problems.push_back("invalid UTF-8 or NUL in text repaired");
+  if (!done) converted = std::move(bytes);
+  std::string v = to_valid_utf8(converted);
+  if (v != converted) msg.problems.push_back("invalid UTF-8 or NUL in text repaired");
   return v;
 }
 
@@ -148,19 +165,19 @@ struct Walker {
     if (!is_attachment && GMIME_IS_TEXT_PART(obj)) {
       if (type == "text/html") {
         if (!have_html) {
-          html = text_of(GMIME_TEXT_PART(obj), msg);
+          html = text_of(part, msg);
           have_html = true;
           return;
         }
       } else if (type == "text/plain" || type == "text/enriched" || type == "text/markdown") {
         if (!have_plain) {
-          plain = text_of(GMIME_TEXT_PART(obj), msg);
+          plain = text_of(part, msg);
           have_plain = true;
           return;
         }
         // A second inline text part (e.g. a signature or a forwarded text)
         // is part of what the customer wrote: append it.
-        plain += "\n\n" + text_of(GMIME_TEXT_PART(obj), msg);
+        plain += "\n\n" + text_of(part, msg);
         return;
       }
     }

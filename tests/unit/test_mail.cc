@@ -1,1 +1,128 @@
+// MIME parsing: golden .eml -> .expected cases (tests/golden/), and helpers.
+// Set UPDATE_GOLDEN=1 to rewrite the .expected files after a reviewed change.
 #include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "mail/message.h"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string read(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string render(const mail::Message& m) {
+  std::ostringstream o;
+  o << "subject: " << m.subject << "\n";
+  o << "title: " << mail::make_title(m.subject, m.text) << "\n";
+  if (m.from) o << "from: " << m.from->name << " <" << m.from->email << ">\n";
+  if (m.reply_to) o << "reply-to: " << m.reply_to->name << " <" << m.reply_to->email << ">\n";
+  o << "message-id: " << m.message_id << "\n";
+  o << "text-from-html: " << (m.text_from_html ? "yes" : "no") << "\n";
+  for (const auto& a : m.attachments)
+    o << "attachment: " << a.filename << " | sent " << a.filename_sent << " | " << a.content_type
+      << " | " << a.content.size() << " | " << a.sha256 << "\n";
+  for (const auto& p : m.problems) o << "problem: " << p << "\n";
+  o << "--- text\n" << m.text << "\n";
+  return o.str();
+}
+
+}  // namespace
+
+TEST_CASE("mail::parse golden files") {
+  std::vector<fs::path> emls;
+  for (const auto& e : fs::directory_iterator(GOLDEN_DIR))
+    if (e.path().extension() == ".eml") emls.push_back(e.path());
+  std::sort(emls.begin(), emls.end());
+  REQUIRE(emls.size() >= 7);
+  bool update = std::getenv("UPDATE_GOLDEN") != nullptr;
+  for (const auto& p : emls) {
+    CAPTURE(p.filename().string());
+    std::string got = render(mail::parse(read(p)));
+    fs::path exp = p;
+    exp.replace_extension(".expected");
+    if (update) {
+      std::ofstream(exp, std::ios::binary) << got;
+      continue;
+    }
+    REQUIRE(fs::exists(exp));
+    CHECK(got == read(exp));
+  }
+}
+
+TEST_CASE("mail::parse: the fixture's title, text and attachment hash") {
+  auto m = mail::parse(read(fs::path(GOLDEN_DIR) / "rfc2047-qp-latin1-attachment.eml"));
+  CHECK(m.subject == "Drucker defekt: Ärger mit dem Gärtner");
+  REQUIRE(m.from);
+  CHECK(m.from->name == "Jörg Müller");
+  CHECK(m.text.find("Grüße, der Drucker im Büro") == 0);
+  REQUIRE(m.attachments.size() == 1);
+  CHECK(m.attachments[0].content == std::string("\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09", 10));
+  CHECK(m.attachments[0].sha256 == mail::sha256_hex(m.attachments[0].content));
+}
+
+TEST_CASE("mail::parse survives what is not a message") {
+  for (std::string s : {std::string(), std::string("\r\n"), std::string("To::\no"),
+                        std::string("\x00\x01\x02", 3), std::string(1000, '\n'),
+                        std::string("Content-Type: multipart/mixed; boundary=\r\n\r\n--\r\n")}) {
+    auto m = mail::parse(s);
+    CHECK(mail::make_title(m.subject, m.text).size() > 0);
+  }
+}
+
+TEST_CASE("mail::sanitize_filename") {
+  struct {
+    const char* in;
+    const char* out;
+  } cases[] = {
+      {"report.pdf", "report.pdf"},
+      {"../../etc/passwd", "passwd"},
+      {"..\\..\\boot.ini", "boot.ini"},
+      {"/etc/shadow", "shadow"},
+      {"...hidden", "hidden"},
+      {"", "attachment"},
+      {"..", "attachment"},
+      {"a\x01"
+       "b\nc.txt",
+       "a_b_c.txt"},
+      {"what?.txt", "what_.txt"},
+      {"Résumé.png", "Résumé.png"},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.in);
+    CHECK(mail::sanitize_filename(c.in) == c.out);
+  }
+  CHECK(mail::sanitize_filename(std::string(1000, 'a')).size() == 200);
+}
+
+TEST_CASE("mail::make_title") {
+  CHECK(mail::make_title("  Hello\r\n\tworld ", "") == "Hello world");
+  CHECK(mail::make_title("", "") == "(no subject)");
+  CHECK(mail::make_title("", "short body") == "short body");
+  std::string t = mail::make_title("", std::string(30, 'a') + " " + std::string(40, 'b'));
+  CHECK(t == std::string(30, 'a') + "…");
+  CHECK(mail::make_title(std::string(400, 'x'), "").size() == 255);
+}
+
+TEST_CASE("mail::html_to_text") {
+  CHECK(mail::html_to_text("<p>a &amp; b</p><p>c</p>") == "a & b\n\nc");
+  CHECK(mail::html_to_text("x<script>evil()</script>y") == "xy");
+  CHECK(mail::html_to_text("one<br>two") == "one\ntwo");
+  CHECK(mail::html_to_text("&#x263A;&#9731;") == "☺☃");
+  CHECK(mail::html_to_text("<a href=\"javascript:x\">link</a>") == "link");
+}
+
+TEST_CASE("mail::to_valid_utf8 repairs and drops NUL") {
+  CHECK(mail::to_valid_utf8(std::string("a\0b", 3)) == "ab");
+  CHECK(mail::to_valid_utf8("caf\xe9") == "caf\xef\xbf\xbd");
+}

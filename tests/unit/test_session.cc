@@ -1,1 +1,255 @@
+// The LMTP state machine driven from memory: whole scripts, and the same
+// scripts fed one byte at a time.
 #include <doctest/doctest.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "lmtp/session.h"
+
+namespace {
+
+struct Result {
+  std::string out;
+  std::vector<std::string> messages;  // data of each delivery
+  std::vector<std::vector<std::string>> envelopes;
+  bool closed = false;
+};
+
+// Runs a session over `input`: recipients containing "unknown" are refused
+// with 550, everything else accepted; each delivery gets one 250 per rcpt,
+// except recipients containing "fail", which get 451.
+Result drive(const std::string& input, lmtp::SessionLimits lim = {}, std::size_t chunk = 0) {
+  lmtp::Session s(lim, "test.example");
+  Result r;
+  r.out = s.greeting();
+  std::size_t pos = 0;
+  for (;;) {
+    auto a = s.next();
+    if (a.kind == lmtp::Action::Kind::need_input) {
+      r.out += s.output();
+      s.output().clear();
+      if (pos >= input.size()) break;
+      std::size_t n = chunk ? std::min(chunk, input.size() - pos) : input.size() - pos;
+      s.receive(std::string_view(input).substr(pos, n));
+      pos += n;
+    } else if (a.kind == lmtp::Action::Kind::check_recipient) {
+      if (a.address.find("unknown") != std::string::npos)
+        s.recipient_checked({550, "5.1.1", "<" + a.address + "> unknown"});
+      else
+        s.recipient_checked({250, "2.1.5", "<" + a.address + "> ok"});
+    } else if (a.kind == lmtp::Action::Kind::deliver) {
+      r.messages.push_back(s.take_data());
+      r.envelopes.push_back(s.envelope().recipients);
+      std::vector<lmtp::Reply> replies;
+      for (const auto& rc : s.envelope().recipients)
+        replies.push_back(rc.find("fail") != std::string::npos
+                              ? lmtp::Reply{451, "4.3.0", "<" + rc + "> tempfail"}
+                              : lmtp::Reply{250, "2.0.0", "<" + rc + "> delivered"});
+      s.delivered(replies);
+    } else {
+      r.out += s.output();
+      s.output().clear();
+      r.closed = true;
+      break;
+    }
+  }
+  return r;
+}
+
+std::vector<std::string> codes(const std::string& out) {
+  std::vector<std::string> c;
+  std::size_t p = 0;
+  while (p < out.size()) {
+    auto e = out.find("\r\n", p);
+    std::string line = out.substr(p, e - p);
+    if (line.size() >= 4 && line[3] == ' ') c.push_back(line.substr(0, 3));
+    p = e + 2;
+  }
+  return c;
+}
+
+std::string join(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& x : v) s += (s.empty() ? "" : " ") + x;
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("session: command sequences give the right reply codes") {
+  struct {
+    const char* name;
+    std::string input;
+    const char* expect;  // space-separated final reply codes, greeting first
+  } cases[] = {
+      {"plain delivery",
+       "LHLO x\r\nMAIL FROM:<a@b>\r\nRCPT TO:<d@e>\r\nDATA\r\nhi\r\n.\r\nQUIT\r\n",
+       "220 250 250 250 354 250 221"},
+      {"HELO is not LMTP", "HELO x\r\n", "220 500"},
+      {"EHLO is not LMTP", "EHLO x\r\n", "220 500"},
+      {"MAIL before LHLO", "MAIL FROM:<a@b>\r\n", "220 503"},
+      {"RCPT before MAIL", "LHLO x\r\nRCPT TO:<a@b>\r\n", "220 250 503"},
+      {"DATA without MAIL", "LHLO x\r\nDATA\r\n", "220 250 503"},
+      {"DATA without accepted RCPT", "LHLO x\r\nMAIL FROM:<a@b>\r\nRCPT TO:<unknown@e>\r\nDATA\r\n",
+       "220 250 250 550 503"},
+      {"nested MAIL", "LHLO x\r\nMAIL FROM:<a@b>\r\nMAIL FROM:<a@b>\r\n", "220 250 250 503"},
+      {"null sender", "LHLO x\r\nMAIL FROM:<>\r\n", "220 250 250"},
+      {"SIZE over limit", "LHLO x\r\nMAIL FROM:<a@b> SIZE=999999999\r\n", "220 250 552"},
+      {"bad SIZE", "LHLO x\r\nMAIL FROM:<a@b> SIZE=abc\r\n", "220 250 501"},
+      {"unknown MAIL param", "LHLO x\r\nMAIL FROM:<a@b> FOO=1\r\n", "220 250 555"},
+      {"RCPT param refused", "LHLO x\r\nMAIL FROM:<a@b>\r\nRCPT TO:<a@b> NOTIFY=NEVER\r\n",
+       "220 250 250 555"},
+      {"bad MAIL syntax", "LHLO x\r\nMAIL FROM:a@b\r\n", "220 250 501"},
+      {"LHLO without name", "LHLO\r\n", "220 501"},
+      {"unknown command", "LHLO x\r\nFOO\r\n", "220 250 500"},
+      {"unimplemented", "LHLO x\r\nSTARTTLS\r\n", "220 250 502"},
+      {"RSET and NOOP", "LHLO x\r\nMAIL FROM:<a@b>\r\nRSET\r\nNOOP\r\nRCPT TO:<a@b>\r\n",
+       "220 250 250 250 250 503"},
+      {"VRFY", "VRFY a\r\n", "220 252"},
+      {"bare LF commands accepted", "LHLO x\nNOOP\n", "220 250 250"},
+      {"DATA with argument", "LHLO x\r\nMAIL FROM:<a@b>\r\nRCPT TO:<a@b>\r\nDATA x\r\n",
+       "220 250 250 250 501"},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.name);
+    CHECK(join(codes(drive(c.input).out)) == c.expect);
+    // Byte by byte gives the same replies.
+    CHECK(join(codes(drive(c.input, {}, 1).out)) == c.expect);
+  }
+}
+
+TEST_CASE("session: LHLO advertises exactly the extensions of DESIGN.md section 3") {
+  lmtp::SessionLimits lim;
+  lim.message_size = 12345;
+  auto r = drive("LHLO x\r\n", lim);
+  CHECK(r.out.find("250-PIPELINING\r\n") != std::string::npos);
+  CHECK(r.out.find("250-ENHANCEDSTATUSCODES\r\n") != std::string::npos);
+  CHECK(r.out.find("250-8BITMIME\r\n") != std::string::npos);
+  CHECK(r.out.find("250-SMTPUTF8\r\n") != std::string::npos);
+  CHECK(r.out.find("250 SIZE 12345\r\n") != std::string::npos);
+  CHECK(r.out.find("CHUNKING") == std::string::npos);
+  CHECK(r.out.find("STARTTLS") == std::string::npos);
+}
+
+TEST_CASE("session: one reply per accepted recipient, in order, duplicates included") {
+  std::string in =
+      "LHLO x\r\nMAIL FROM:<a@b>\r\nRCPT TO:<one@d>\r\nRCPT TO:<unknown@d>\r\n"
+      "RCPT TO:<fail@d>\r\nRCPT TO:<one@d>\r\nDATA\r\nSubject: x\r\n\r\nbody\r\n.\r\nQUIT\r\n";
+  for (std::size_t chunk : {0, 1, 7}) {
+    auto r = drive(in, {}, chunk);
+    CHECK(join(codes(r.out)) == "220 250 250 250 550 250 250 354 250 451 250 221");
+    REQUIRE(r.envelopes.size() == 1);
+    CHECK(r.envelopes[0] == std::vector<std::string>{"one@d", "fail@d", "one@d"});
+  }
+}
+
+TEST_CASE("session: dot-unstuffing and the data as received") {
+  auto r = drive(
+      "LHLO x\r\nMAIL FROM:<a@b>\r\nRCPT TO:<d@e>\r\nDATA\r\n"
+      "Subject: x\r\n\r\n..leading dot\r\n.\r\n");
+  REQUIRE(r.messages.size() == 1);
+  CHECK(r.messages[0] == "Subject: x\r\n\r\n.leading dot\r\n");
+}
+
+TEST_CASE("session: a second transaction on the same connection (Exim sends no RSET)") {
+  std::string one = "MAIL FROM:<a@b>\r\nRCPT TO:<d@e>\r\nDATA\r\nx\r\n.\r\n";
+  auto r = drive("LHLO x\r\n" + one + one);
+  CHECK(r.messages.size() == 2);
+  CHECK(join(codes(r.out)) == "220 250 250 250 354 250 250 250 354 250");
+}
+
+TEST_CASE("session: the smuggling variants never end DATA early") {
+  // Each variant tries to end the data with something other than CRLF.CRLF
+  // and start a second transaction. Only one message may come out, and it
+  // must contain the smuggled text.
+  const char* variants[] = {"\n.\n",   "\n.\r\n", "\r\n.\n",       "\r.\r",        "\r.\r\n",
+                            "\r\n.\r", "\n.\r",   "\r\n\x00.\r\n", "\r\n.\x00\r\n"};
+  for (auto policy : {lmtp::BareLfPolicy::normalize, lmtp::BareLfPolicy::reject}) {
+    int idx = 0;
+    for (const char* v : variants) {
+      CAPTURE(idx);
+      std::string var(v, idx == 7 || idx == 8 ? 6 : std::char_traits<char>::length(v));
+      ++idx;
+      std::string in =
+          "LHLO x\r\nMAIL FROM:<a@b>\r\nRCPT TO:<d@e>\r\nDATA\r\n"
+          "Subject: first\r\n\r\nbody" +
+          var +
+          "MAIL FROM:<evil@x>\r\nRCPT TO:<d@e>\r\nDATA\r\nSubject: smuggled\r\n\r\n"
+          "x\r\n.\r\nQUIT\r\n";
+      lmtp::SessionLimits lim;
+      lim.bare_lf = policy;
+      auto r = drive(in, lim);
+      bool bare = var.find('\0') == std::string::npos;
+      if (policy == lmtp::BareLfPolicy::reject && bare) {
+        CHECK(r.messages.empty());
+        CHECK(join(codes(r.out)) == "220 250 250 250 354 554 221");
+      } else {
+        REQUIRE(r.messages.size() == 1);
+        CHECK(r.messages[0].find("Subject: smuggled") != std::string::npos);
+        CHECK(join(codes(r.out)) == "220 250 250 250 354 250 221");
+      }
+    }
+  }
+}
+
+TEST_CASE("session: normalize turns bare LF and bare CR into CRLF") {
+  lmtp::SessionLimits lim;
+  auto r = drive("LHLO x\r\nMAIL FROM:<a@b>\r\nRCPT TO:<d@e>\r\nDATA\r\na\nb\rc\r\n.\r\n", lim);
+  REQUIRE(r.messages.size() == 1);
+  CHECK(r.messages[0] == "a\r\nb\r\nc\r\n");
+}
+
+TEST_CASE("session: data over the size limit is read to the end, then 552 per recipient") {
+  lmtp::SessionLimits lim;
+  lim.message_size = 1000;
+  std::string big(5000, 'x');
+  auto r = drive("LHLO x\r\nMAIL FROM:<a@b>\r\nRCPT TO:<d@e>\r\nRCPT TO:<f@e>\r\nDATA\r\n" + big +
+                     "\r\n.\r\nNOOP\r\n",
+                 lim);
+  CHECK(r.messages.empty());
+  CHECK(join(codes(r.out)) == "220 250 250 250 250 354 552 552 250");
+}
+
+TEST_CASE("session: a long line in DATA is passed on, not buffered whole") {
+  std::string line(300000, 'y');
+  auto r = drive("LHLO x\r\nMAIL FROM:<a@b>\r\nRCPT TO:<d@e>\r\nDATA\r\n" + line + "\r\n.\r\n", {},
+                 4096);
+  REQUIRE(r.messages.size() == 1);
+  CHECK(r.messages[0] == line + "\r\n");
+}
+
+TEST_CASE("session: command line limit and the bad command cap") {
+  std::string longline(5000, 'A');
+  auto r = drive("LHLO x\r\n" + longline + "\r\nNOOP\r\n");
+  CHECK(join(codes(r.out)) == "220 250 500 250");
+  // Without any LF at all, the buffer stays bounded and the reply comes
+  // once the line ends.
+  r = drive(std::string(100000, 'B') + "\r\nNOOP\r\n", {}, 1000);
+  CHECK(join(codes(r.out)) == "220 500 250");
+
+  std::string bad;
+  for (int i = 0; i < 12; ++i) bad += "FOO\r\n";
+  r = drive(bad);
+  CHECK(r.closed);
+  CHECK(join(codes(r.out)) == "220 500 500 500 500 500 500 500 500 500 500 421");
+}
+
+TEST_CASE("session: too many recipients get 452 4.5.3") {
+  lmtp::SessionLimits lim;
+  lim.recipients = 2;
+  auto r = drive("LHLO x\r\nMAIL FROM:<a@b>\r\nRCPT TO:<a@d>\r\nRCPT TO:<b@d>\r\nRCPT TO:<c@d>\r\n",
+                 lim);
+  CHECK(join(codes(r.out)) == "220 250 250 250 250 452");
+  CHECK(r.out.find("452 4.5.3") != std::string::npos);
+}
+
+TEST_CASE("session: MAIL parameters reach the envelope") {
+  lmtp::Session s({}, "h");
+  s.receive("LHLO x\r\nMAIL FROM:<jörg@b> BODY=8BITMIME SMTPUTF8\r\n");
+  CHECK(s.next().kind == lmtp::Action::Kind::need_input);
+  CHECK(s.envelope().mail_from == "jörg@b");
+  CHECK(s.envelope().smtputf8);
+  CHECK(s.envelope().body_8bit);
+}
