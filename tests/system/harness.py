@@ -1,0 +1,219 @@
+"""harness.py: start the real deskmaild in a scratch directory and talk to it.
+
+Everything a system test needs: a config with a free TCP port and a unix
+socket, `deskmail db init`, projects, the daemon process, a raw LMTP client
+for byte-exact scripts, swaks, and the CLI with --json.
+"""
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+BUILD = os.environ.get("DESKMAIL_BUILD", os.path.join(os.path.dirname(__file__), "..", "..", "build"))
+DESKMAILD = os.path.abspath(os.path.join(BUILD, "src", "server", "deskmaild"))
+DESKMAIL = os.path.abspath(os.path.join(BUILD, "src", "cli", "deskmail"))
+GOLDEN = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "golden"))
+DOMAIN = "support.example.com"
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class Desk:
+    """One deskmaild with its own database, config and sockets."""
+
+    def __init__(self, extra_config="", projects=(("acme/game", ()), ("acme/web", ()))):
+        self.dir = tempfile.mkdtemp(prefix="deskmail-sys-")
+        self.port = free_port()
+        self.sock = os.path.join(self.dir, "lmtp.sock")
+        self.db = os.path.join(self.dir, "deskmail.db")
+        self.config = os.path.join(self.dir, "deskmail.yaml")
+        self.log_path = os.path.join(self.dir, "deskmaild.log")
+        self.extra = extra_config
+        self.write_config()
+        self.cli("db", "init")
+        self.address = {}
+        for path, aliases in projects:
+            args = ["project", "add", path]
+            for a in aliases:
+                args += ["--alias", a]
+            self.address[path] = self.cli(*args)["address"]
+        self.proc = None
+
+    def write_config(self, extra=None):
+        if extra is not None:
+            self.extra = extra
+        with open(self.config, "w") as f:
+            f.write(
+                f'listen: ["tcp:127.0.0.1:{self.port}", "unix:{self.sock}"]\n'
+                f"address: desk@{DOMAIN}\n"
+                f'database: "sqlite3://db={self.db}"\n'
+                f"hostname: deskmail.test\n"
+                + self.extra
+            )
+
+    # --- process -----------------------------------------------------------
+    def start(self):
+        self.logf = open(self.log_path, "ab")
+        self.proc = subprocess.Popen([DESKMAILD, "-c", self.config], stdout=self.logf, stderr=self.logf)
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("deskmaild exited: " + self.log())
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                if os.path.exists(self.sock):
+                    return self
+            except OSError:
+                pass
+            time.sleep(0.05)
+        raise RuntimeError("deskmaild did not start: " + self.log())
+
+    def stop(self, sig=signal.SIGTERM, timeout=15):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        rc = self.proc.returncode if self.proc else None
+        if self.proc:
+            self.logf.close()
+        self.proc = None
+        return rc
+
+    def close(self):
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def log(self):
+        try:
+            with open(self.log_path, errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    # --- CLI ---------------------------------------------------------------
+    def cli(self, *args, json_out=True, check=True):
+        cmd = [DESKMAIL, "-c", self.config, *args] + (["--json"] if json_out else [])
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+        if check and p.returncode != 0:
+            raise RuntimeError(f"{cmd} failed ({p.returncode}): {p.stderr}")
+        if not json_out:
+            return p
+        return json.loads(p.stdout) if p.stdout.strip() else None
+
+    def issues(self, project=None, spam=False):
+        args = ["issue", "list"] + (["--project", project] if project else []) + (["--spam"] if spam else [])
+        return self.cli(*args)
+
+    def show(self, ref):
+        return self.cli("issue", "show", ref)
+
+    # --- clients -----------------------------------------------------------
+    def lmtp(self, unix=False, timeout=30):
+        return Lmtp(self, unix=unix, timeout=timeout)
+
+    def swaks(self, *args, unix=False, timeout=60):
+        where = ["--socket", self.sock] if unix else ["--server", "127.0.0.1", "--port", str(self.port)]
+        cmd = ["swaks", "--protocol", "LMTP", *where, "--helo", "client.test", *args]
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+
+
+class Lmtp:
+    """A byte-exact LMTP client: send raw bytes, read whole replies."""
+
+    def __init__(self, desk, unix=False, timeout=30):
+        if unix:
+            self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            self.s.connect(desk.sock)
+        else:
+            self.s = socket.create_connection(("127.0.0.1", desk.port))
+        self.s.settimeout(timeout)
+        self.buf = b""
+        self.greeting = self.reply()
+
+    def send(self, data):
+        if isinstance(data, str):
+            data = data.encode()
+        self.s.sendall(data)
+
+    def line(self):
+        while b"\r\n" not in self.buf:
+            chunk = self.s.recv(65536)
+            if not chunk:
+                raise EOFError("connection closed; pending: %r" % self.buf)
+            self.buf += chunk
+        line, self.buf = self.buf.split(b"\r\n", 1)
+        return line.decode("utf-8", "replace")
+
+    def reply(self):
+        """One whole (possibly multi-line) reply as a list of lines."""
+        lines = [self.line()]
+        while len(lines[-1]) > 3 and lines[-1][3] == "-":
+            lines.append(self.line())
+        return lines
+
+    def code(self):
+        return self.reply()[-1][:3]
+
+    def cmd(self, text):
+        self.send(text + "\r\n")
+        return self.reply()
+
+    def lhlo(self):
+        return self.cmd("LHLO client.test")
+
+    def closed(self):
+        try:
+            return self.s.recv(1) == b""
+        except OSError:
+            return True
+
+    def close(self):
+        try:
+            self.s.close()
+        except OSError:
+            pass
+
+
+def message(subject="Help", body="Something is broken.", message_id=None, sender="customer@example.org",
+            extra=""):
+    mid = f"Message-ID: <{message_id}>\r\n" if message_id else ""
+    return (f"From: Customer <{sender}>\r\nTo: desk@{DOMAIN}\r\nSubject: {subject}\r\n{mid}{extra}"
+            f"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n")
+
+
+def dot_stuff(data):
+    out = []
+    for line in data.split("\r\n"):
+        out.append("." + line if line.startswith(".") else line)
+    return "\r\n".join(out)
+
+
+def deliver(desk, rcpts, data, sender="customer@example.org", unix=False):
+    """One transaction; returns (rcpt replies, data replies)."""
+    c = desk.lmtp(unix=unix)
+    c.lhlo()
+    assert c.cmd(f"MAIL FROM:<{sender}>")[-1].startswith("250"), "MAIL refused"
+    rr = [c.cmd(f"RCPT TO:<{r}>")[-1] for r in rcpts]
+    accepted = sum(1 for r in rr if r.startswith("250"))
+    dr = []
+    if accepted:
+        assert c.cmd("DATA")[-1].startswith("354")
+        body = data if data.endswith("\r\n") else data + "\r\n"
+        c.send(dot_stuff(body[:-2]) + "\r\n.\r\n")
+        dr = [c.reply()[-1] for _ in range(accepted)]
+    c.cmd("QUIT")
+    c.close()
+    return rr, dr
