@@ -11,7 +11,11 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include <fstream>
+
 #include "config/config.h"
+#include "mail/message.h"
+#include "notify/notify.h"
 #include "route/route.h"
 #include "store/store.h"
 
@@ -31,7 +35,15 @@ const char* kUsageText =
     "  project add PATH [--name NAME] [--key KEY] [--alias ADDR]...\n"
     "  project list\n"
     "  issue list [--project PATH] [--state opened|closed] [--limit N] [--spam]\n"
-    "  issue show REF            (REF is group/project#N)\n";
+    "  issue show REF            (REF is group/project#N)\n"
+    "  reply REF (-m TEXT | --file F | -) [--as EMAIL]   public answer, mailed to the customer\n"
+    "  note REF (-m TEXT | --file F | -) [--as EMAIL]    internal note, never mailed\n"
+    "  close REF | reopen REF\n"
+    "  project member add|remove PATH EMAIL\n"
+    "  project set PATH confirmation|notify_members|reopen_on_reply on|off\n"
+    "  project template PATH KIND (--subject S --file F | --reset)\n"
+    "       KIND: thank_you new_note closed reopened member_new_issue member_note\n"
+    "  outbox list [--state pending|sent|failed] | outbox retry ID\n";
 
 std::string when(std::int64_t t) {
   if (t <= 0) return "-";
@@ -93,6 +105,8 @@ Args parse_args(int argc, char** argv, int from, const std::vector<std::string>&
     std::string s = argv[i];
     if (s == "--json") {
       a.json = true;
+    } else if (s == "-m" && i + 1 < argc) {
+      a.opts.emplace_back("message", argv[++i]);
     } else if (s.rfind("--", 0) == 0) {
       auto eq = s.find('=');
       std::string name = s.substr(2, eq == std::string::npos ? std::string::npos : eq - 2);
@@ -243,6 +257,10 @@ int run(int argc, char** argv) {
                            {"address", address_for(cfg, p.key)},
                            {"aliases", p.aliases},
                            {"enabled", p.enabled},
+                           {"confirmation", p.confirmation},
+                           {"notify_members", p.notify_members},
+                           {"reopen_on_reply", p.reopen_on_reply},
+                           {"members", p.members},
                            {"issues", p.issues}});
       std::cout << arr.dump(2) << "\n";
     } else {
@@ -302,6 +320,7 @@ int run(int argc, char** argv) {
         j["notes"].push_back(json{{"author_kind", n.author_kind},
                                   {"author", n.author},
                                   {"body", n.body},
+                                  {"full_body", n.full_body},
                                   {"internal", n.internal},
                                   {"created_at", n.created_at}});
       j["attachments"] = json::array();
@@ -336,6 +355,158 @@ int run(int argc, char** argv) {
         std::cout << "  " << p.email << (p.subscribed ? "" : " (unsubscribed)")
                   << "  reply: " << address_for(cfg, "reply-" + p.reply_key) << "\n";
     }
+    return 0;
+  }
+  notify::Composer composer({cfg.base_local(), cfg.base_domain(), cfg.outbound.from_name});
+  if (group == "reply" || group == "note") {
+    // `sub` is the REF here.
+    Args a = parse_args(argc, argv, i, {"message", "file", "as"}, {"internal"});
+    if (sub.empty()) throw UsageError(group + " needs a REF");
+    std::string text;
+    int sources = 0;
+    if (auto m = a.get("message")) {
+      text = *m;
+      ++sources;
+    }
+    if (auto f = a.get("file")) {
+      std::ifstream in(*f, std::ios::binary);
+      if (!in) throw std::runtime_error("cannot read " + *f);
+      std::ostringstream ss;
+      ss << in.rdbuf();
+      text = ss.str();
+      ++sources;
+    }
+    if (std::find(a.pos.begin(), a.pos.end(), "-") != a.pos.end()) {
+      std::ostringstream ss;
+      ss << std::cin.rdbuf();
+      text = ss.str();
+      ++sources;
+    }
+    if (sources != 1) throw UsageError(group + " needs exactly one of -m TEXT, --file F or -");
+    text = mail::to_valid_utf8(text);
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+    if (text.empty()) throw UsageError("the text is empty");
+    store::NoteIn note;
+    note.author = a.get("as").value_or(cfg.responder.empty() ? cfg.address : cfg.responder);
+    note.body = text;
+    note.internal = group == "note";
+    int n = st->add_note(sub, note, &composer);
+    if (a.json)
+      std::cout << json{{"ref", sub}, {"internal", note.internal}, {"mails_queued", n}}.dump()
+                << "\n";
+    else
+      std::cout << (note.internal ? "internal note added to " : "reply added to ") << sub << "; "
+                << n << " mail(s) queued\n";
+    return 0;
+  }
+  if (group == "close" || group == "reopen") {
+    Args a = parse_args(argc, argv, i, {}, {});
+    if (sub.empty()) throw UsageError(group + " needs a REF");
+    int n = st->set_state(sub, group == "close" ? "closed" : "opened", &composer);
+    if (a.json)
+      std::cout << json{{"ref", sub}, {"changed", n >= 0}, {"mails_queued", std::max(n, 0)}}.dump()
+                << "\n";
+    else if (n < 0)
+      std::cout << sub << " already " << (group == "close" ? "closed" : "open") << "\n";
+    else
+      std::cout << sub << (group == "close" ? " closed; " : " reopened; ") << n
+                << " mail(s) queued\n";
+    return 0;
+  }
+  if (group == "project" && sub == "member") {
+    Args a = parse_args(argc, argv, i, {}, {});
+    if (a.pos.size() != 3 || (a.pos[0] != "add" && a.pos[0] != "remove"))
+      throw UsageError("project member add|remove PATH EMAIL");
+    auto email = route::canonical_address(a.pos[2]);
+    if (!email) throw UsageError("invalid address '" + a.pos[2] + "'");
+    bool ok = true;
+    if (a.pos[0] == "add")
+      st->add_member(a.pos[1], *email);
+    else
+      ok = st->remove_member(a.pos[1], *email);
+    if (a.json)
+      std::cout << json{{"path", a.pos[1]}, {"member", *email}, {"changed", ok}}.dump() << "\n";
+    else
+      std::cout << (a.pos[0] == "add" ? "member " : ok ? "removed " : "not a member: ") << *email
+                << "\n";
+    return ok ? 0 : 1;
+  }
+  if (group == "project" && sub == "set") {
+    Args a = parse_args(argc, argv, i, {}, {});
+    if (a.pos.size() != 3 || (a.pos[2] != "on" && a.pos[2] != "off"))
+      throw UsageError("project set PATH confirmation|notify_members|reopen_on_reply on|off");
+    st->set_project_flag(a.pos[0], a.pos[1], a.pos[2] == "on");
+    if (a.json)
+      std::cout << json{{"path", a.pos[0]}, {a.pos[1], a.pos[2] == "on"}}.dump() << "\n";
+    else
+      std::cout << a.pos[0] << ": " << a.pos[1] << " " << a.pos[2] << "\n";
+    return 0;
+  }
+  if (group == "project" && sub == "template") {
+    Args a = parse_args(argc, argv, i, {"subject", "file"}, {"reset"});
+    if (a.pos.size() != 2) throw UsageError("project template PATH KIND (--subject S --file F | --reset)");
+    auto kind = store::mail_kind_from(a.pos[1]);
+    if (!kind) throw UsageError("unknown template kind '" + a.pos[1] + "'");
+    std::string subject = a.get("subject").value_or(""), body;
+    if (auto f = a.get("file")) {
+      std::ifstream in(*f, std::ios::binary);
+      if (!in) throw std::runtime_error("cannot read " + *f);
+      std::ostringstream ss;
+      ss << in.rdbuf();
+      body = mail::to_valid_utf8(ss.str());
+    }
+    if (a.get("reset")) subject.clear(), body.clear();
+    else if (subject.empty() && body.empty()) throw UsageError("give --subject and/or --file, or --reset");
+    st->set_template(a.pos[0], *kind, subject, body);
+    std::cout << (a.json ? json{{"path", a.pos[0]}, {"kind", a.pos[1]}}.dump()
+                         : a.pos[0] + ": template " + a.pos[1] + (a.get("reset") ? " reset" : " set"))
+              << "\n";
+    return 0;
+  }
+  if (group == "outbox" && sub == "list") {
+    Args a = parse_args(argc, argv, i, {"state"}, {});
+    auto items = st->list_outbox(a.get("state"));
+    if (a.json) {
+      json arr = json::array();
+      for (const auto& o : items)
+        arr.push_back(json{{"id", o.id},
+                           {"to", o.recipient},
+                           {"subject", o.subject},
+                           {"kind", o.kind},
+                           {"state", o.state},
+                           {"attempts", o.attempts},
+                           {"last_error", o.last_error},
+                           {"message_id", o.message_id},
+                           {"created_at", o.created_at},
+                           {"next_attempt_at", o.next_attempt_at}});
+      std::cout << arr.dump(2) << "\n";
+    } else {
+      std::vector<std::vector<std::string>> rows{
+          {"ID", "STATE", "TRIES", "KIND", "TO", "SUBJECT", "LAST ERROR"}};
+      for (const auto& o : items)
+        rows.push_back({std::to_string(o.id), o.state, std::to_string(o.attempts), o.kind,
+                        o.recipient, o.subject, o.last_error.empty() ? "-" : o.last_error});
+      table(rows);
+    }
+    return 0;
+  }
+  if (group == "outbox" && sub == "retry") {
+    Args a = parse_args(argc, argv, i, {}, {});
+    if (a.pos.size() != 1) throw UsageError("outbox retry ID");
+    long long id = 0;
+    try {
+      id = std::stoll(a.pos[0]);
+    } catch (...) {
+      throw UsageError("outbox retry needs a numeric ID");
+    }
+    bool ok = st->retry_outbox(id);
+    if (!ok) {
+      std::cerr << "deskmail: no unsent outbox mail " << id << "\n";
+      return 1;
+    }
+    std::cout << (a.json ? json{{"id", id}, {"state", "pending"}}.dump()
+                         : "outbox mail " + std::to_string(id) + " will be retried now")
+              << "\n";
     return 0;
   }
   throw UsageError("unknown command '" + group + (sub.empty() ? "" : " " + sub) + "'");

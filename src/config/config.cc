@@ -258,6 +258,52 @@ Config load_string(const std::string& text, const std::string& name) {
                            ck.integer(v, "limits.bad_commands", cfg.limits.bad_commands, 1, 1000);
                          }}});
               }},
+             {"outbound",
+              [&](const YAML::Node& n) {
+                ck.map(n, "outbound",
+                       {{"enabled",
+                         [&](const YAML::Node& v) {
+                           std::string b;
+                           if (!ck.string(v, "outbound.enabled", b)) return;
+                           if (b == "true" || b == "yes" || b == "on")
+                             cfg.outbound.enabled = true;
+                           else if (b == "false" || b == "no" || b == "off")
+                             cfg.outbound.enabled = false;
+                           else
+                             ck.error(v, "outbound.enabled must be true or false");
+                         }},
+                        {"relay",
+                         [&](const YAML::Node& v) {
+                           std::string r;
+                           if (!ck.string(v, "outbound.relay", r)) return;
+                           Listen l;
+                           if (!parse_listen("tcp:" + r, l).empty())
+                             ck.error(v, "outbound.relay must be HOST:PORT, like 127.0.0.1:25");
+                           else {
+                             cfg.outbound.relay_host = l.host;
+                             cfg.outbound.relay_port = l.port;
+                           }
+                         }},
+                        {"from_name",
+                         [&](const YAML::Node& v) {
+                           ck.string(v, "outbound.from_name", cfg.outbound.from_name);
+                         }},
+                        {"retry_base",
+                         [&](const YAML::Node& v) {
+                           ck.seconds(v, "outbound.retry_base", cfg.outbound.retry_base, 1, 86400);
+                         }},
+                        {"retry_max",
+                         [&](const YAML::Node& v) {
+                           ck.seconds(v, "outbound.retry_max", cfg.outbound.retry_max, 1, 604800);
+                         }},
+                        {"max_age",
+                         [&](const YAML::Node& v) {
+                           ck.seconds(v, "outbound.max_age", cfg.outbound.max_age, 1, 2592000);
+                         }},
+                        {"timeout", [&](const YAML::Node& v) {
+                           ck.seconds(v, "outbound.timeout", cfg.outbound.timeout, 1, 3600);
+                         }}});
+              }},
              {"timeouts",
               [&](const YAML::Node& n) {
                 ck.map(n, "timeouts",

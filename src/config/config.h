@@ -40,6 +40,18 @@ struct Timeouts {
   std::chrono::seconds shutdown{30};    // SIGTERM: in-flight deliveries get this long
 };
 
+/// The outbox: where and how deskmaild sends the mail it writes.
+struct Outbound {
+  bool enabled = true;                    // false: mails stay queued (another host sends)
+  std::string relay_host = "127.0.0.1";
+  std::uint16_t relay_port = 25;
+  std::string from_name = "Support";
+  std::chrono::seconds retry_base{60};
+  std::chrono::seconds retry_max{3600};
+  std::chrono::seconds max_age{432000};
+  std::chrono::seconds timeout{60};
+};
+
 struct Config {
   std::string file;  // where it was loaded from
   std::vector<Listen> listen;
@@ -50,7 +62,8 @@ struct Config {
   Timeouts timeouts;
   BareLf bare_lf = BareLf::normalize;
   unsigned socket_mode = 0660;  // permissions of unix listening sockets
-  std::string responder;        // default --as for the CLI (issue 3)
+  std::string responder;  // default --as for `deskmail reply`
+  Outbound outbound;
 
   /// Local part of `address` before any '+', and the domain.
   std::string base_local() const;

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <iostream>
 
+#include "common/run_on.h"
 #include "delivery/status.h"
 #include "mail/message.h"
 
@@ -15,8 +16,12 @@ namespace asio = boost::asio;
 
 namespace delivery {
 
-Deliverer::Deliverer(asio::any_io_executor store_executor, store::Store& store, route::Base base)
-    : store_ex_(std::move(store_executor)), store_(store), base_(std::move(base)) {
+Deliverer::Deliverer(asio::any_io_executor store_executor, store::Store& store, route::Base base,
+                     store::Composer* composer)
+    : store_ex_(std::move(store_executor)),
+      store_(store),
+      composer_(composer),
+      base_(std::move(base)) {
   log = [](const std::string& s) { std::cerr << s << std::endl; };
 }
 
@@ -67,6 +72,22 @@ std::string escape_log(const std::string& s) {
   return o;
 }
 
+// RFC 3834 section 2: never answer the null sender, mailer daemons, or
+// addresses that say they take no replies; never answer ourselves.
+bool is_automated_sender(const std::string& sender, const route::Base& base) {
+  if (sender.empty()) return true;
+  std::string s = route::lower(sender);
+  auto at = s.rfind('@');
+  std::string local = s.substr(0, at);
+  std::string domain = at == std::string::npos ? "" : s.substr(at + 1);
+  for (const char* p : {"mailer-daemon", "postmaster", "noreply", "no-reply", "no_reply",
+                        "donotreply", "do-not-reply", "bounce", "bounces"})
+    if (local == p || local.rfind(std::string(p) + "+", 0) == 0 ||
+        local.rfind(std::string(p) + "-", 0) == 0)
+      return true;
+  return domain == route::lower(base.domain);
+}
+
 }  // namespace
 
 std::vector<lmtp::Reply> Deliverer::deliver_now(const lmtp::ConnectionInfo& conn,
@@ -87,7 +108,11 @@ std::vector<lmtp::Reply> Deliverer::deliver_now(const lmtp::ConnectionInfo& conn
   }
   in.contact_email = msg.reply_to ? msg.reply_to->email : in.author_email;
   in.title = mail::make_title(msg.subject, msg.text);
-  in.body = msg.text;
+  in.full_body = msg.text;
+  in.body = mail::trim_reply(msg.text);
+  in.thread_ids = msg.references;
+  if (!msg.in_reply_to.empty()) in.thread_ids.push_back(msg.in_reply_to);
+  in.automated = msg.automated || is_automated_sender(env.mail_from, base());
   in.message_id = msg.message_id;
   in.problems = msg.problems;
   for (auto& a : msg.attachments)
@@ -109,7 +134,7 @@ std::vector<lmtp::Reply> Deliverer::deliver_now(const lmtp::ConnectionInfo& conn
       if (!t) {
         st = Status::gone;
       } else {
-        store::Outcome o = store_.deliver(*t, in);
+        store::Outcome o = store_.deliver(*t, in, composer_);
         ref = o.ref;
         switch (o.kind) {
           case store::Outcome::Kind::created:
@@ -143,44 +168,15 @@ std::vector<lmtp::Reply> Deliverer::deliver_now(const lmtp::ConnectionInfo& conn
         std::to_string(replies.back().code) + " " + replies.back().enhanced + "\"" +
         " ms=" + std::to_string(ms) + (why.empty() ? "" : " error=\"" + escape_log(why) + "\""));
   }
+  if (on_commit) on_commit();
   return replies;
 }
-
-namespace {
-
-// Runs `fn` on the store executor and resumes the caller on its own executor
-// with the result (or the exception). A plain initiation, not a coroutine
-// lambda: GCC 12 double-destroys captures of coroutine lambdas spawned inside
-// a co_await expression.
-template <class R>
-asio::awaitable<R> on_executor(asio::any_io_executor ex, std::function<R()> fn) {
-  auto init = [ex, fn = std::move(fn)](auto handler) mutable {
-    asio::post(ex, [fn = std::move(fn), handler = std::move(handler)]() mutable {
-      std::exception_ptr ep;
-      R result{};
-      try {
-        result = fn();
-      } catch (...) {
-        ep = std::current_exception();
-      }
-      auto hex = asio::get_associated_executor(handler);
-      asio::dispatch(hex, [h = std::move(handler), ep, result = std::move(result)]() mutable {
-        std::move(h)(ep, std::move(result));
-      });
-    });
-  };
-  R r = co_await asio::async_initiate<const asio::use_awaitable_t<>, void(std::exception_ptr, R)>(
-      std::move(init), asio::use_awaitable);
-  co_return r;
-}
-
-}  // namespace
 
 asio::awaitable<lmtp::Reply> Deliverer::check_recipient(const lmtp::ConnectionInfo&,
                                                         const lmtp::Envelope&,
                                                         const std::string& address) {
   std::function<lmtp::Reply()> work = [this, address] { return check_now(address); };
-  lmtp::Reply r = co_await on_executor<lmtp::Reply>(store_ex_, std::move(work));
+  lmtp::Reply r = co_await common::run_on<lmtp::Reply>(store_ex_, std::move(work));
   co_return r;
 }
 
@@ -199,7 +195,7 @@ asio::awaitable<std::vector<lmtp::Reply>> Deliverer::deliver(const lmtp::Connect
     }
   };
   std::vector<lmtp::Reply> r =
-      co_await on_executor<std::vector<lmtp::Reply>>(store_ex_, std::move(work));
+      co_await common::run_on<std::vector<lmtp::Reply>>(store_ex_, std::move(work));
   co_return r;
 }
 

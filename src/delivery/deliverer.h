@@ -18,7 +18,8 @@ class Deliverer final : public lmtp::Handler {
  public:
   /// `store_executor` must run on threads that own `store` (one thread for
   /// SQLite); every store call is made there.
-  Deliverer(boost::asio::any_io_executor store_executor, store::Store& store, route::Base base);
+  Deliverer(boost::asio::any_io_executor store_executor, store::Store& store, route::Base base,
+            store::Composer* composer = nullptr);
 
   boost::asio::awaitable<lmtp::Reply> check_recipient(const lmtp::ConnectionInfo& conn,
                                                       const lmtp::Envelope& env,
@@ -29,6 +30,10 @@ class Deliverer final : public lmtp::Handler {
 
   /// Replaces the routing base (SIGHUP).
   void set_base(route::Base base);
+
+  /// Called (on the store thread) after a delivery committed; the daemon
+  /// uses it to wake the outbox dispatcher.
+  std::function<void()> on_commit;
 
   /// One line per delivery and per refusal; defaults to stderr.
   std::function<void(const std::string&)> log;
@@ -44,6 +49,7 @@ class Deliverer final : public lmtp::Handler {
 
   boost::asio::any_io_executor store_ex_;
   store::Store& store_;
+  store::Composer* composer_;
   mutable std::mutex base_mu_;
   route::Base base_;
 };

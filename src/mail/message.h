@@ -28,6 +28,7 @@ struct Message {
   std::string message_id;  // without angle brackets; "" when absent
   std::string in_reply_to;
   std::vector<std::string> references;
+  bool automated = false;  // RFC 3834 auto-submitted, bulk/list, auto-reply markers
   std::string text;             // body as UTF-8 text
   bool text_from_html = false;  // the only body was HTML, converted
   std::vector<Attachment> attachments;
@@ -56,6 +57,10 @@ std::string to_valid_utf8(std::string_view s);
 /// A title from a subject, or from the first words of the body when the
 /// subject is empty. One line, at most 255 bytes.
 std::string make_title(std::string_view subject, std::string_view body);
+
+/// The reply without quoted text, quote headers and signature. Returns the
+/// text unchanged when nothing would be left (a pure quote or forward).
+std::string trim_reply(std::string_view text);
 
 /// Lower-case hex SHA-256.
 std::string sha256_hex(std::string_view data);

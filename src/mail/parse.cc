@@ -241,6 +241,24 @@ Message parse(std::string_view raw) {
     }
   }
 
+  // RFC 3834: mail a program sent must never be answered automatically.
+  auto header = [&](const char* name) -> std::string {
+    const char* v = g_mime_object_get_header(top, name);
+    std::string r = v ? v : "";
+    for (auto& c : r) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    auto b = r.find_first_not_of(" \t");
+    return b == std::string::npos ? "" : r.substr(b);
+  };
+  std::string auto_submitted = header("Auto-Submitted");
+  std::string precedence = header("Precedence");
+  if ((!auto_submitted.empty() && auto_submitted.rfind("no", 0) != 0) ||
+      precedence.rfind("bulk", 0) == 0 || precedence.rfind("junk", 0) == 0 ||
+      precedence.rfind("list", 0) == 0 || g_mime_object_get_header(top, "X-Autoreply") ||
+      g_mime_object_get_header(top, "X-Autorespond") ||
+      g_mime_object_get_header(top, "X-Auto-Response-Suppress") ||
+      g_mime_object_get_header(top, "List-Id"))
+    msg.automated = true;
+
   Walker w{msg, {}, {}};
   w.walk(g_mime_message_get_mime_part(m.get()), 0);
   if (w.have_plain) {

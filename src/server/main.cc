@@ -10,6 +10,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
@@ -26,6 +27,8 @@
 #include "delivery/deliverer.h"
 #include "lmtp/server.h"
 #include "mail/message.h"
+#include "notify/notify.h"
+#include "outbox/dispatcher.h"
 #include "store/store.h"
 
 namespace asio = boost::asio;
@@ -63,6 +66,17 @@ lmtp::ServerOptions server_options(const config::Config& c) {
 
 route::Base route_base(const config::Config& c) {
   return {c.base_local(), c.base_domain(), '+'};
+}
+
+outbox::Options outbox_options(const config::Config& c) {
+  outbox::Options o;
+  o.relay = {c.outbound.relay_host, c.outbound.relay_port};
+  o.helo = c.hostname;
+  o.retry_base = c.outbound.retry_base;
+  o.retry_max = c.outbound.retry_max;
+  o.max_age = c.outbound.max_age;
+  o.timeout = c.outbound.timeout;
+  return o;
 }
 
 }  // namespace
@@ -125,8 +139,16 @@ int main(int argc, char** argv) {
   asio::io_context io(1);
   // SQLite has one writer: one store thread owns the connection.
   asio::thread_pool store_pool(1);
-  delivery::Deliverer deliverer(store_pool.get_executor(), *st, route_base(cfg));
+  // The composer's settings are fixed at start: a reload changes the base
+  // address for routing, and new mails use the names of the running process.
+  notify::Composer composer({cfg.base_local(), cfg.base_domain(), cfg.outbound.from_name});
+  delivery::Deliverer deliverer(store_pool.get_executor(), *st, route_base(cfg), &composer);
   deliverer.log = log_line;
+  outbox::Dispatcher dispatcher(io, store_pool.get_executor(), *st, outbox_options(cfg));
+  dispatcher.log = log_line;
+  deliverer.on_commit = [&io, &dispatcher] {
+    asio::post(io, [&dispatcher] { dispatcher.wake(); });
+  };
   lmtp::Server server(io, deliverer, server_options(cfg));
   server.log = log_line;
 
@@ -155,6 +177,7 @@ int main(int argc, char** argv) {
           if (n.listen.size() != cfg.listen.size() || n.database != cfg.database)
             log_line("reload: listen and database changes take effect at restart");
           server.set_options(server_options(n));
+          dispatcher.set_options(outbox_options(n));
           deliverer.set_base(route_base(n));
           auto keep_listen = cfg.listen;
           auto keep_db = cfg.database;
@@ -173,6 +196,7 @@ int main(int argc, char** argv) {
       log_line(std::string("received ") + strsignal(sig) + ", draining " +
                std::to_string(server.connections()) + " connection(s)");
       server.drain();
+      dispatcher.stop();
       asio::co_spawn(
           io,
           [&]() -> asio::awaitable<void> {
@@ -199,6 +223,13 @@ int main(int argc, char** argv) {
   };
   wait_signal();
 
+  if (cfg.outbound.enabled) {
+    dispatcher.start();
+    log_line("outbox: relay " + cfg.outbound.relay_host + ":" +
+             std::to_string(cfg.outbound.relay_port));
+  } else {
+    log_line("outbox: sending disabled (outbound.enabled: false); mails stay queued");
+  }
   log_line(std::string("deskmaild ") + DESKMAIL_VERSION + " ready");
   io.run();
   store_pool.join();

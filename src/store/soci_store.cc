@@ -5,9 +5,11 @@
 #include <soci/soci.h>
 
 #include <algorithm>
+#include <cctype>
 #include <ctime>
 
 #include "schema_sqlite_001.h"
+#include "schema_sqlite_002.h"
 #include "store/store.h"
 
 namespace store {
@@ -70,7 +72,7 @@ struct Migration {
   int version;
   const char* sql;
 };
-const Migration kMigrations[] = {{1, kSqlite001}};
+const Migration kMigrations[] = {{1, kSqlite001}, {2, kSqlite002}};
 
 class SociStore final : public Store {
  public:
@@ -176,8 +178,14 @@ class SociStore final : public Store {
     return t;
   }
 
-  Outcome deliver(const Target& target, const Inbound& in) override {
+  Outcome deliver(const Target& target_in, const Inbound& in, Composer* composer) override {
     Tx tx(sql_);
+    Target target = target_in;
+    // A mail to a project address that answers one of our (or a received)
+    // Message-IDs is a reply on that issue (DESIGN.md section 4).
+    if (target.kind == Target::Kind::project && !in.thread_ids.empty()) {
+      if (auto t = thread_target(target.project_id, in)) target = *t;
+    }
     std::string scope;
     switch (target.kind) {
       case Target::Kind::project:
@@ -207,9 +215,9 @@ class SociStore final : public Store {
       std::string problems;
       for (const auto& p : in.problems) problems += (problems.empty() ? "" : "\n") + p;
       if (target.kind == Target::Kind::project) {
-        out = create_issue(target, in, raw_id, problems, t);
+        out = create_issue(target, in, raw_id, problems, t, composer);
       } else {
-        out = add_note(target, in, raw_id, problems, t);
+        out = add_inbound_note(target, in, raw_id, problems, t, composer);
       }
     }
     std::string ref = out.ref;
@@ -255,7 +263,8 @@ class SociStore final : public Store {
     std::vector<Project> out;
     soci::rowset<soci::row> rs =
         (sql_.prepare << "SELECT p.id, p.path, p.name, p.project_key, p.enabled, "
-                         "(SELECT count(*) FROM issue i WHERE i.project_id = p.id) "
+                         "(SELECT count(*) FROM issue i WHERE i.project_id = p.id), "
+                         "p.confirmation, p.notify_members, p.reopen_on_reply "
                          "FROM project p ORDER BY p.path");
     for (const auto& r : rs) {
       Project p;
@@ -265,8 +274,12 @@ class SociStore final : public Store {
       p.key = r.get<std::string>(3);
       p.enabled = get_int(r, 4) != 0;
       p.issues = get_int(r, 5);
+      p.confirmation = get_int(r, 6) != 0;
+      p.notify_members = get_int(r, 7) != 0;
+      p.reopen_on_reply = get_int(r, 8) != 0;
       out.push_back(std::move(p));
     }
+    for (auto& p : out) p.members = members(p.id);
     for (auto& p : out) {
       long long id = p.id;
       std::vector<std::string> aliases(100);
@@ -340,7 +353,7 @@ class SociStore final : public Store {
     d.summary.updated_at = updated;
     {
       soci::rowset<soci::row> rs =
-          (sql_.prepare << "SELECT author_kind, author, body, internal, created_at FROM note "
+          (sql_.prepare << "SELECT author_kind, author, body, internal, created_at, full_body FROM note "
                            "WHERE issue_id = :id ORDER BY id",
            soci::use(id));
       for (const auto& r : rs) {
@@ -350,6 +363,8 @@ class SociStore final : public Store {
         n.body = r.get<std::string>(2);
         n.internal = get_int(r, 3) != 0;
         n.created_at = get_int(r, 4);
+        n.full_body = r.get<std::string>(5);
+        if (n.full_body.empty()) n.full_body = n.body;
         d.notes.push_back(std::move(n));
       }
     }
@@ -433,7 +448,7 @@ class SociStore final : public Store {
   }
 
   Outcome create_issue(const Target& target, const Inbound& in, long long raw_id,
-                       const std::string& problems, long long t) {
+                       const std::string& problems, long long t, Composer* composer) {
     long long pid = target.project_id;
     // The per-project number: the write lock is held (BEGIN IMMEDIATE), and
     // UNIQUE (project_id, iid) guards against any other writer.
@@ -443,7 +458,9 @@ class SociStore final : public Store {
     sql_ << "SELECT last_iid, path FROM project WHERE id = :p", soci::into(iid), soci::into(path),
         soci::use(pid);
     if (!sql_.got_data()) throw Error("project vanished during delivery");
-    std::string title = in.title, body = in.body, email = in.author_email, name = in.author_name,
+    // A new issue keeps the whole text: a forward is all quote (GitLab does the same).
+    std::string title = in.title, body = in.full_body.empty() ? in.body : in.full_body,
+                email = in.author_email, name = in.author_name,
                 mid = in.message_id, probs = problems;
     soci::indicator raw_ind = raw_id ? soci::i_ok : soci::i_null;
     long long issue_id = 0;
@@ -464,34 +481,468 @@ class SociStore final : public Store {
     }
     store_attachments(in, issue_id, 0, false);
     remember_message_id(in.message_id, issue_id);
+    if (composer) {
+      IssueCtx ic = load_issue(issue_id);
+      std::vector<std::string> refs;
+      if (!in.message_id.empty()) refs.push_back(in.message_id);
+      if (ic.confirmation && !in.automated && !contact.empty()) {
+        for (const auto& p : participants(issue_id, "customer"))
+          queue(*composer, ic, MailKind::thank_you, p, refs, "", "");
+      }
+      if (ic.notify_members) {
+        for (const auto& m : members(ic.project_id)) {
+          if (iequal(m, in.author_email)) continue;
+          queue(*composer, ic, MailKind::member_new_issue, member_participant(issue_id, m, t), refs,
+                in.body, in.author_email);
+        }
+      }
+    }
     return {Outcome::Kind::created, path + "#" + std::to_string(iid)};
   }
 
-  Outcome add_note(const Target& target, const Inbound& in, long long raw_id,
-                   const std::string& problems, long long t) {
-    long long issue_id = target.issue_id, part = target.participant_id;
-    std::string kind = "customer";
+  Outcome add_inbound_note(const Target& target, const Inbound& in, long long raw_id,
+                           const std::string& problems, long long t, Composer* composer) {
+    long long issue_id = target.issue_id;
+    IssueCtx ic = load_issue(issue_id);
     std::string author = in.author_email.empty() ? in.mail_from : in.author_email;
-    std::string body = in.body, mid = in.message_id, probs = problems;
+    // A project member writing to a reply address answers as a responder.
+    bool responder = false;
+    for (const auto& m : members(ic.project_id))
+      if (iequal(m, author)) responder = true;
+    std::string kind = responder ? "responder" : "customer";
+    std::string body = in.body, full = in.full_body.empty() ? in.body : in.full_body,
+                mid = in.message_id, probs = problems;
+    long long part = target.participant_id;
+    soci::indicator part_ind = part ? soci::i_ok : soci::i_null;
     soci::indicator raw_ind = raw_id ? soci::i_ok : soci::i_null;
     long long note_id = 0;
-    sql_ << "INSERT INTO note (issue_id, author_kind, author, participant_id, body, message_id, "
-            "raw_message_id, problems, created_at) VALUES (:i, :k, :a, :p, :b, :m, :r, :pr, :t) "
-            "RETURNING id",
-        soci::use(issue_id), soci::use(kind), soci::use(author), soci::use(part), soci::use(body),
-        soci::use(mid), soci::use(raw_id, raw_ind), soci::use(probs), soci::use(t),
-        soci::into(note_id);
+    sql_ << "INSERT INTO note (issue_id, author_kind, author, participant_id, body, full_body, "
+            "message_id, raw_message_id, problems, created_at) VALUES (:i, :k, :a, :p, :b, :f, :m, "
+            ":r, :pr, :t) RETURNING id",
+        soci::use(issue_id), soci::use(kind), soci::use(author), soci::use(part, part_ind),
+        soci::use(body), soci::use(full), soci::use(mid), soci::use(raw_id, raw_ind),
+        soci::use(probs), soci::use(t), soci::into(note_id);
     sql_ << "UPDATE issue SET updated_at = :t WHERE id = :i", soci::use(t), soci::use(issue_id);
     store_attachments(in, issue_id, note_id, true);
     remember_message_id(in.message_id, issue_id);
-    return {Outcome::Kind::noted, target.issue_ref};
+    std::vector<std::string> refs = thread_refs(ic, in.message_id);
+    if (responder) {
+      if (composer && !in.automated)
+        mail_customers(*composer, ic, MailKind::new_note, refs, body, author);
+    } else {
+      if (ic.state == "closed" && ic.reopen_on_reply && !in.automated) {
+        std::string opened = "opened";
+        sql_ << "UPDATE issue SET state = :s, closed_at = NULL WHERE id = :i", soci::use(opened),
+            soci::use(issue_id);
+        ic.state = "opened";
+      }
+      if (composer && ic.notify_members) {
+        for (const auto& m : members(ic.project_id)) {
+          if (iequal(m, author)) continue;
+          queue(*composer, ic, MailKind::member_note, member_participant(issue_id, m, t), refs, body,
+                author);
+        }
+      }
+    }
+    return {Outcome::Kind::noted, ic.ref};
   }
+
+  // --- conversation helpers ------------------------------------------------
+
+  struct IssueCtx {
+    long long id = 0, project_id = 0, iid = 0;
+    std::string ref, path, name, title, description, state, message_id;
+    bool confirmation = true, notify_members = false, reopen_on_reply = true;
+    std::string template_subject, template_body;
+  };
+
+  struct Part {
+    long long id = 0;
+    std::string email, name, reply_key;
+  };
+
+  static bool iequal(const std::string& a, const std::string& b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+      if (std::tolower(static_cast<unsigned char>(a[i])) !=
+          std::tolower(static_cast<unsigned char>(b[i])))
+        return false;
+    return true;
+  }
+
+  IssueCtx load_issue(long long issue_id) {
+    IssueCtx c;
+    c.id = issue_id;
+    long long conf = 1, notify = 0, reopen = 1;
+    sql_ << "SELECT i.project_id, i.iid, i.title, i.description, i.state, i.message_id, p.path, "
+            "p.name, p.confirmation, p.notify_members, p.reopen_on_reply FROM issue i JOIN "
+            "project p ON p.id = i.project_id WHERE i.id = :i",
+        soci::into(c.project_id), soci::into(c.iid), soci::into(c.title), soci::into(c.description),
+        soci::into(c.state), soci::into(c.message_id), soci::into(c.path), soci::into(c.name),
+        soci::into(conf), soci::into(notify), soci::into(reopen), soci::use(issue_id);
+    if (!sql_.got_data()) throw Error("issue vanished");
+    c.confirmation = conf != 0;
+    c.notify_members = notify != 0;
+    c.reopen_on_reply = reopen != 0;
+    c.ref = c.path + "#" + std::to_string(c.iid);
+    return c;
+  }
+
+  std::vector<Part> participants(long long issue_id, const std::string& role) {
+    std::vector<Part> out;
+    std::string r = role;
+    soci::rowset<soci::row> rs =
+        (sql_.prepare << "SELECT id, email, name, reply_key FROM participant WHERE issue_id = :i "
+                         "AND role = :r AND subscribed = 1 ORDER BY id",
+         soci::use(issue_id), soci::use(r));
+    for (const auto& row : rs)
+      out.push_back({get_int(row, 0), row.get<std::string>(1), row.get<std::string>(2),
+                     row.get<std::string>(3)});
+    return out;
+  }
+
+  std::vector<std::string> members(long long project_id) {
+    std::vector<std::string> out;
+    soci::rowset<soci::row> rs =
+        (sql_.prepare << "SELECT email FROM project_member WHERE project_id = :p ORDER BY email",
+         soci::use(project_id));
+    for (const auto& row : rs) out.push_back(row.get<std::string>(0));
+    return out;
+  }
+
+  // The participant row through which a member answers by mail.
+  Part member_participant(long long issue_id, const std::string& email, long long t) {
+    std::string e = email, role = "member", empty;
+    std::string key = random_key();
+    sql_ << "INSERT INTO participant (issue_id, email, name, role, reply_key, created_at) VALUES "
+            "(:i, :e, :n, :r, :k, :t) ON CONFLICT (issue_id, email) DO NOTHING",
+        soci::use(issue_id), soci::use(e), soci::use(empty), soci::use(role), soci::use(key),
+        soci::use(t);
+    Part p;
+    sql_ << "SELECT id, email, name, reply_key FROM participant WHERE issue_id = :i AND email = :e",
+        soci::into(p.id), soci::into(p.email), soci::into(p.name), soci::into(p.reply_key),
+        soci::use(issue_id), soci::use(e);
+    return p;
+  }
+
+  std::vector<std::string> thread_refs(const IssueCtx& ic, const std::string& latest) {
+    std::vector<std::string> refs;
+    if (!ic.message_id.empty()) refs.push_back(ic.message_id);
+    if (!latest.empty() && latest != ic.message_id) refs.push_back(latest);
+    return refs;
+  }
+
+  void load_template(IssueCtx& ic, MailKind kind) {
+    std::string k = mail_kind_name(kind);
+    ic.template_subject.clear();
+    ic.template_body.clear();
+    sql_ << "SELECT subject, body FROM project_template WHERE project_id = :p AND kind = :k",
+        soci::into(ic.template_subject), soci::into(ic.template_body), soci::use(ic.project_id),
+        soci::use(k);
+  }
+
+  int mail_customers(Composer& composer, IssueCtx& ic, MailKind kind,
+                     const std::vector<std::string>& refs, const std::string& note,
+                     const std::string& author) {
+    int n = 0;
+    for (const auto& p : participants(ic.id, "customer")) {
+      if (iequal(p.email, author)) continue;
+      queue(composer, ic, kind, p, refs, note, author);
+      ++n;
+    }
+    return n;
+  }
+
+  void queue(Composer& composer, IssueCtx& ic, MailKind kind, const Part& to,
+             const std::vector<std::string>& refs, const std::string& note,
+             const std::string& author) {
+    load_template(ic, kind);
+    MailContext ctx;
+    ctx.kind = kind;
+    ctx.project_path = ic.path;
+    ctx.project_name = ic.name;
+    ctx.iid = ic.iid;
+    ctx.issue_title = ic.title;
+    ctx.issue_description = ic.description;
+    ctx.issue_state = ic.state;
+    ctx.note_text = note;
+    ctx.note_author = author;
+    ctx.to_email = to.email;
+    ctx.to_name = to.name;
+    ctx.reply_key = to.reply_key;
+    ctx.references = refs;
+    ctx.template_subject = ic.template_subject;
+    ctx.template_body = ic.template_body;
+    OutMail m = composer.compose(ctx);
+    std::string k = mail_kind_name(kind), rcpt = to.email;
+    long long t = now();
+    long long issue_id = ic.id;
+    sql_ << "INSERT INTO outbox (kind, issue_id, recipient, mail_from, subject, message_id, "
+            "content, next_attempt_at, created_at) VALUES (:k, :i, :r, :f, :s, :m, :c, :n, :t)",
+        soci::use(k), soci::use(issue_id), soci::use(rcpt), soci::use(m.mail_from),
+        soci::use(m.subject), soci::use(m.message_id), soci::use(m.bytes), soci::use(t),
+        soci::use(t);
+    remember_message_id(m.message_id, issue_id);
+  }
+
+  std::optional<Target> thread_target(long long project_id, const Inbound& in) {
+    for (auto it = in.thread_ids.rbegin(); it != in.thread_ids.rend(); ++it) {
+      std::string mid = *it;
+      long long issue_id = 0, iid = 0;
+      std::string path;
+      sql_ << "SELECT i.id, i.iid, p.path FROM message_ref r JOIN issue i ON i.id = r.issue_id "
+              "JOIN project p ON p.id = i.project_id WHERE r.message_id = :m AND i.project_id = :p "
+              "ORDER BY i.id DESC LIMIT 1",
+          soci::into(issue_id), soci::into(iid), soci::into(path), soci::use(mid),
+          soci::use(project_id);
+      if (!sql_.got_data()) continue;
+      Target t;
+      t.kind = Target::Kind::reply;
+      t.project_id = project_id;
+      t.issue_id = issue_id;
+      t.project_path = path;
+      t.issue_ref = path + "#" + std::to_string(iid);
+      // The sender's participant row, if they have one.
+      std::string email = in.author_email;
+      long long part = 0;
+      sql_ << "SELECT id FROM participant WHERE issue_id = :i AND email = :e", soci::into(part),
+          soci::use(issue_id), soci::use(email);
+      t.participant_id = sql_.got_data() ? part : 0;
+      return t;
+    }
+    return std::nullopt;
+  }
+
+  long long issue_id_of(const std::string& ref) {
+    auto pr = parse_ref(ref);
+    if (!pr) throw Error("not an issue reference: " + ref + " (expected group/project#N)");
+    std::string path = pr->first;
+    long long iid = pr->second, id = 0;
+    sql_ << "SELECT i.id FROM issue i JOIN project p ON p.id = i.project_id WHERE p.path = :p AND "
+            "i.iid = :n",
+        soci::into(id), soci::use(path), soci::use(iid);
+    if (!sql_.got_data()) throw Error("no issue " + ref);
+    return id;
+  }
+
+  long long project_id_of(const std::string& path) {
+    std::string p = path;
+    long long id = 0;
+    sql_ << "SELECT id FROM project WHERE path = :p", soci::into(id), soci::use(p);
+    if (!sql_.got_data()) throw Error("no project " + path);
+    return id;
+  }
+
+ public:
+  int add_note(const std::string& ref, const NoteIn& note, Composer* composer) override {
+    Tx tx(sql_);
+    long long issue_id = issue_id_of(ref);
+    IssueCtx ic = load_issue(issue_id);
+    long long t = now();
+    std::string kind = note.author_kind, author = note.author, body = note.body, empty;
+    long long internal = note.internal ? 1 : 0;
+    sql_ << "INSERT INTO note (issue_id, author_kind, author, body, full_body, internal, "
+            "message_id, created_at) VALUES (:i, :k, :a, :b, :f, :in, :m, :t)",
+        soci::use(issue_id), soci::use(kind), soci::use(author), soci::use(body), soci::use(body),
+        soci::use(internal), soci::use(empty), soci::use(t);
+    sql_ << "UPDATE issue SET updated_at = :t WHERE id = :i", soci::use(t), soci::use(issue_id);
+    int n = 0;
+    // Internal notes never reach the outbox.
+    if (!note.internal && composer)
+      n = mail_customers(*composer, ic, MailKind::new_note, thread_refs(ic, ""), body, author);
+    tx.commit();
+    return n;
+  }
+
+  int set_state(const std::string& ref, const std::string& state, Composer* composer) override {
+    if (state != "opened" && state != "closed") throw Error("state must be opened or closed");
+    Tx tx(sql_);
+    long long issue_id = issue_id_of(ref);
+    IssueCtx ic = load_issue(issue_id);
+    if (ic.state == state) return -1;
+    long long t = now();
+    std::string st = state;
+    soci::indicator closed_ind = state == "closed" ? soci::i_ok : soci::i_null;
+    sql_ << "UPDATE issue SET state = :s, closed_at = :c, updated_at = :t WHERE id = :i",
+        soci::use(st), soci::use(t, closed_ind), soci::use(t), soci::use(issue_id);
+    ic.state = state;
+    int n = 0;
+    if (composer)
+      n = mail_customers(*composer, ic, state == "closed" ? MailKind::closed : MailKind::reopened,
+                         thread_refs(ic, ""), "", "");
+    tx.commit();
+    return n;
+  }
+
+  std::vector<OutboxItem> due_outbox(int limit) override {
+    std::vector<OutboxItem> out;
+    long long t = now(), lim = limit;
+    std::string pending = "pending";
+    soci::rowset<soci::row> rs =
+        (sql_.prepare << "SELECT id, kind, recipient, mail_from, subject, message_id, attempts, "
+                         "created_at, content FROM outbox WHERE state = :s AND next_attempt_at <= :t "
+                         "ORDER BY id LIMIT :l",
+         soci::use(pending), soci::use(t), soci::use(lim));
+    for (const auto& r : rs) {
+      OutboxItem o;
+      o.id = get_int(r, 0);
+      o.kind = r.get<std::string>(1);
+      o.recipient = r.get<std::string>(2);
+      o.mail_from = r.get<std::string>(3);
+      o.subject = r.get<std::string>(4);
+      o.message_id = r.get<std::string>(5);
+      o.attempts = get_int(r, 6);
+      o.created_at = get_int(r, 7);
+      o.content = r.get<std::string>(8);
+      o.state = pending;
+      out.push_back(std::move(o));
+    }
+    return out;
+  }
+
+  void outbox_sent(std::int64_t id_in) override {
+    long long id = id_in, t = now();
+    std::string sent = "sent", empty;
+    sql_ << "UPDATE outbox SET state = :s, sent_at = :t, attempts = attempts + 1, last_error = :e "
+            "WHERE id = :i",
+        soci::use(sent), soci::use(t), soci::use(empty), soci::use(id);
+  }
+
+  void outbox_failed(std::int64_t id_in, const std::string& error, bool permanent,
+                     std::int64_t next_in) override {
+    long long id = id_in, next = next_in;
+    std::string st = permanent ? "failed" : "pending", e = error;
+    sql_ << "UPDATE outbox SET state = :s, attempts = attempts + 1, last_error = :e, "
+            "next_attempt_at = :n WHERE id = :i",
+        soci::use(st), soci::use(e), soci::use(next), soci::use(id);
+  }
+
+  std::vector<OutboxItem> list_outbox(const std::optional<std::string>& state) override {
+    std::vector<OutboxItem> out;
+    std::string st = state.value_or("");
+    std::string q =
+        "SELECT id, kind, recipient, mail_from, subject, message_id, state, attempts, last_error, "
+        "next_attempt_at, created_at, COALESCE(sent_at, 0) FROM outbox";
+    if (state) q += " WHERE state = :s";
+    q += " ORDER BY id";
+    soci::statement stmt(sql_);
+    soci::row r;
+    stmt.alloc();
+    stmt.exchange(soci::into(r));
+    if (state) stmt.exchange(soci::use(st, "s"));
+    stmt.prepare(q);
+    stmt.define_and_bind();
+    stmt.execute(false);
+    while (stmt.fetch()) {
+      OutboxItem o;
+      o.id = get_int(r, 0);
+      o.kind = r.get<std::string>(1);
+      o.recipient = r.get<std::string>(2);
+      o.mail_from = r.get<std::string>(3);
+      o.subject = r.get<std::string>(4);
+      o.message_id = r.get<std::string>(5);
+      o.state = r.get<std::string>(6);
+      o.attempts = get_int(r, 7);
+      o.last_error = r.get<std::string>(8);
+      o.next_attempt_at = get_int(r, 9);
+      o.created_at = get_int(r, 10);
+      o.sent_at = get_int(r, 11);
+      out.push_back(std::move(o));
+    }
+    return out;
+  }
+
+  bool retry_outbox(std::int64_t id_in) override {
+    Tx tx(sql_);
+    long long id = id_in, t = now();
+    int n = 0;
+    sql_ << "SELECT count(*) FROM outbox WHERE id = :i AND state <> 'sent'", soci::into(n),
+        soci::use(id);
+    if (!n) return false;
+    std::string pending = "pending";
+    sql_ << "UPDATE outbox SET state = :s, next_attempt_at = :t WHERE id = :i", soci::use(pending),
+        soci::use(t), soci::use(id);
+    tx.commit();
+    return true;
+  }
+
+  std::optional<Project> find_project(const std::string& path) override {
+    for (auto& p : list_projects())
+      if (p.path == path) return p;
+    return std::nullopt;
+  }
+
+  void set_project_flag(const std::string& path, const std::string& flag, bool on) override {
+    if (flag != "confirmation" && flag != "notify_members" && flag != "reopen_on_reply")
+      throw Error("unknown project setting " + flag);
+    Tx tx(sql_);
+    long long id = project_id_of(path), v = on ? 1 : 0;
+    sql_ << "UPDATE project SET " + flag + " = :v WHERE id = :i", soci::use(v), soci::use(id);
+    tx.commit();
+  }
+
+  void add_member(const std::string& path, const std::string& email) override {
+    Tx tx(sql_);
+    long long id = project_id_of(path);
+    std::string e = email;
+    sql_ << "INSERT INTO project_member (project_id, email) VALUES (:p, :e) ON CONFLICT DO NOTHING",
+        soci::use(id), soci::use(e);
+    tx.commit();
+  }
+
+  bool remove_member(const std::string& path, const std::string& email) override {
+    Tx tx(sql_);
+    long long id = project_id_of(path);
+    std::string e = email;
+    int n = 0;
+    sql_ << "SELECT count(*) FROM project_member WHERE project_id = :p AND email = :e",
+        soci::into(n), soci::use(id), soci::use(e);
+    sql_ << "DELETE FROM project_member WHERE project_id = :p AND email = :e", soci::use(id),
+        soci::use(e);
+    tx.commit();
+    return n > 0;
+  }
+
+  void set_template(const std::string& path, MailKind kind, const std::string& subject,
+                    const std::string& body) override {
+    Tx tx(sql_);
+    long long id = project_id_of(path);
+    std::string k = mail_kind_name(kind), sub = subject, b = body;
+    sql_ << "DELETE FROM project_template WHERE project_id = :p AND kind = :k", soci::use(id),
+        soci::use(k);
+    if (!subject.empty() || !body.empty())
+      sql_ << "INSERT INTO project_template (project_id, kind, subject, body) VALUES (:p, :k, :s, "
+              ":b)",
+          soci::use(id), soci::use(k), soci::use(sub), soci::use(b);
+    tx.commit();
+  }
+
+ private:
 
   soci::session sql_;
   bool is_sqlite_ = true;
 };
 
 }  // namespace
+
+const char* mail_kind_name(MailKind k) {
+  switch (k) {
+    case MailKind::thank_you: return "thank_you";
+    case MailKind::new_note: return "new_note";
+    case MailKind::closed: return "closed";
+    case MailKind::reopened: return "reopened";
+    case MailKind::member_new_issue: return "member_new_issue";
+    case MailKind::member_note: return "member_note";
+  }
+  return "?";
+}
+
+std::optional<MailKind> mail_kind_from(const std::string& name) {
+  for (auto k : {MailKind::thank_you, MailKind::new_note, MailKind::closed, MailKind::reopened,
+                 MailKind::member_new_issue, MailKind::member_note})
+    if (name == mail_kind_name(k)) return k;
+  return std::nullopt;
+}
 
 std::unique_ptr<Store> open(const std::string& connection, std::chrono::milliseconds wait) {
   return std::make_unique<SociStore>(connection, wait);

@@ -28,6 +28,48 @@ struct AttachmentIn {
   std::string content;
 };
 
+/// Why a mail is caused; also the template name (GitLab's names where they exist).
+enum class MailKind {
+  thank_you,         // confirmation of a new issue, to the customer
+  new_note,          // a public responder note, to each subscribed customer
+  closed,            // issue closed, to each subscribed customer
+  reopened,          // issue reopened, to each subscribed customer
+  member_new_issue,  // new issue, to project members (per project)
+  member_note,       // customer reply, to project members (per project)
+};
+const char* mail_kind_name(MailKind k);
+std::optional<MailKind> mail_kind_from(const std::string& name);
+
+/// Everything a composer needs to write one outbound mail. Filled by the
+/// store inside the transaction that causes the mail.
+struct MailContext {
+  MailKind kind = MailKind::thank_you;
+  std::string project_path, project_name;
+  std::int64_t iid = 0;
+  std::string issue_title, issue_description, issue_state;
+  std::string note_text, note_author;
+  std::string to_email, to_name;
+  std::string reply_key;                 // the recipient participant's key
+  std::vector<std::string> references;   // the thread, oldest first
+  std::string template_subject, template_body;  // project override, or empty
+};
+
+/// A composed mail, ready for the outbox.
+struct OutMail {
+  std::string subject;
+  std::string message_id;  // without angle brackets
+  std::string mail_from;   // envelope sender
+  std::string bytes;       // the whole message, CRLF line endings
+};
+
+/// Writes outbound mails. Implemented outside the store (notify::Composer),
+/// called by the store inside its transaction; pure: no I/O.
+class Composer {
+ public:
+  virtual ~Composer() = default;
+  virtual OutMail compose(const MailContext& ctx) = 0;
+};
+
 /// One message for one recipient, as the delivery layer hands it over.
 struct Inbound {
   std::string dedupe_key;                 // "mid:<message-id>" or "body:<sha256>"
@@ -36,6 +78,9 @@ struct Inbound {
   std::string contact_email;              // where answers go (Reply-To, else From)
   std::string title, body, message_id;
   std::vector<AttachmentIn> attachments;
+  std::string full_body;                  // before reply trimming ("" = same as body)
+  std::vector<std::string> thread_ids;    // In-Reply-To and References
+  bool automated = false;  // auto-submitted, bulk, null sender: never answered
   std::vector<std::string> problems;
   std::shared_ptr<const std::string> raw;  // the message as received
   std::string raw_sha256;
@@ -51,6 +96,8 @@ struct Project {
   std::int64_t id = 0;
   std::string path, name, key;
   bool enabled = true;
+  bool confirmation = true, notify_members = false, reopen_on_reply = true;
+  std::vector<std::string> members;
   std::vector<std::string> aliases;
   std::int64_t issues = 0;
 };
@@ -64,7 +111,7 @@ struct IssueSummary {
 };
 
 struct NoteView {
-  std::string author_kind, author, body;
+  std::string author_kind, author, body, full_body;
   bool internal = false;
   std::int64_t created_at = 0;
 };
@@ -82,6 +129,21 @@ struct IssueDetail {
   std::vector<NoteView> notes;
   std::vector<AttachmentView> attachments;
   std::vector<ParticipantView> participants;
+};
+
+struct OutboxItem {
+  std::int64_t id = 0;
+  std::string kind, recipient, mail_from, subject, message_id, state, last_error;
+  std::int64_t attempts = 0, next_attempt_at = 0, created_at = 0, sent_at = 0;
+  std::string content;  // only filled by due_outbox()
+};
+
+/// What a responder or admin does to an issue from the CLI.
+struct NoteIn {
+  std::string author;                 // e-mail address of the responder
+  std::string author_kind = "responder";
+  std::string body;
+  bool internal = false;
 };
 
 struct IssueFilter {
@@ -109,7 +171,7 @@ class Store {
  public:
   virtual ~Store() = default;
 
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;
 
   // --- schema -----------------------------------------------------------
   /// Creates the schema in an empty database. Throws Error if it exists.
@@ -125,12 +187,41 @@ class Store {
   virtual std::optional<Target> find_reply_key(const std::string& key, bool unsubscribe) = 0;
   /// Stores `in` for `target` in one transaction: all of it or none of it.
   /// Throws Unavailable (or another exception) when nothing was stored.
-  virtual Outcome deliver(const Target& target, const Inbound& in) = 0;
+  /// `composer` writes the mails the delivery causes (may be null: none).
+  virtual Outcome deliver(const Target& target, const Inbound& in, Composer* composer) = 0;
+
+  // --- responders -----------------------------------------------------------
+  /// Adds a note to REF; a public one is mailed to every subscribed customer
+  /// except its author. Returns the number of mails queued.
+  virtual int add_note(const std::string& ref, const NoteIn& note, Composer* composer) = 0;
+  /// Closes or reopens REF and mails the customers; returns mails queued, or
+  /// -1 when the issue already was in that state.
+  virtual int set_state(const std::string& ref, const std::string& state, Composer* composer) = 0;
+
+  // --- outbox -----------------------------------------------------------
+  /// Pending mails whose next attempt is due, oldest first.
+  virtual std::vector<OutboxItem> due_outbox(int limit) = 0;
+  virtual void outbox_sent(std::int64_t id) = 0;
+  /// Records a failed attempt: permanent -> state failed; else pending again
+  /// at `next_attempt_at`.
+  virtual void outbox_failed(std::int64_t id, const std::string& error, bool permanent,
+                             std::int64_t next_attempt_at) = 0;
+  virtual std::vector<OutboxItem> list_outbox(const std::optional<std::string>& state) = 0;
+  /// Makes a failed (or pending) mail due now; false if there is no such id.
+  virtual bool retry_outbox(std::int64_t id) = 0;
 
   // --- administration -----------------------------------------------------
   virtual Project add_project(const std::string& path, const std::string& name,
                               const std::string& key, const std::vector<std::string>& aliases) = 0;
   virtual std::vector<Project> list_projects() = 0;
+  virtual std::optional<Project> find_project(const std::string& path) = 0;
+  /// Sets confirmation / notify_members / reopen_on_reply.
+  virtual void set_project_flag(const std::string& path, const std::string& flag, bool on) = 0;
+  virtual void add_member(const std::string& path, const std::string& email) = 0;
+  virtual bool remove_member(const std::string& path, const std::string& email) = 0;
+  /// Sets a template (empty subject and body: back to the built-in default).
+  virtual void set_template(const std::string& path, MailKind kind, const std::string& subject,
+                            const std::string& body) = 0;
   virtual std::vector<IssueSummary> list_issues(const IssueFilter& f) = 0;
   virtual std::optional<IssueDetail> show_issue(const std::string& ref) = 0;
 };

@@ -70,17 +70,17 @@ TEST_CASE("store: issues, numbers, dedupe, notes, attachments, unsubscribe") {
   store::AttachmentIn att{"../a.bin", "a.bin", "application/octet-stream", "h",
                           std::string("\0\1\2", 3)};
   in1.attachments.push_back(att);
-  auto o1 = db.st->deliver(*game, in1);
+  auto o1 = db.st->deliver(*game, in1, nullptr);
   CHECK(o1.kind == store::Outcome::Kind::created);
   CHECK(o1.ref == "acme/game#1");
-  CHECK(db.st->deliver(*game, inbound("m2@x", "second")).ref == "acme/game#2");
-  CHECK(db.st->deliver(*web, inbound("m3@x", "third")).ref == "acme/web#1");
+  CHECK(db.st->deliver(*game, inbound("m2@x", "second"), nullptr).ref == "acme/game#2");
+  CHECK(db.st->deliver(*web, inbound("m3@x", "third"), nullptr).ref == "acme/web#1");
   // The same message again: nothing new.
-  auto dup = db.st->deliver(*game, in1);
+  auto dup = db.st->deliver(*game, in1, nullptr);
   CHECK(dup.kind == store::Outcome::Kind::duplicate);
   CHECK(dup.ref == "acme/game#1");
   // The same Message-ID to another project is a different delivery.
-  CHECK(db.st->deliver(*web, in1).ref == "acme/web#2");
+  CHECK(db.st->deliver(*web, in1, nullptr).ref == "acme/web#2");
 
   auto d = db.st->show_issue("acme/game#1");
   REQUIRE(d);
@@ -94,9 +94,9 @@ TEST_CASE("store: issues, numbers, dedupe, notes, attachments, unsubscribe") {
   auto reply = db.st->find_reply_key(key, false);
   REQUIRE(reply);
   CHECK(reply->issue_ref == "acme/game#1");
-  auto n = db.st->deliver(*reply, inbound("r1@x", "a reply"));
+  auto n = db.st->deliver(*reply, inbound("r1@x", "a reply"), nullptr);
   CHECK(n.kind == store::Outcome::Kind::noted);
-  CHECK(db.st->deliver(*reply, inbound("r1@x", "a reply")).kind == store::Outcome::Kind::duplicate);
+  CHECK(db.st->deliver(*reply, inbound("r1@x", "a reply"), nullptr).kind == store::Outcome::Kind::duplicate);
   d = db.st->show_issue("acme/game#1");
   REQUIRE(d->notes.size() == 1);
   CHECK(d->notes[0].body == "a reply");
@@ -104,7 +104,7 @@ TEST_CASE("store: issues, numbers, dedupe, notes, attachments, unsubscribe") {
 
   auto unsub = db.st->find_reply_key(key, true);
   REQUIRE(unsub);
-  CHECK(db.st->deliver(*unsub, inbound("u1@x", "")).kind == store::Outcome::Kind::unsubscribed);
+  CHECK(db.st->deliver(*unsub, inbound("u1@x", ""), nullptr).kind == store::Outcome::Kind::unsubscribed);
   CHECK_FALSE(db.st->show_issue("acme/game#1")->participants[0].subscribed);
   CHECK_FALSE(db.st->find_reply_key(std::string(32, '0'), false));
 

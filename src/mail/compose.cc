@@ -1,0 +1,112 @@
+// compose.cc: outbound mail with GMime.
+#include "mail/compose.h"
+
+#include <gmime/gmime.h>
+
+#include <memory>
+
+namespace mail {
+
+namespace {
+
+template <class T>
+struct GDel {
+  void operator()(T* p) const {
+    if (p) g_object_unref(p);
+  }
+};
+template <class T>
+using GPtr = std::unique_ptr<T, GDel<T>>;
+
+// A message id or address usable inside <...>: no spaces, brackets or controls.
+std::string id_safe(std::string_view s) {
+  std::string out;
+  for (unsigned char c : s)
+    if (c > 0x20 && c != 0x7f && c != '<' && c != '>' && c != ',') out += static_cast<char>(c);
+  return out.substr(0, 250);
+}
+
+}  // namespace
+
+std::string header_safe(std::string_view s, std::size_t max) {
+  std::string v = to_valid_utf8(s);
+  std::string out;
+  bool space = false;
+  for (unsigned char c : v) {
+    if (c < 0x20 || c == 0x7f || c == ' ') {
+      space = !out.empty();
+      continue;
+    }
+    if (space) out += ' ';
+    space = false;
+    out += static_cast<char>(c);
+  }
+  if (out.size() > max) {
+    std::size_t n = max;
+    while (n > 0 && (static_cast<unsigned char>(out[n]) & 0xC0) == 0x80) --n;
+    out.resize(n);
+  }
+  return out;
+}
+
+std::string compose(const Outgoing& o) {
+  init();
+  GPtr<GMimeMessage> msg(g_mime_message_new(TRUE));
+  GMimeObject* obj = GMIME_OBJECT(msg.get());
+  g_mime_message_add_mailbox(msg.get(), GMIME_ADDRESS_TYPE_FROM, header_safe(o.from.name).c_str(),
+                             id_safe(o.from.email).c_str());
+  g_mime_message_add_mailbox(msg.get(), GMIME_ADDRESS_TYPE_TO, header_safe(o.to.name).c_str(),
+                             id_safe(o.to.email).c_str());
+  if (!o.reply_to.empty())
+    g_mime_message_add_mailbox(msg.get(), GMIME_ADDRESS_TYPE_REPLY_TO, nullptr,
+                               id_safe(o.reply_to).c_str());
+  g_mime_message_set_subject(msg.get(), header_safe(o.subject).c_str(), "utf-8");
+  GDateTime* dt = g_date_time_new_from_unix_utc(o.date ? o.date : std::time(nullptr));
+  g_mime_message_set_date(msg.get(), dt);
+  g_date_time_unref(dt);
+  g_mime_message_set_message_id(msg.get(), id_safe(o.message_id).c_str());
+  if (!o.in_reply_to.empty())
+    g_mime_object_set_header(obj, "In-Reply-To", ("<" + id_safe(o.in_reply_to) + ">").c_str(),
+                             nullptr);
+  if (!o.references.empty()) {
+    std::string refs;
+    for (const auto& r : o.references) {
+      std::string id = id_safe(r);
+      if (id.empty()) continue;
+      refs += (refs.empty() ? "<" : " <") + id + ">";
+    }
+    if (!refs.empty()) g_mime_object_set_header(obj, "References", refs.c_str(), nullptr);
+  }
+  for (const auto& [name, value] : o.headers)
+    g_mime_object_set_header(obj, header_safe(name, 76).c_str(), header_safe(value).c_str(),
+                             "utf-8");
+
+  // The body: UTF-8 text with LF line endings; GMime picks 7bit or
+  // quoted-printable as needed and CRLF comes from the format options.
+  std::string text;
+  std::string v = to_valid_utf8(o.body);
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (v[i] == '\r') {
+      text += '\n';
+      if (i + 1 < v.size() && v[i + 1] == '\n') ++i;
+    } else {
+      text += v[i];
+    }
+  }
+  if (text.empty() || text.back() != '\n') text += '\n';
+  GPtr<GMimeTextPart> part(g_mime_text_part_new_with_subtype("plain"));
+  g_mime_text_part_set_text(part.get(), text.c_str());
+  g_mime_text_part_set_charset(part.get(), "utf-8");
+  g_mime_part_set_content_encoding(GMIME_PART(part.get()), GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE);
+  g_mime_message_set_mime_part(msg.get(), GMIME_OBJECT(part.get()));
+
+  GMimeFormatOptions* fo = g_mime_format_options_clone(nullptr);
+  g_mime_format_options_set_newline_format(fo, GMIME_NEWLINE_FORMAT_DOS);
+  GPtr<GMimeStream> mem(g_mime_stream_mem_new());
+  g_mime_object_write_to_stream(obj, fo, mem.get());
+  g_mime_format_options_free(fo);
+  GByteArray* arr = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem.get()));
+  return std::string(reinterpret_cast<const char*>(arr->data), arr->len);
+}
+
+}  // namespace mail

@@ -1,0 +1,149 @@
+// notify.cc: templates and outbound composition.
+#include "notify/notify.h"
+
+#include <ctime>
+
+#include "mail/compose.h"
+
+namespace notify {
+
+using store::MailKind;
+
+Template default_template(MailKind kind) {
+  switch (kind) {
+    case MailKind::thank_you:
+      return {"Re: %{ISSUE_TITLE} [%{ISSUE_PATH}]",
+              "Thank you for your support request! We are tracking your request as\n"
+              "ticket %{ISSUE_PATH}, and will respond as soon as we can.\n"
+              "\n"
+              "To add to this request, reply to this email.\n"
+              "\n"
+              "-- \n"
+              "Stop mail about this request: %{UNSUBSCRIBE_URL}\n"};
+    case MailKind::new_note:
+      return {"Re: %{ISSUE_TITLE} [%{ISSUE_PATH}]",
+              "%{NOTE_TEXT}\n"
+              "\n"
+              "-- \n"
+              "Reply to this email to answer. Ticket %{ISSUE_PATH}.\n"
+              "Stop mail about this request: %{UNSUBSCRIBE_URL}\n"};
+    case MailKind::closed:
+      return {"Re: %{ISSUE_TITLE} [%{ISSUE_PATH}] closed",
+              "Your request %{ISSUE_PATH} has been closed.\n"
+              "If something is still wrong, reply to this email and it is reopened.\n"
+              "\n"
+              "-- \n"
+              "Stop mail about this request: %{UNSUBSCRIBE_URL}\n"};
+    case MailKind::reopened:
+      return {"Re: %{ISSUE_TITLE} [%{ISSUE_PATH}] reopened",
+              "Your request %{ISSUE_PATH} has been reopened.\n"
+              "\n"
+              "-- \n"
+              "Stop mail about this request: %{UNSUBSCRIBE_URL}\n"};
+    case MailKind::member_new_issue:
+      return {"[%{ISSUE_PATH}] %{ISSUE_TITLE}",
+              "New request %{ISSUE_PATH} from %{AUTHOR}:\n"
+              "\n"
+              "%{ISSUE_DESCRIPTION}\n"
+              "\n"
+              "-- \n"
+              "Reply to this email to answer the customer.\n"};
+    case MailKind::member_note:
+      return {"Re: [%{ISSUE_PATH}] %{ISSUE_TITLE}",
+              "%{AUTHOR} wrote on %{ISSUE_PATH}:\n"
+              "\n"
+              "%{NOTE_TEXT}\n"
+              "\n"
+              "-- \n"
+              "Reply to this email to answer the customer.\n"};
+  }
+  return {"[%{ISSUE_PATH}]", "%{NOTE_TEXT}\n"};
+}
+
+std::string render(std::string_view tpl, const std::map<std::string, std::string>& vars) {
+  std::string out;
+  std::size_t i = 0;
+  while (i < tpl.size()) {
+    if (tpl[i] == '%' && i + 1 < tpl.size() && tpl[i + 1] == '{') {
+      auto close = tpl.find('}', i + 2);
+      if (close != std::string_view::npos && close - i < 64) {
+        std::string_view name = tpl.substr(i + 2, close - i - 2);
+        while (!name.empty() && name.front() == ' ') name.remove_prefix(1);
+        while (!name.empty() && name.back() == ' ') name.remove_suffix(1);
+        auto it = vars.find(std::string(name));
+        if (it != vars.end()) {
+          out += it->second;
+          i = close + 1;
+          continue;
+        }
+      }
+    }
+    out += tpl[i++];
+  }
+  return out;
+}
+
+std::string reply_address(const Settings& s, const std::string& key) {
+  return s.base_local + "+reply-" + key + "@" + s.base_domain;
+}
+
+std::string unsubscribe_address(const Settings& s, const std::string& key) {
+  return s.base_local + "+reply-" + key + "-unsubscribe@" + s.base_domain;
+}
+
+std::map<std::string, std::string> variables(const store::MailContext& c, const Settings& s) {
+  std::string path = c.project_path + "#" + std::to_string(c.iid);
+  return {
+      {"ISSUE_ID", std::to_string(c.iid)},
+      {"ISSUE_PATH", path},
+      {"ISSUE_URL", path},
+      {"ISSUE_TITLE", c.issue_title},
+      {"ISSUE_DESCRIPTION", c.issue_description},
+      {"NOTE_TEXT", c.note_text},
+      {"AUTHOR", c.note_author},
+      {"PROJECT_NAME", c.project_name},
+      {"PROJECT_PATH", c.project_path},
+      {"UNSUBSCRIBE_URL", "mailto:" + unsubscribe_address(s, c.reply_key)},
+      {"SYSTEM_HEADER", ""},
+      {"SYSTEM_FOOTER", ""},
+      {"ADDITIONAL_TEXT", ""},
+  };
+}
+
+store::OutMail Composer::compose(const store::MailContext& c) {
+  Template t = default_template(c.kind);
+  if (!c.template_subject.empty()) t.subject = c.template_subject;
+  if (!c.template_body.empty()) t.body = c.template_body;
+  auto vars = variables(c, s_);
+
+  mail::Outgoing o;
+  o.from = {s_.from_name, s_.base_local + "@" + s_.base_domain};
+  o.to = {c.to_name, c.to_email};
+  o.reply_to = reply_address(s_, c.reply_key);
+  o.subject = mail::header_safe(render(t.subject, vars));
+  o.body = render(t.body, vars);
+  o.message_id = "deskmail." + store::random_key() + "@" + s_.base_domain;
+  if (!c.references.empty()) {
+    o.in_reply_to = c.references.back();
+    o.references = c.references;
+  }
+  // RFC 3834: a confirmation is an auto-reply; everything else we send is
+  // generated. Either way, auto-responders must not answer it.
+  o.headers.emplace_back("Auto-Submitted",
+                         c.kind == MailKind::thank_you ? "auto-replied" : "auto-generated");
+  o.headers.emplace_back("X-Auto-Response-Suppress", "All");
+  o.headers.emplace_back("List-Unsubscribe", "<mailto:" + unsubscribe_address(s_, c.reply_key) + ">");
+  o.headers.emplace_back("X-Deskmail-Loop", s_.base_domain);
+  o.headers.emplace_back("X-Deskmail-Ticket", c.project_path + "#" + std::to_string(c.iid));
+  o.date = std::time(nullptr);
+
+  store::OutMail m;
+  m.subject = o.subject;
+  m.message_id = o.message_id;
+  // Bounces come back to the participant's reply address (DESIGN.md 7).
+  m.mail_from = reply_address(s_, c.reply_key);
+  m.bytes = mail::compose(o);
+  return m;
+}
+
+}  // namespace notify

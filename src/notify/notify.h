@@ -1,0 +1,48 @@
+// notify.h: what deskmail writes to customers and members. Templates with
+// GitLab's placeholder names, built-in defaults, and the Composer that turns
+// a store::MailContext into a finished message (DESIGN.md section 6).
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "store/store.h"
+
+namespace notify {
+
+struct Settings {
+  std::string base_local = "desk";  // desk@support.example.com
+  std::string base_domain = "support.example.com";
+  std::string from_name = "Support";
+};
+
+struct Template {
+  std::string subject, body;
+};
+
+/// The built-in template for a kind.
+Template default_template(store::MailKind kind);
+
+/// Replaces %{NAME} (spaces allowed inside the braces) with vars[NAME], in one
+/// pass: substituted text is never scanned again, so customer text cannot
+/// inject placeholders. Unknown names stay as written.
+std::string render(std::string_view tpl, const std::map<std::string, std::string>& vars);
+
+/// The placeholder values for a context (ISSUE_ID, ISSUE_PATH, NOTE_TEXT, ...).
+std::map<std::string, std::string> variables(const store::MailContext& ctx, const Settings& s);
+
+/// desk+reply-KEY@domain and its -unsubscribe form.
+std::string reply_address(const Settings& s, const std::string& key);
+std::string unsubscribe_address(const Settings& s, const std::string& key);
+
+class Composer final : public store::Composer {
+ public:
+  explicit Composer(Settings s) : s_(std::move(s)) {}
+  store::OutMail compose(const store::MailContext& ctx) override;
+
+ private:
+  Settings s_;
+};
+
+}  // namespace notify

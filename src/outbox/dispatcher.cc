@@ -1,0 +1,95 @@
+// dispatcher.cc: the outbox loop.
+#include "outbox/dispatcher.h"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <ctime>
+#include <iostream>
+
+#include "common/run_on.h"
+
+namespace asio = boost::asio;
+
+namespace outbox {
+
+std::int64_t backoff(std::int64_t attempts, std::chrono::seconds base, std::chrono::seconds max) {
+  std::int64_t d = base.count();
+  for (std::int64_t i = 1; i < attempts && d < max.count(); ++i) d *= 2;
+  return std::min<std::int64_t>(d, max.count());
+}
+
+Dispatcher::Dispatcher(asio::io_context& io, asio::any_io_executor store_ex, store::Store& store,
+                       Options opts)
+    : io_(io), store_ex_(std::move(store_ex)), store_(store), opts_(std::move(opts)), timer_(io) {
+  log = [](const std::string& s) { std::cerr << s << std::endl; };
+}
+
+void Dispatcher::start() {
+  asio::co_spawn(io_, loop(), [this](std::exception_ptr e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      log(std::string("outbox: dispatcher stopped: ") + ex.what());
+    }
+  });
+}
+
+void Dispatcher::stop() {
+  stopping_ = true;
+  timer_.cancel();
+}
+
+void Dispatcher::wake() { timer_.cancel(); }
+
+asio::awaitable<void> Dispatcher::loop() {
+  while (!stopping_) {
+    std::vector<store::OutboxItem> due;
+    try {
+      std::function<std::vector<store::OutboxItem>()> claim = [this] {
+        return store_.due_outbox(20);
+      };
+      due = co_await common::run_on<std::vector<store::OutboxItem>>(store_ex_, std::move(claim));
+    } catch (const std::exception& e) {
+      log(std::string("outbox: cannot read the outbox: ") + e.what());
+    }
+    for (auto& item : due) {
+      if (stopping_) break;
+      SmtpResult r = co_await smtp_send(io_.get_executor(), opts_.relay, opts_.helo,
+                                        item.mail_from, item.recipient, std::move(item.content),
+                                        opts_.timeout);
+      std::int64_t now = std::time(nullptr);
+      std::int64_t attempts = item.attempts + 1;
+      bool give_up = !r.ok && !r.permanent && now - item.created_at > opts_.max_age.count();
+      std::string error = r.reply;
+      if (give_up) error = "gave up after " + std::to_string(attempts) + " attempts: " + r.reply;
+      std::int64_t next = now + backoff(attempts, opts_.retry_base, opts_.retry_max);
+      std::int64_t id = item.id;
+      bool ok = r.ok, permanent = r.permanent || give_up;
+      try {
+        std::function<int()> mark = [this, id, ok, permanent, error, next] {
+          if (ok)
+            store_.outbox_sent(id);
+          else
+            store_.outbox_failed(id, error, permanent, next);
+          return 0;
+        };
+        co_await common::run_on<int>(store_ex_, std::move(mark));
+      } catch (const std::exception& e) {
+        log(std::string("outbox: cannot record the result: ") + e.what());
+      }
+      log("outbox: id=" + std::to_string(id) + " to=<" + item.recipient + "> message-id=<" +
+          item.message_id + "> kind=" + item.kind + " result=" +
+          (ok ? "sent" : permanent ? "failed" : "deferred") + " attempts=" +
+          std::to_string(attempts) + " reply=\"" + r.reply + "\"");
+    }
+    if (stopping_) break;
+    if (due.size() == 20) continue;  // more may be waiting
+    timer_.expires_after(opts_.poll);
+    boost::system::error_code ec;
+    co_await timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+}
+
+}  // namespace outbox

@@ -1,0 +1,54 @@
+// dispatcher.h: drains the outbox (DESIGN.md section 6). Claims due mails from
+// the store (on the store's thread), sends each with smtp_send, and records
+// the result: sent; pending again with exponential backoff after a 4xx or a
+// connection failure; failed after a 5xx or when the mail is too old.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <functional>
+
+#include "outbox/smtp_client.h"
+#include "store/store.h"
+
+namespace outbox {
+
+struct Options {
+  Relay relay;
+  std::string helo = "localhost";
+  std::chrono::seconds poll{2};          // look for due mail at least this often
+  std::chrono::seconds retry_base{60};   // first retry after this, doubling
+  std::chrono::seconds retry_max{3600};  // never wait longer than this
+  std::chrono::seconds max_age{432000};  // give up on a mail this old (5 days)
+  std::chrono::seconds timeout{60};      // per SMTP reply
+};
+
+class Dispatcher {
+ public:
+  Dispatcher(boost::asio::io_context& io, boost::asio::any_io_executor store_ex,
+             store::Store& store, Options opts);
+  void start();
+  void stop();
+  /// Look for due mail now (after a delivery that queued some).
+  void wake();
+  void set_options(Options opts) { opts_ = std::move(opts); }
+
+  std::function<void(const std::string&)> log;
+
+ private:
+  boost::asio::awaitable<void> loop();
+
+  boost::asio::io_context& io_;
+  boost::asio::any_io_executor store_ex_;
+  store::Store& store_;
+  Options opts_;
+  boost::asio::steady_timer timer_;
+  bool stopping_ = false;
+};
+
+/// Seconds until the next attempt after `attempts` failures (60, 120, 240 ...).
+std::int64_t backoff(std::int64_t attempts, std::chrono::seconds base, std::chrono::seconds max);
+
+}  // namespace outbox
