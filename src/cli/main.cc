@@ -6,12 +6,11 @@
 //   deskmail [-c FILE] issue list [--project PATH] [--state S] [--limit N] [--spam] [--json]
 //   deskmail [-c FILE] issue show REF [--json]
 #include <ctime>
+#include <fstream>
 #include <iomanip>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <sstream>
-
-#include <fstream>
 
 #include "config/config.h"
 #include "mail/message.h"
@@ -427,8 +426,10 @@ int run(int argc, char** argv) {
     if (a.json)
       std::cout << json{{"path", a.pos[1]}, {"member", *email}, {"changed", ok}}.dump() << "\n";
     else
-      std::cout << (a.pos[0] == "add" ? "member " : ok ? "removed " : "not a member: ") << *email
-                << "\n";
+      std::cout << (a.pos[0] == "add" ? "member "
+                    : ok              ? "removed "
+                                      : "not a member: ")
+                << *email << "\n";
     return ok ? 0 : 1;
   }
   if (group == "project" && sub == "set") {
@@ -444,7 +445,8 @@ int run(int argc, char** argv) {
   }
   if (group == "project" && sub == "template") {
     Args a = parse_args(argc, argv, i, {"subject", "file"}, {"reset"});
-    if (a.pos.size() != 2) throw UsageError("project template PATH KIND (--subject S --file F | --reset)");
+    if (a.pos.size() != 2)
+      throw UsageError("project template PATH KIND (--subject S --file F | --reset)");
     auto kind = store::mail_kind_from(a.pos[1]);
     if (!kind) throw UsageError("unknown template kind '" + a.pos[1] + "'");
     std::string subject = a.get("subject").value_or(""), body;
@@ -455,11 +457,14 @@ int run(int argc, char** argv) {
       ss << in.rdbuf();
       body = mail::to_valid_utf8(ss.str());
     }
-    if (a.get("reset")) subject.clear(), body.clear();
-    else if (subject.empty() && body.empty()) throw UsageError("give --subject and/or --file, or --reset");
+    if (a.get("reset"))
+      subject.clear(), body.clear();
+    else if (subject.empty() && body.empty())
+      throw UsageError("give --subject and/or --file, or --reset");
     st->set_template(a.pos[0], *kind, subject, body);
-    std::cout << (a.json ? json{{"path", a.pos[0]}, {"kind", a.pos[1]}}.dump()
-                         : a.pos[0] + ": template " + a.pos[1] + (a.get("reset") ? " reset" : " set"))
+    std::cout << (a.json
+                      ? json{{"path", a.pos[0]}, {"kind", a.pos[1]}}.dump()
+                      : a.pos[0] + ": template " + a.pos[1] + (a.get("reset") ? " reset" : " set"))
               << "\n";
     return 0;
   }

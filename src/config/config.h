@@ -42,7 +42,7 @@ struct Timeouts {
 
 /// The outbox: where and how deskmaild sends the mail it writes.
 struct Outbound {
-  bool enabled = true;                    // false: mails stay queued (another host sends)
+  bool enabled = true;  // false: mails stay queued (another host sends)
   std::string relay_host = "127.0.0.1";
   std::uint16_t relay_port = 25;
   std::string from_name = "Support";
@@ -62,7 +62,7 @@ struct Config {
   Timeouts timeouts;
   BareLf bare_lf = BareLf::normalize;
   unsigned socket_mode = 0660;  // permissions of unix listening sockets
-  std::string responder;  // default --as for `deskmail reply`
+  std::string responder;        // default --as for `deskmail reply`
   Outbound outbound;
 
   /// Local part of `address` before any '+', and the domain.

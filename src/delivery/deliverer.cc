@@ -72,6 +72,11 @@ std::string escape_log(const std::string& s) {
   return o;
 }
 
+bool is_daemon_sender(const std::string& sender) {
+  std::string local = route::lower(sender.substr(0, sender.rfind('@')));
+  return local == "mailer-daemon" || local == "postmaster";
+}
+
 // RFC 3834 section 2: never answer the null sender, mailer daemons, or
 // addresses that say they take no replies; never answer ourselves.
 bool is_automated_sender(const std::string& sender, const route::Base& base) {
@@ -112,7 +117,9 @@ std::vector<lmtp::Reply> Deliverer::deliver_now(const lmtp::ConnectionInfo& conn
   in.body = mail::trim_reply(msg.text);
   in.thread_ids = msg.references;
   if (!msg.in_reply_to.empty()) in.thread_ids.push_back(msg.in_reply_to);
-  in.automated = msg.automated || is_automated_sender(env.mail_from, base());
+  in.automated = msg.automated || env.mail_from.empty() || is_daemon_sender(env.mail_from);
+  in.never_answer = in.automated || is_automated_sender(env.mail_from, base()) ||
+                    (msg.from && is_automated_sender(msg.from->email, base()));
   in.message_id = msg.message_id;
   in.problems = msg.problems;
   for (auto& a : msg.attachments)

@@ -77,9 +77,6 @@ std::string compose(const Outgoing& o) {
     }
     if (!refs.empty()) g_mime_object_set_header(obj, "References", refs.c_str(), nullptr);
   }
-  for (const auto& [name, value] : o.headers)
-    g_mime_object_set_header(obj, header_safe(name, 76).c_str(), header_safe(value).c_str(),
-                             "utf-8");
 
   // The body: UTF-8 text with LF line endings; GMime picks 7bit or
   // quoted-printable as needed and CRLF comes from the format options.
@@ -106,7 +103,18 @@ std::string compose(const Outgoing& o) {
   g_mime_object_write_to_stream(obj, fo, mem.get());
   g_mime_format_options_free(fo);
   GByteArray* arr = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem.get()));
-  return std::string(reinterpret_cast<const char*>(arr->data), arr->len);
+  // The extra headers are ours and ASCII (List-Unsubscribe, Auto-Submitted,
+  // ...): written raw in front, because GMime would fold a long unstructured
+  // value into encoded words, which List-Unsubscribe must not be.
+  std::string head;
+  for (const auto& [name, value] : o.headers) {
+    std::string n, v = header_safe(value);
+    for (unsigned char c : header_safe(name, 76))
+      if (c > 0x20 && c < 0x7f && c != ':') n += static_cast<char>(c);
+    if (n.empty()) continue;
+    head += n + ": " + v + "\r\n";
+  }
+  return head + std::string(reinterpret_cast<const char*>(arr->data), arr->len);
 }
 
 }  // namespace mail

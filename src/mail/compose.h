@@ -16,12 +16,12 @@ namespace mail {
 struct Outgoing {
   Mailbox from;
   Mailbox to;
-  std::string reply_to;                 // address only; "" for none
-  std::string subject;                  // UTF-8
-  std::string body;                     // UTF-8 text, any line endings
-  std::string message_id;               // without angle brackets
-  std::string in_reply_to;              // without angle brackets
-  std::vector<std::string> references;  // without angle brackets, oldest first
+  std::string reply_to;                                      // address only; "" for none
+  std::string subject;                                       // UTF-8
+  std::string body;                                          // UTF-8 text, any line endings
+  std::string message_id;                                    // without angle brackets
+  std::string in_reply_to;                                   // without angle brackets
+  std::vector<std::string> references;                       // without angle brackets, oldest first
   std::vector<std::pair<std::string, std::string>> headers;  // extra, e.g. Auto-Submitted
   std::time_t date = 0;
 };

@@ -28,7 +28,7 @@ struct Message {
   std::string message_id;  // without angle brackets; "" when absent
   std::string in_reply_to;
   std::vector<std::string> references;
-  bool automated = false;  // RFC 3834 auto-submitted, bulk/list, auto-reply markers
+  bool automated = false;       // RFC 3834 auto-submitted, bulk/list, auto-reply markers
   std::string text;             // body as UTF-8 text
   bool text_from_html = false;  // the only body was HTML, converted
   std::vector<Attachment> attachments;

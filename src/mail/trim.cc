@@ -34,7 +34,9 @@ std::string trimmed(const std::string& l) {
   return l.substr(b, e - b + 1);
 }
 
-bool starts_with(const std::string& s, std::string_view p) { return s.rfind(p, 0) == 0; }
+bool starts_with(const std::string& s, std::string_view p) {
+  return s.rfind(p, 0) == 0;
+}
 
 // A line that introduces quoted text: "On Mon, 1 Jan 2026, Ann <a@b> wrote:",
 // "Am ... schrieb ...:", "Le ... a écrit :", Outlook's separators.
@@ -44,8 +46,9 @@ bool quote_header(const std::string& line) {
   if (starts_with(t, "-----Original Message-----") || starts_with(t, "----- Original Message") ||
       starts_with(t, "-----Ursprüngliche Nachricht-----") || starts_with(t, "________________"))
     return true;
-  static const std::regex on_wrote(R"(^(On|Am|Le|El|Il|Op)\s.{0,300}(wrote|schrieb|a écrit|escribió|ha scritto|schreef)\s?:$)",
-                                   std::regex::icase);
+  static const std::regex on_wrote(
+      R"(^(On|Am|Le|El|Il|Op)\s.{0,300}(wrote|schrieb|a écrit|escribió|ha scritto|schreef)(\s.{0,200})?\s?:$)",
+      std::regex::icase);
   if (t.size() < 400 && std::regex_match(t, on_wrote)) return true;
   return false;
 }
@@ -87,8 +90,10 @@ std::string trim_reply(std::string_view text) {
   // Then drop a trailing block of quoted lines ("> ...") and blank lines.
   while (cut > 0) {
     std::string t = trimmed(lines[cut - 1]);
-    if (t.empty() || t[0] == '>') --cut;
-    else break;
+    if (t.empty() || t[0] == '>')
+      --cut;
+    else
+      break;
   }
   std::string out;
   for (std::size_t i = 0; i < cut; ++i) out += lines[i] + (i + 1 < cut ? "\n" : "");

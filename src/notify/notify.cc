@@ -132,7 +132,8 @@ store::OutMail Composer::compose(const store::MailContext& c) {
   o.headers.emplace_back("Auto-Submitted",
                          c.kind == MailKind::thank_you ? "auto-replied" : "auto-generated");
   o.headers.emplace_back("X-Auto-Response-Suppress", "All");
-  o.headers.emplace_back("List-Unsubscribe", "<mailto:" + unsubscribe_address(s_, c.reply_key) + ">");
+  o.headers.emplace_back("List-Unsubscribe",
+                         "<mailto:" + unsubscribe_address(s_, c.reply_key) + ">");
   o.headers.emplace_back("X-Deskmail-Loop", s_.base_domain);
   o.headers.emplace_back("X-Deskmail-Ticket", c.project_path + "#" + std::to_string(c.iid));
   o.date = std::time(nullptr);

@@ -41,7 +41,9 @@ void Dispatcher::stop() {
   timer_.cancel();
 }
 
-void Dispatcher::wake() { timer_.cancel(); }
+void Dispatcher::wake() {
+  timer_.cancel();
+}
 
 asio::awaitable<void> Dispatcher::loop() {
   while (!stopping_) {
@@ -56,9 +58,8 @@ asio::awaitable<void> Dispatcher::loop() {
     }
     for (auto& item : due) {
       if (stopping_) break;
-      SmtpResult r = co_await smtp_send(io_.get_executor(), opts_.relay, opts_.helo,
-                                        item.mail_from, item.recipient, std::move(item.content),
-                                        opts_.timeout);
+      SmtpResult r = co_await smtp_send(io_.get_executor(), opts_.relay, opts_.helo, item.mail_from,
+                                        item.recipient, std::move(item.content), opts_.timeout);
       std::int64_t now = std::time(nullptr);
       std::int64_t attempts = item.attempts + 1;
       bool give_up = !r.ok && !r.permanent && now - item.created_at > opts_.max_age.count();
@@ -81,8 +82,10 @@ asio::awaitable<void> Dispatcher::loop() {
       }
       log("outbox: id=" + std::to_string(id) + " to=<" + item.recipient + "> message-id=<" +
           item.message_id + "> kind=" + item.kind + " result=" +
-          (ok ? "sent" : permanent ? "failed" : "deferred") + " attempts=" +
-          std::to_string(attempts) + " reply=\"" + r.reply + "\"");
+          (ok          ? "sent"
+           : permanent ? "failed"
+                       : "deferred") +
+          " attempts=" + std::to_string(attempts) + " reply=\"" + r.reply + "\"");
     }
     if (stopping_) break;
     if (due.size() == 20) continue;  // more may be waiting

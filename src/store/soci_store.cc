@@ -353,8 +353,9 @@ class SociStore final : public Store {
     d.summary.updated_at = updated;
     {
       soci::rowset<soci::row> rs =
-          (sql_.prepare << "SELECT author_kind, author, body, internal, created_at, full_body FROM note "
-                           "WHERE issue_id = :id ORDER BY id",
+          (sql_.prepare
+               << "SELECT author_kind, author, body, internal, created_at, full_body FROM note "
+                  "WHERE issue_id = :id ORDER BY id",
            soci::use(id));
       for (const auto& r : rs) {
         NoteView n;
@@ -460,8 +461,8 @@ class SociStore final : public Store {
     if (!sql_.got_data()) throw Error("project vanished during delivery");
     // A new issue keeps the whole text: a forward is all quote (GitLab does the same).
     std::string title = in.title, body = in.full_body.empty() ? in.body : in.full_body,
-                email = in.author_email, name = in.author_name,
-                mid = in.message_id, probs = problems;
+                email = in.author_email, name = in.author_name, mid = in.message_id,
+                probs = problems;
     soci::indicator raw_ind = raw_id ? soci::i_ok : soci::i_null;
     long long issue_id = 0;
     sql_ << "INSERT INTO issue (project_id, iid, title, description, author_email, author_name, "
@@ -485,7 +486,7 @@ class SociStore final : public Store {
       IssueCtx ic = load_issue(issue_id);
       std::vector<std::string> refs;
       if (!in.message_id.empty()) refs.push_back(in.message_id);
-      if (ic.confirmation && !in.automated && !contact.empty()) {
+      if (ic.confirmation && !in.never_answer && !contact.empty()) {
         for (const auto& p : participants(issue_id, "customer"))
           queue(*composer, ic, MailKind::thank_you, p, refs, "", "");
       }
@@ -539,8 +540,8 @@ class SociStore final : public Store {
       if (composer && ic.notify_members) {
         for (const auto& m : members(ic.project_id)) {
           if (iequal(m, author)) continue;
-          queue(*composer, ic, MailKind::member_note, member_participant(issue_id, m, t), refs, body,
-                author);
+          queue(*composer, ic, MailKind::member_note, member_participant(issue_id, m, t), refs,
+                body, author);
         }
       }
     }
@@ -779,9 +780,10 @@ class SociStore final : public Store {
     long long t = now(), lim = limit;
     std::string pending = "pending";
     soci::rowset<soci::row> rs =
-        (sql_.prepare << "SELECT id, kind, recipient, mail_from, subject, message_id, attempts, "
-                         "created_at, content FROM outbox WHERE state = :s AND next_attempt_at <= :t "
-                         "ORDER BY id LIMIT :l",
+        (sql_.prepare
+             << "SELECT id, kind, recipient, mail_from, subject, message_id, attempts, "
+                "created_at, content FROM outbox WHERE state = :s AND next_attempt_at <= :t "
+                "ORDER BY id LIMIT :l",
          soci::use(pending), soci::use(t), soci::use(lim));
     for (const auto& r : rs) {
       OutboxItem o;
@@ -918,7 +920,6 @@ class SociStore final : public Store {
   }
 
  private:
-
   soci::session sql_;
   bool is_sqlite_ = true;
 };
@@ -927,12 +928,18 @@ class SociStore final : public Store {
 
 const char* mail_kind_name(MailKind k) {
   switch (k) {
-    case MailKind::thank_you: return "thank_you";
-    case MailKind::new_note: return "new_note";
-    case MailKind::closed: return "closed";
-    case MailKind::reopened: return "reopened";
-    case MailKind::member_new_issue: return "member_new_issue";
-    case MailKind::member_note: return "member_note";
+    case MailKind::thank_you:
+      return "thank_you";
+    case MailKind::new_note:
+      return "new_note";
+    case MailKind::closed:
+      return "closed";
+    case MailKind::reopened:
+      return "reopened";
+    case MailKind::member_new_issue:
+      return "member_new_issue";
+    case MailKind::member_note:
+      return "member_note";
   }
   return "?";
 }

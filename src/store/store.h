@@ -49,8 +49,8 @@ struct MailContext {
   std::string issue_title, issue_description, issue_state;
   std::string note_text, note_author;
   std::string to_email, to_name;
-  std::string reply_key;                 // the recipient participant's key
-  std::vector<std::string> references;   // the thread, oldest first
+  std::string reply_key;                        // the recipient participant's key
+  std::vector<std::string> references;          // the thread, oldest first
   std::string template_subject, template_body;  // project override, or empty
 };
 
@@ -78,9 +78,10 @@ struct Inbound {
   std::string contact_email;              // where answers go (Reply-To, else From)
   std::string title, body, message_id;
   std::vector<AttachmentIn> attachments;
-  std::string full_body;                  // before reply trimming ("" = same as body)
-  std::vector<std::string> thread_ids;    // In-Reply-To and References
-  bool automated = false;  // auto-submitted, bulk, null sender: never answered
+  std::string full_body;                // before reply trimming ("" = same as body)
+  std::vector<std::string> thread_ids;  // In-Reply-To and References
+  bool automated = false;               // auto-submitted, bulk, null sender, mailer-daemon
+  bool never_answer = false;  // automated, or a sender we must not write to (noreply, ourselves)
   std::vector<std::string> problems;
   std::shared_ptr<const std::string> raw;  // the message as received
   std::string raw_sha256;
@@ -140,7 +141,7 @@ struct OutboxItem {
 
 /// What a responder or admin does to an issue from the CLI.
 struct NoteIn {
-  std::string author;                 // e-mail address of the responder
+  std::string author;  // e-mail address of the responder
   std::string author_kind = "responder";
   std::string body;
   bool internal = false;

@@ -31,9 +31,12 @@ def free_port():
 class Desk:
     """One deskmaild with its own database, config and sockets."""
 
-    def __init__(self, extra_config="", projects=(("acme/game", ()), ("acme/web", ()))):
+    def __init__(self, extra_config="", projects=(("acme/game", ()), ("acme/web", ())), relay_port=None):
         self.dir = tempfile.mkdtemp(prefix="deskmail-sys-")
         self.port = free_port()
+        # Without a relay of the test's own, mail goes to a port nobody
+        # listens on and stays pending.
+        self.relay_port = relay_port or free_port()
         self.sock = os.path.join(self.dir, "lmtp.sock")
         self.db = os.path.join(self.dir, "deskmail.db")
         self.config = os.path.join(self.dir, "deskmail.yaml")
@@ -58,6 +61,7 @@ class Desk:
                 f"address: desk@{DOMAIN}\n"
                 f'database: "sqlite3://db={self.db}"\n'
                 f"hostname: deskmail.test\n"
+                f'outbound: {{ relay: "127.0.0.1:{self.relay_port}", retry_base: 1, retry_max: 2 }}\n'
                 + self.extra
             )
 

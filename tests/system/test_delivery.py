@@ -338,7 +338,7 @@ class ConfigCheck(unittest.TestCase):
             d.write_config("limits: { message_sise: 5 }\n")
             bad = subprocess.run([DESKMAILD, "--check-config", "-c", d.config], capture_output=True, text=True)
             self.assertNotEqual(bad.returncode, 0)
-            self.assertRegex(bad.stderr, r"deskmail\.yaml:5:11: unknown key 'message_sise' in limits")
+            self.assertRegex(bad.stderr, r"deskmail\.yaml:6:11: unknown key 'message_sise' in limits")
         finally:
             d.close()
 

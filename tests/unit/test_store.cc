@@ -96,7 +96,8 @@ TEST_CASE("store: issues, numbers, dedupe, notes, attachments, unsubscribe") {
   CHECK(reply->issue_ref == "acme/game#1");
   auto n = db.st->deliver(*reply, inbound("r1@x", "a reply"), nullptr);
   CHECK(n.kind == store::Outcome::Kind::noted);
-  CHECK(db.st->deliver(*reply, inbound("r1@x", "a reply"), nullptr).kind == store::Outcome::Kind::duplicate);
+  CHECK(db.st->deliver(*reply, inbound("r1@x", "a reply"), nullptr).kind ==
+        store::Outcome::Kind::duplicate);
   d = db.st->show_issue("acme/game#1");
   REQUIRE(d->notes.size() == 1);
   CHECK(d->notes[0].body == "a reply");
@@ -104,7 +105,8 @@ TEST_CASE("store: issues, numbers, dedupe, notes, attachments, unsubscribe") {
 
   auto unsub = db.st->find_reply_key(key, true);
   REQUIRE(unsub);
-  CHECK(db.st->deliver(*unsub, inbound("u1@x", ""), nullptr).kind == store::Outcome::Kind::unsubscribed);
+  CHECK(db.st->deliver(*unsub, inbound("u1@x", ""), nullptr).kind ==
+        store::Outcome::Kind::unsubscribed);
   CHECK_FALSE(db.st->show_issue("acme/game#1")->participants[0].subscribed);
   CHECK_FALSE(db.st->find_reply_key(std::string(32, '0'), false));
 
