@@ -35,6 +35,7 @@ const char* kUsageText =
     "  project list\n"
     "  issue list [--project PATH] [--state opened|closed] [--limit N] [--spam]\n"
     "  issue show REF            (REF is group/project#N)\n"
+    "  issue ham REF | issue spam REF   release from / put into quarantine\n"
     "  reply REF (-m TEXT | --file F | -) [--as EMAIL]   public answer, mailed to the customer\n"
     "  note REF (-m TEXT | --file F | -) [--as EMAIL]    internal note, never mailed\n"
     "  close REF | reopen REF\n"
@@ -320,6 +321,7 @@ int run(int argc, char** argv) {
                                   {"author", n.author},
                                   {"body", n.body},
                                   {"full_body", n.full_body},
+                                  {"spam", n.spam},
                                   {"internal", n.internal},
                                   {"created_at", n.created_at}});
       j["attachments"] = json::array();
@@ -333,7 +335,8 @@ int run(int argc, char** argv) {
         j["participants"].push_back(
             json{{"email", p.email},
                  {"reply_address", address_for(cfg, "reply-" + p.reply_key)},
-                 {"subscribed", p.subscribed}});
+                 {"subscribed", p.subscribed},
+                 {"bouncing", p.bouncing}});
       std::cout << j.dump(2) << "\n";
     } else {
       const auto& s = d->summary;
@@ -396,6 +399,22 @@ int run(int argc, char** argv) {
     else
       std::cout << (note.internal ? "internal note added to " : "reply added to ") << sub << "; "
                 << n << " mail(s) queued\n";
+    return 0;
+  }
+  if (group == "issue" && (sub == "ham" || sub == "spam")) {
+    Args a = parse_args(argc, argv, i, {}, {});
+    if (a.pos.size() != 1) throw UsageError("issue " + sub + " needs exactly one REF");
+    int n = st->set_spam(a.pos[0], sub == "spam", &composer);
+    if (a.json)
+      std::cout << json{{"ref", a.pos[0]}, {"spam", sub == "spam"}, {"changed", n >= 0},
+                        {"mails_queued", std::max(n, 0)}}
+                       .dump()
+                << "\n";
+    else if (n < 0)
+      std::cout << a.pos[0] << " already " << (sub == "spam" ? "flagged spam" : "not spam") << "\n";
+    else
+      std::cout << a.pos[0] << (sub == "spam" ? " flagged spam" : " released") << "; " << n
+                << " mail(s) queued\n";
     return 0;
   }
   if (group == "close" || group == "reopen") {

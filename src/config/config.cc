@@ -13,6 +13,7 @@
 
 #include <cerrno>
 #include <charconv>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <functional>
@@ -254,8 +255,49 @@ Config load_string(const std::string& text, const std::string& name) {
                          [&](const YAML::Node& v) {
                            ck.integer(v, "limits.connections", cfg.limits.connections, 1, 100000);
                          }},
-                        {"bad_commands", [&](const YAML::Node& v) {
+                        {"bad_commands",
+                         [&](const YAML::Node& v) {
                            ck.integer(v, "limits.bad_commands", cfg.limits.bad_commands, 1, 1000);
+                         }},
+                        {"header_size",
+                         [&](const YAML::Node& v) {
+                           ck.integer(v, "limits.header_size", cfg.limits.header_size, 1024,
+                                      std::uint64_t{1} << 30);
+                         }},
+                        {"header_count",
+                         [&](const YAML::Node& v) {
+                           ck.integer(v, "limits.header_count", cfg.limits.header_count, 10, 1000000);
+                         }},
+                        {"line_length",
+                         [&](const YAML::Node& v) {
+                           ck.integer(v, "limits.line_length", cfg.limits.line_length, 998,
+                                      std::uint64_t{1} << 32);
+                         }},
+                        {"mime_depth",
+                         [&](const YAML::Node& v) {
+                           ck.integer(v, "limits.mime_depth", cfg.limits.mime_depth, 1, 1000);
+                         }},
+                        {"mime_parts",
+                         [&](const YAML::Node& v) {
+                           ck.integer(v, "limits.mime_parts", cfg.limits.mime_parts, 1, 1000000);
+                         }},
+                        {"header_addresses",
+                         [&](const YAML::Node& v) {
+                           ck.integer(v, "limits.header_addresses", cfg.limits.header_addresses, 1,
+                                      10000000);
+                         }},
+                        {"received",
+                         [&](const YAML::Node& v) {
+                           ck.integer(v, "limits.received", cfg.limits.received, 1, 1000);
+                         }},
+                        {"confirmations_per_sender_day",
+                         [&](const YAML::Node& v) {
+                           ck.integer(v, "limits.confirmations_per_sender_day",
+                                      cfg.limits.confirmations_per_sender_day, 0, 1000000);
+                         }},
+                        {"new_issues_per_sender_hour", [&](const YAML::Node& v) {
+                           ck.integer(v, "limits.new_issues_per_sender_hour",
+                                      cfg.limits.new_issues_per_sender_hour, 0, 1000000);
                          }}});
               }},
              {"outbound",
@@ -302,6 +344,49 @@ Config load_string(const std::string& text, const std::string& name) {
                          }},
                         {"timeout", [&](const YAML::Node& v) {
                            ck.seconds(v, "outbound.timeout", cfg.outbound.timeout, 1, 3600);
+                         }}});
+              }},
+             {"spam",
+              [&](const YAML::Node& n) {
+                ck.map(n, "spam",
+                       {{"action",
+                         [&](const YAML::Node& v) {
+                           std::string a;
+                           if (!ck.string(v, "spam.action", a)) return;
+                           if (a == "quarantine") cfg.spam.action = Spam::Action::quarantine;
+                           else if (a == "reject") cfg.spam.action = Spam::Action::reject;
+                           else if (a == "accept") cfg.spam.action = Spam::Action::accept;
+                           else ck.error(v, "spam.action must be quarantine, reject or accept");
+                         }},
+                        {"threshold",
+                         [&](const YAML::Node& v) {
+                           std::string t;
+                           if (!ck.string(v, "spam.threshold", t)) return;
+                           char* end = nullptr;
+                           double d = std::strtod(t.c_str(), &end);
+                           if (t.empty() || *end != '\0' || d != d || d < -1000 || d > 1000)
+                             ck.error(v, "spam.threshold must be a number like 5.0");
+                           else
+                             cfg.spam.threshold = d;
+                         }},
+                        {"trust",
+                         [&](const YAML::Node& v) {
+                           std::string t;
+                           if (!ck.string(v, "spam.trust", t)) return;
+                           if (t == "topmost") cfg.spam.trust_all = false;
+                           else if (t == "all") cfg.spam.trust_all = true;
+                           else ck.error(v, "spam.trust must be topmost or all");
+                         }},
+                        {"headers", [&](const YAML::Node& v) {
+                           if (!v.IsSequence()) {
+                             ck.error(v, "spam.headers must be a list of header names");
+                             return;
+                           }
+                           for (const auto& h : v) {
+                             std::string name;
+                             if (ck.string(h, "spam.headers entry", name))
+                               cfg.spam.headers.push_back(name);
+                           }
                          }}});
               }},
              {"timeouts",

@@ -10,6 +10,7 @@
 
 #include "common/run_on.h"
 #include "delivery/status.h"
+#include "mail/compose.h"
 #include "mail/message.h"
 
 namespace asio = boost::asio;
@@ -23,6 +24,16 @@ Deliverer::Deliverer(asio::any_io_executor store_executor, store::Store& store, 
       composer_(composer),
       base_(std::move(base)) {
   log = [](const std::string& s) { std::cerr << s << std::endl; };
+}
+
+void Deliverer::set_policy(Policy p) {
+  std::lock_guard lk(base_mu_);
+  policy_ = std::move(p);
+}
+
+Policy Deliverer::policy() const {
+  std::lock_guard lk(base_mu_);
+  return policy_;
 }
 
 void Deliverer::set_base(route::Base b) {
@@ -97,10 +108,66 @@ bool is_automated_sender(const std::string& sender, const route::Base& base) {
 
 std::vector<lmtp::Reply> Deliverer::deliver_now(const lmtp::ConnectionInfo& conn,
                                                 const lmtp::Envelope& env,
-                                                const std::string& data) {
+                                                std::shared_ptr<std::string> data) {
   auto started = std::chrono::steady_clock::now();
-  auto raw = std::make_shared<const std::string>(data);
+  route::Base b = base();
+  Policy pol = policy();
+  std::size_t size = data->size();
+  std::string message_id;
+
+  auto log_one = [&](const std::string& rcpt, Status st, const std::string& ref,
+                     const lmtp::Reply& reply, const std::string& why) {
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                  std::chrono::steady_clock::now() - started)
+                  .count();
+    log(conn.id + ": from=<" + escape_log(env.mail_from) + "> to=<" + escape_log(rcpt) +
+        "> message-id=<" + escape_log(message_id) + "> size=" + std::to_string(size) +
+        " result=" + name_of(st) + (ref.empty() ? "" : " ref=" + ref) + " reply=\"" +
+        std::to_string(reply.code) + " " + reply.enhanced + "\"" + " ms=" + std::to_string(ms) +
+        (why.empty() ? "" : " detail=\"" + escape_log(why) + "\""));
+  };
+  // The same answer for every recipient, with nothing stored.
+  auto all = [&](Status st, const std::string& why) {
+    std::vector<lmtp::Reply> replies;
+    for (const auto& rcpt : env.recipients) {
+      replies.push_back(reply_for(st, rcpt));
+      log_one(rcpt, st, "", replies.back(), why);
+    }
+    return replies;
+  };
+
+  // 1. Structure, in bounded time and memory, before GMime sees anything.
+  mail::Scan sc = mail::scan(*data, pol.scan);
+  message_id = mail::header_safe(mail::first_header(sc, "Message-ID"), 200);
+  if (sc.verdict == mail::Scan::Verdict::too_many_hops) return all(Status::too_many_hops, sc.detail);
+  if (sc.verdict != mail::Scan::Verdict::ok) return all(Status::bad_structure, sc.detail);
+
+  // 2. Our own mail coming back (our loop header, or one of our Message-IDs).
+  std::string loop = route::lower(mail::header_safe(mail::first_header(sc, "X-Deskmail-Loop")));
+  std::string mid = route::lower(message_id);
+  std::string own_suffix = "@" + route::lower(b.domain) + ">";
+  if (loop == route::lower(b.domain) ||
+      (mid.rfind("<deskmail.", 0) == 0 && mid.size() > own_suffix.size() &&
+       mid.compare(mid.size() - own_suffix.size(), own_suffix.size(), own_suffix) == 0))
+    return all(Status::own_mail, "loop");
+
+  // 3. The site filter's verdict, from the fields it added.
+  spam::Verdict verdict = spam::assess(sc.headers, pol.spam);
+  if (verdict.spam && pol.spam.action == spam::Action::reject)
+    return all(Status::spam_rejected, verdict.reason);
+  bool quarantine = verdict.spam && pol.spam.action == spam::Action::quarantine;
+
+  // 4. Our internal headers never come from outside.
+  bool stripped = false;
+  std::string clean = mail::strip_headers(*data, "X-Deskmail-", &stripped);
+  std::shared_ptr<const std::string> raw;
+  if (stripped)
+    raw = std::make_shared<const std::string>(std::move(clean));
+  else
+    raw = data;
   mail::Message msg = mail::parse(*raw);
+  message_id = msg.message_id;
+  std::string ctype = route::lower(mail::first_header(sc, "Content-Type"));
 
   store::Inbound in;
   in.dedupe_key = msg.message_id.empty() ? "body:" + msg.body_sha256 : "mid:" + msg.message_id;
@@ -118,22 +185,27 @@ std::vector<lmtp::Reply> Deliverer::deliver_now(const lmtp::ConnectionInfo& conn
   in.thread_ids = msg.references;
   if (!msg.in_reply_to.empty()) in.thread_ids.push_back(msg.in_reply_to);
   in.automated = msg.automated || env.mail_from.empty() || is_daemon_sender(env.mail_from);
-  in.never_answer = in.automated || is_automated_sender(env.mail_from, base()) ||
-                    (msg.from && is_automated_sender(msg.from->email, base()));
+  in.never_answer = in.automated || is_automated_sender(env.mail_from, b) ||
+                    (msg.from && is_automated_sender(msg.from->email, b));
+  in.bounce = ctype.rfind("multipart/report", 0) == 0;
+  in.spam = quarantine;
+  in.spam_reason = verdict.reason;
+  in.new_issues_per_sender_hour = pol.new_issues_per_sender_hour;
+  in.confirmations_per_sender_day = pol.confirmations_per_sender_day;
   in.message_id = msg.message_id;
   in.problems = msg.problems;
+  if (stripped) in.problems.push_back("X-Deskmail- headers from outside removed");
   for (auto& a : msg.attachments)
     in.attachments.push_back(
         {a.filename_sent, a.filename, a.content_type, a.sha256, std::move(a.content)});
   in.raw = raw;
   in.raw_sha256 = mail::sha256_hex(*raw);
 
-  route::Base b = base();
   std::vector<lmtp::Reply> replies;
   replies.reserve(env.recipients.size());
   for (const auto& rcpt : env.recipients) {
     Status st = Status::store_unavailable;
-    std::string ref, why;
+    std::string ref, why = quarantine ? verdict.reason : "";
     try {
       auto r = route::parse(rcpt, b);
       std::optional<store::Target> t;
@@ -144,21 +216,14 @@ std::vector<lmtp::Reply> Deliverer::deliver_now(const lmtp::ConnectionInfo& conn
         store::Outcome o = store_.deliver(*t, in, composer_);
         ref = o.ref;
         switch (o.kind) {
-          case store::Outcome::Kind::created:
-            st = Status::created;
-            break;
-          case store::Outcome::Kind::noted:
-            st = Status::noted;
-            break;
-          case store::Outcome::Kind::unsubscribed:
-            st = Status::unsubscribed;
-            break;
-          case store::Outcome::Kind::duplicate:
-            st = Status::duplicate;
-            break;
-          case store::Outcome::Kind::gone:
-            st = Status::gone;
-            break;
+          case store::Outcome::Kind::created: st = Status::created; break;
+          case store::Outcome::Kind::noted: st = Status::noted; break;
+          case store::Outcome::Kind::unsubscribed: st = Status::unsubscribed; break;
+          case store::Outcome::Kind::duplicate: st = Status::duplicate; break;
+          case store::Outcome::Kind::gone: st = Status::gone; break;
+          case store::Outcome::Kind::quarantined: st = Status::quarantined; break;
+          case store::Outcome::Kind::bounce: st = Status::bounce; break;
+          case store::Outcome::Kind::rate_limited: st = Status::rate_limited; break;
         }
       }
     } catch (const std::exception& e) {
@@ -166,14 +231,7 @@ std::vector<lmtp::Reply> Deliverer::deliver_now(const lmtp::ConnectionInfo& conn
       why = e.what();
     }
     replies.push_back(reply_for(st, rcpt, ref));
-    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                  std::chrono::steady_clock::now() - started)
-                  .count();
-    log(conn.id + ": from=<" + escape_log(env.mail_from) + "> to=<" + escape_log(rcpt) +
-        "> message-id=<" + escape_log(msg.message_id) + "> size=" + std::to_string(data.size()) +
-        " result=" + name_of(st) + (ref.empty() ? "" : " ref=" + ref) + " reply=\"" +
-        std::to_string(replies.back().code) + " " + replies.back().enhanced + "\"" +
-        " ms=" + std::to_string(ms) + (why.empty() ? "" : " error=\"" + escape_log(why) + "\""));
+    log_one(rcpt, st, ref, replies.back(), why);
   }
   if (on_commit) on_commit();
   return replies;
@@ -192,7 +250,7 @@ asio::awaitable<std::vector<lmtp::Reply>> Deliverer::deliver(const lmtp::Connect
                                                              std::shared_ptr<std::string> data) {
   std::function<std::vector<lmtp::Reply>()> work = [this, conn, env, data] {
     try {
-      return deliver_now(conn, env, *data);
+      return deliver_now(conn, env, data);
     } catch (const std::exception& ex) {
       log(conn.id + ": delivery failed before any commit: " + ex.what());
       std::vector<lmtp::Reply> r;

@@ -9,10 +9,20 @@
 #include <mutex>
 
 #include "lmtp/handler.h"
+#include "mail/scan.h"
+#include "spam/spam.h"
 #include "route/route.h"
 #include "store/store.h"
 
 namespace delivery {
+
+/// What a delivery checks before anything is stored (SIGHUP replaces it).
+struct Policy {
+  mail::ScanLimits scan;
+  spam::Policy spam;
+  std::uint32_t new_issues_per_sender_hour = 30;
+  std::uint32_t confirmations_per_sender_day = 5;
+};
 
 class Deliverer final : public lmtp::Handler {
  public:
@@ -30,6 +40,7 @@ class Deliverer final : public lmtp::Handler {
 
   /// Replaces the routing base (SIGHUP).
   void set_base(route::Base base);
+  void set_policy(Policy p);
 
   /// Called (on the store thread) after a delivery committed; the daemon
   /// uses it to wake the outbox dispatcher.
@@ -41,17 +52,19 @@ class Deliverer final : public lmtp::Handler {
   /// The work itself, synchronous; public for tests.
   lmtp::Reply check_now(const std::string& address);
   std::vector<lmtp::Reply> deliver_now(const lmtp::ConnectionInfo& conn, const lmtp::Envelope& env,
-                                       const std::string& data);
+                                       std::shared_ptr<std::string> data);
 
  private:
   std::optional<store::Target> resolve(const route::Route& r);
   route::Base base() const;
+  Policy policy() const;
 
   boost::asio::any_io_executor store_ex_;
   store::Store& store_;
   store::Composer* composer_;
   mutable std::mutex base_mu_;
   route::Base base_;
+  Policy policy_;
 };
 
 }  // namespace delivery

@@ -21,6 +21,14 @@ constexpr Row kTable[] = {
     {Status::unsubscribed, 250, "2.0.0", "unsubscribed", "unsubscribed"},
     {Status::duplicate, 250, "2.0.0", "already delivered", "duplicate"},
     {Status::gone, 550, "5.1.1", "no longer exists", "gone"},
+    {Status::quarantined, 250, "2.0.0", "quarantined as spam", "quarantined"},
+    {Status::spam_rejected, 550, "5.7.1", "message refused as spam", "spam-rejected"},
+    {Status::bad_structure, 554, "5.6.0", "message structure refused", "bad-structure"},
+    {Status::too_many_hops, 554, "5.4.6", "too many hops, mail loop?", "loop"},
+    {Status::own_mail, 250, "2.0.0", "dropped: our own mail came back", "own-mail"},
+    {Status::bounce, 250, "2.0.0", "delivery failure recorded", "bounce"},
+    {Status::rate_limited, 450, "4.7.1", "too many new requests from this sender, try later",
+     "rate-limited"},
 };
 }  // namespace
 

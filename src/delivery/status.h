@@ -18,6 +18,13 @@ enum class Status {
   unsubscribed,       // participant unsubscribed
   duplicate,          // already delivered earlier: nothing new stored
   gone,               // target vanished between RCPT and DATA
+  quarantined,        // stored, flagged spam: hidden, never answered
+  spam_rejected,      // spam.action reject
+  bad_structure,      // a structural limit (header size/count, nesting, parts, line)
+  too_many_hops,      // more than limits.received Received: fields
+  own_mail,           // our own mail came back: dropped, nothing stored
+  bounce,             // a DSN to a reply address: participant marked bouncing
+  rate_limited,       // too many new issues from this sender: try later
 };
 
 /// The reply for a status; `rcpt` and `detail` fill in the text.

@@ -68,6 +68,26 @@ route::Base route_base(const config::Config& c) {
   return {c.base_local(), c.base_domain(), '+'};
 }
 
+delivery::Policy delivery_policy(const config::Config& c) {
+  delivery::Policy p;
+  p.scan.header_size = c.limits.header_size;
+  p.scan.header_count = c.limits.header_count;
+  p.scan.line_length = c.limits.line_length;
+  p.scan.mime_depth = c.limits.mime_depth;
+  p.scan.mime_parts = c.limits.mime_parts;
+  p.scan.header_addresses = c.limits.header_addresses;
+  p.scan.received = c.limits.received;
+  p.spam.action = c.spam.action == config::Spam::Action::reject   ? spam::Action::reject
+                  : c.spam.action == config::Spam::Action::accept ? spam::Action::accept
+                                                                  : spam::Action::quarantine;
+  p.spam.threshold = c.spam.threshold;
+  p.spam.trust = c.spam.trust_all ? spam::Trust::all : spam::Trust::topmost;
+  p.spam.headers = c.spam.headers;
+  p.new_issues_per_sender_hour = c.limits.new_issues_per_sender_hour;
+  p.confirmations_per_sender_day = c.limits.confirmations_per_sender_day;
+  return p;
+}
+
 outbox::Options outbox_options(const config::Config& c) {
   outbox::Options o;
   o.relay = {c.outbound.relay_host, c.outbound.relay_port};
@@ -144,6 +164,7 @@ int main(int argc, char** argv) {
   notify::Composer composer({cfg.base_local(), cfg.base_domain(), cfg.outbound.from_name});
   delivery::Deliverer deliverer(store_pool.get_executor(), *st, route_base(cfg), &composer);
   deliverer.log = log_line;
+  deliverer.set_policy(delivery_policy(cfg));
   outbox::Dispatcher dispatcher(io, store_pool.get_executor(), *st, outbox_options(cfg));
   dispatcher.log = log_line;
   deliverer.on_commit = [&io, &dispatcher] {
@@ -178,6 +199,7 @@ int main(int argc, char** argv) {
             log_line("reload: listen and database changes take effect at restart");
           server.set_options(server_options(n));
           dispatcher.set_options(outbox_options(n));
+          deliverer.set_policy(delivery_policy(n));
           deliverer.set_base(route_base(n));
           auto keep_listen = cfg.listen;
           auto keep_db = cfg.database;

@@ -10,6 +10,7 @@
 
 #include "schema_sqlite_001.h"
 #include "schema_sqlite_002.h"
+#include "schema_sqlite_003.h"
 #include "store/store.h"
 
 namespace store {
@@ -72,7 +73,7 @@ struct Migration {
   int version;
   const char* sql;
 };
-const Migration kMigrations[] = {{1, kSqlite001}, {2, kSqlite002}};
+const Migration kMigrations[] = {{1, kSqlite001}, {2, kSqlite002}, {3, kSqlite003}};
 
 class SociStore final : public Store {
  public:
@@ -206,6 +207,29 @@ class SociStore final : public Store {
 
     long long t = now();
     Outcome out;
+    if (in.bounce && target.kind != Target::Kind::project) {
+      // A delivery status notification to a reply address: the mail we sent
+      // that participant bounced. Recorded on the participant, not a note.
+      long long part = target.participant_id;
+      if (part) {
+        sql_ << "UPDATE participant SET bouncing = 1, bounces = bounces + 1 WHERE id = :p",
+            soci::use(part);
+      }
+      std::string ref = target.issue_ref;
+      sql_ << "INSERT INTO dedupe (scope, dkey, ref, created_at) VALUES (:s, :k, :r, :t)",
+          soci::use(scope), soci::use(dkey), soci::use(ref), soci::use(t);
+      tx.commit();
+      return {Outcome::Kind::bounce, target.issue_ref};
+    }
+    if (target.kind == Target::Kind::project && in.new_issues_per_sender_hour > 0 &&
+        !in.author_email.empty()) {
+      long long since = t - 3600, n = 0;
+      std::string author = in.author_email;
+      sql_ << "SELECT count(*) FROM issue WHERE author_email = :a AND created_at > :s",
+          soci::into(n), soci::use(author), soci::use(since);
+      if (n >= static_cast<long long>(in.new_issues_per_sender_hour))
+        return {Outcome::Kind::rate_limited, ""};
+    }
     if (target.kind == Target::Kind::unsubscribe) {
       long long part = target.participant_id;
       sql_ << "UPDATE participant SET subscribed = 0 WHERE id = :p", soci::use(part);
@@ -354,7 +378,7 @@ class SociStore final : public Store {
     {
       soci::rowset<soci::row> rs =
           (sql_.prepare
-               << "SELECT author_kind, author, body, internal, created_at, full_body FROM note "
+               << "SELECT author_kind, author, body, internal, created_at, full_body, spam FROM note "
                   "WHERE issue_id = :id ORDER BY id",
            soci::use(id));
       for (const auto& r : rs) {
@@ -366,6 +390,7 @@ class SociStore final : public Store {
         n.created_at = get_int(r, 4);
         n.full_body = r.get<std::string>(5);
         if (n.full_body.empty()) n.full_body = n.body;
+        n.spam = get_int(r, 6) != 0;
         d.notes.push_back(std::move(n));
       }
     }
@@ -385,7 +410,7 @@ class SociStore final : public Store {
     }
     {
       soci::rowset<soci::row> rs =
-          (sql_.prepare << "SELECT email, reply_key, subscribed FROM participant "
+          (sql_.prepare << "SELECT email, reply_key, subscribed, bouncing FROM participant "
                            "WHERE issue_id = :id ORDER BY id",
            soci::use(id));
       for (const auto& r : rs) {
@@ -393,6 +418,7 @@ class SociStore final : public Store {
         p.email = r.get<std::string>(0);
         p.reply_key = r.get<std::string>(1);
         p.subscribed = get_int(r, 2) != 0;
+        p.bouncing = get_int(r, 3) != 0;
         d.participants.push_back(std::move(p));
       }
     }
@@ -465,12 +491,16 @@ class SociStore final : public Store {
                 probs = problems;
     soci::indicator raw_ind = raw_id ? soci::i_ok : soci::i_null;
     long long issue_id = 0;
+    long long spam = in.spam ? 1 : 0, never = in.never_answer ? 1 : 0;
+    std::string spam_reason = in.spam_reason;
     sql_ << "INSERT INTO issue (project_id, iid, title, description, author_email, author_name, "
-            "message_id, raw_message_id, problems, created_at, updated_at) VALUES "
-            "(:p, :iid, :title, :body, :email, :name, :mid, :raw, :probs, :t, :t2) RETURNING id",
+            "message_id, raw_message_id, problems, created_at, updated_at, spam, spam_reason, "
+            "never_answer) VALUES (:p, :iid, :title, :body, :email, :name, :mid, :raw, :probs, "
+            ":t, :t2, :spam, :sr, :na) RETURNING id",
         soci::use(pid), soci::use(iid), soci::use(title), soci::use(body), soci::use(email),
-        soci::use(name), soci::use(mid), soci::use(raw_id, raw_ind), soci::use(probs), soci::use(t),
-        soci::use(t), soci::into(issue_id);
+        soci::use(name), soci::use(mid), soci::use(raw_id, raw_ind), soci::use(probs),
+        soci::use(t), soci::use(t), soci::use(spam), soci::use(spam_reason), soci::use(never),
+        soci::into(issue_id);
     std::string contact = in.contact_email.empty() ? in.author_email : in.contact_email;
     if (!contact.empty()) {
       std::string key = random_key();
@@ -482,13 +512,14 @@ class SociStore final : public Store {
     }
     store_attachments(in, issue_id, 0, false);
     remember_message_id(in.message_id, issue_id);
-    if (composer) {
+    if (composer && !in.spam) {
       IssueCtx ic = load_issue(issue_id);
       std::vector<std::string> refs;
       if (!in.message_id.empty()) refs.push_back(in.message_id);
       if (ic.confirmation && !in.never_answer && !contact.empty()) {
         for (const auto& p : participants(issue_id, "customer"))
-          queue(*composer, ic, MailKind::thank_you, p, refs, "", "");
+          if (confirmation_allowed(p.email, in.confirmations_per_sender_day, t))
+            queue(*composer, ic, MailKind::thank_you, p, refs, "", "");
       }
       if (ic.notify_members) {
         for (const auto& m : members(ic.project_id)) {
@@ -498,7 +529,19 @@ class SociStore final : public Store {
         }
       }
     }
-    return {Outcome::Kind::created, path + "#" + std::to_string(iid)};
+    return {in.spam ? Outcome::Kind::quarantined : Outcome::Kind::created,
+            path + "#" + std::to_string(iid)};
+  }
+
+  // At most `limit` confirmations to one address a day (0: no limit): two
+  // auto-responders answering each other through the desk stay bounded.
+  bool confirmation_allowed(const std::string& email, std::uint32_t limit, long long t) {
+    if (limit == 0) return true;
+    long long since = t - 86400, n = 0;
+    std::string e = email, kind = "thank_you";
+    sql_ << "SELECT count(*) FROM outbox WHERE recipient = :r AND kind = :k AND created_at > :s",
+        soci::into(n), soci::use(e), soci::use(kind), soci::use(since);
+    return n < static_cast<long long>(limit);
   }
 
   Outcome add_inbound_note(const Target& target, const Inbound& in, long long raw_id,
@@ -517,12 +560,18 @@ class SociStore final : public Store {
     soci::indicator part_ind = part ? soci::i_ok : soci::i_null;
     soci::indicator raw_ind = raw_id ? soci::i_ok : soci::i_null;
     long long note_id = 0;
+    long long spam = in.spam ? 1 : 0;
     sql_ << "INSERT INTO note (issue_id, author_kind, author, participant_id, body, full_body, "
-            "message_id, raw_message_id, problems, created_at) VALUES (:i, :k, :a, :p, :b, :f, :m, "
-            ":r, :pr, :t) RETURNING id",
+            "message_id, raw_message_id, problems, created_at, spam) VALUES (:i, :k, :a, :p, :b, "
+            ":f, :m, :r, :pr, :t, :spam) RETURNING id",
         soci::use(issue_id), soci::use(kind), soci::use(author), soci::use(part, part_ind),
         soci::use(body), soci::use(full), soci::use(mid), soci::use(raw_id, raw_ind),
-        soci::use(probs), soci::use(t), soci::into(note_id);
+        soci::use(probs), soci::use(t), soci::use(spam), soci::into(note_id);
+    if (in.spam) {
+      // Quarantined: kept, but it neither reopens nor reaches anyone.
+      remember_message_id(in.message_id, issue_id);
+      return {Outcome::Kind::quarantined, ic.ref};
+    }
     sql_ << "UPDATE issue SET updated_at = :t WHERE id = :i", soci::use(t), soci::use(issue_id);
     store_attachments(in, issue_id, note_id, true);
     remember_message_id(in.message_id, issue_id);
@@ -751,6 +800,36 @@ class SociStore final : public Store {
     // Internal notes never reach the outbox.
     if (!note.internal && composer)
       n = mail_customers(*composer, ic, MailKind::new_note, thread_refs(ic, ""), body, author);
+    tx.commit();
+    return n;
+  }
+
+  int set_spam(const std::string& ref, bool spam_in, Composer* composer) override {
+    Tx tx(sql_);
+    long long issue_id = issue_id_of(ref), spam = 0, never = 0;
+    sql_ << "SELECT spam, never_answer FROM issue WHERE id = :i", soci::into(spam),
+        soci::into(never), soci::use(issue_id);
+    if ((spam != 0) == spam_in) return -1;
+    long long v = spam_in ? 1 : 0, t = now();
+    sql_ << "UPDATE issue SET spam = :s, updated_at = :t WHERE id = :i", soci::use(v), soci::use(t),
+        soci::use(issue_id);
+    int n = 0;
+    if (!spam_in && composer && !never) {
+      // Released: the confirmation it was held back from, unless one went out.
+      long long sent = 0;
+      std::string kind = "thank_you";
+      sql_ << "SELECT count(*) FROM outbox WHERE issue_id = :i AND kind = :k", soci::into(sent),
+          soci::use(issue_id), soci::use(kind);
+      IssueCtx ic = load_issue(issue_id);
+      if (!sent && ic.confirmation) {
+        std::vector<std::string> refs;
+        if (!ic.message_id.empty()) refs.push_back(ic.message_id);
+        for (const auto& p : participants(issue_id, "customer")) {
+          queue(*composer, ic, MailKind::thank_you, p, refs, "", "");
+          ++n;
+        }
+      }
+    }
     tx.commit();
     return n;
   }

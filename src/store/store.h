@@ -82,6 +82,11 @@ struct Inbound {
   std::vector<std::string> thread_ids;  // In-Reply-To and References
   bool automated = false;               // auto-submitted, bulk, null sender, mailer-daemon
   bool never_answer = false;  // automated, or a sender we must not write to (noreply, ourselves)
+  bool spam = false;          // quarantine: stored flagged, hidden, never answered
+  std::string spam_reason;
+  bool bounce = false;        // a DSN (multipart/report): marks the participant bouncing
+  std::uint32_t new_issues_per_sender_hour = 0;    // 0: no limit
+  std::uint32_t confirmations_per_sender_day = 0;  // 0: no limit
   std::vector<std::string> problems;
   std::shared_ptr<const std::string> raw;  // the message as received
   std::string raw_sha256;
@@ -89,7 +94,16 @@ struct Inbound {
 
 /// The result of delivering to one recipient.
 struct Outcome {
-  enum class Kind { created, noted, unsubscribed, duplicate, gone } kind = Kind::created;
+  enum class Kind {
+    created,
+    noted,
+    unsubscribed,
+    duplicate,
+    gone,
+    quarantined,     // created or noted, flagged spam
+    bounce,          // a DSN recorded on the participant
+    rate_limited,    // too many new issues from this sender: nothing stored
+  } kind = Kind::created;
   std::string ref;  // "acme/game#3"
 };
 
@@ -114,6 +128,7 @@ struct IssueSummary {
 struct NoteView {
   std::string author_kind, author, body, full_body;
   bool internal = false;
+  bool spam = false;
   std::int64_t created_at = 0;
 };
 struct AttachmentView {
@@ -123,6 +138,7 @@ struct AttachmentView {
 struct ParticipantView {
   std::string email, reply_key;
   bool subscribed = true;
+  bool bouncing = false;
 };
 struct IssueDetail {
   IssueSummary summary;
@@ -172,7 +188,7 @@ class Store {
  public:
   virtual ~Store() = default;
 
-  static constexpr int kSchemaVersion = 2;
+  static constexpr int kSchemaVersion = 3;
 
   // --- schema -----------------------------------------------------------
   /// Creates the schema in an empty database. Throws Error if it exists.
@@ -195,6 +211,9 @@ class Store {
   /// Adds a note to REF; a public one is mailed to every subscribed customer
   /// except its author. Returns the number of mails queued.
   virtual int add_note(const std::string& ref, const NoteIn& note, Composer* composer) = 0;
+  /// Flags REF as spam, or releases it (ham): a released issue gets the
+  /// confirmation it did not get. Returns mails queued, -1 if unchanged.
+  virtual int set_spam(const std::string& ref, bool spam, Composer* composer) = 0;
   /// Closes or reopens REF and mails the customers; returns mails queued, or
   /// -1 when the issue already was in that state.
   virtual int set_state(const std::string& ref, const std::string& state, Composer* composer) = 0;
