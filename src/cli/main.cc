@@ -406,7 +406,9 @@ int run(int argc, char** argv) {
     if (a.pos.size() != 1) throw UsageError("issue " + sub + " needs exactly one REF");
     int n = st->set_spam(a.pos[0], sub == "spam", &composer);
     if (a.json)
-      std::cout << json{{"ref", a.pos[0]}, {"spam", sub == "spam"}, {"changed", n >= 0},
+      std::cout << json{{"ref", a.pos[0]},
+                        {"spam", sub == "spam"},
+                        {"changed", n >= 0},
                         {"mails_queued", std::max(n, 0)}}
                        .dump()
                 << "\n";

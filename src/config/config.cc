@@ -266,7 +266,8 @@ Config load_string(const std::string& text, const std::string& name) {
                          }},
                         {"header_count",
                          [&](const YAML::Node& v) {
-                           ck.integer(v, "limits.header_count", cfg.limits.header_count, 10, 1000000);
+                           ck.integer(v, "limits.header_count", cfg.limits.header_count, 10,
+                                      1000000);
                          }},
                         {"line_length",
                          [&](const YAML::Node& v) {
@@ -353,10 +354,14 @@ Config load_string(const std::string& text, const std::string& name) {
                          [&](const YAML::Node& v) {
                            std::string a;
                            if (!ck.string(v, "spam.action", a)) return;
-                           if (a == "quarantine") cfg.spam.action = Spam::Action::quarantine;
-                           else if (a == "reject") cfg.spam.action = Spam::Action::reject;
-                           else if (a == "accept") cfg.spam.action = Spam::Action::accept;
-                           else ck.error(v, "spam.action must be quarantine, reject or accept");
+                           if (a == "quarantine")
+                             cfg.spam.action = Spam::Action::quarantine;
+                           else if (a == "reject")
+                             cfg.spam.action = Spam::Action::reject;
+                           else if (a == "accept")
+                             cfg.spam.action = Spam::Action::accept;
+                           else
+                             ck.error(v, "spam.action must be quarantine, reject or accept");
                          }},
                         {"threshold",
                          [&](const YAML::Node& v) {
@@ -373,9 +378,12 @@ Config load_string(const std::string& text, const std::string& name) {
                          [&](const YAML::Node& v) {
                            std::string t;
                            if (!ck.string(v, "spam.trust", t)) return;
-                           if (t == "topmost") cfg.spam.trust_all = false;
-                           else if (t == "all") cfg.spam.trust_all = true;
-                           else ck.error(v, "spam.trust must be topmost or all");
+                           if (t == "topmost")
+                             cfg.spam.trust_all = false;
+                           else if (t == "all")
+                             cfg.spam.trust_all = true;
+                           else
+                             ck.error(v, "spam.trust must be topmost or all");
                          }},
                         {"headers", [&](const YAML::Node& v) {
                            if (!v.IsSequence()) {

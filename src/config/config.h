@@ -28,17 +28,17 @@ struct Listen {
 
 /// Every limit a sender can run into. Defaults are documented in deskmail.yaml(5).
 struct Limits {
-  std::uint64_t message_size = 26214400;  // bytes, advertised as SIZE
-  std::uint32_t recipients = 100;         // per transaction; more get 452 4.5.3
-  std::uint32_t connections = 200;        // concurrent; more get 421 4.3.2
-  std::uint32_t bad_commands = 10;        // per connection; then 421 and close
-  std::uint64_t header_size = 262144;     // top-level header block, bytes -> 554 5.6.0
-  std::uint32_t header_count = 1000;      // fields per header block -> 554 5.6.0
-  std::uint64_t line_length = 1048576;    // bytes per line -> 554 5.6.0
-  std::uint32_t mime_depth = 50;          // nesting -> 554 5.6.0
-  std::uint32_t mime_parts = 1000;        // parts -> 554 5.6.0
-  std::uint32_t header_addresses = 1000;  // addresses in To/Cc/... -> 554 5.6.0
-  std::uint32_t received = 50;            // Received: fields -> 554 5.4.6
+  std::uint64_t message_size = 26214400;           // bytes, advertised as SIZE
+  std::uint32_t recipients = 100;                  // per transaction; more get 452 4.5.3
+  std::uint32_t connections = 200;                 // concurrent; more get 421 4.3.2
+  std::uint32_t bad_commands = 10;                 // per connection; then 421 and close
+  std::uint64_t header_size = 262144;              // top-level header block, bytes -> 554 5.6.0
+  std::uint32_t header_count = 1000;               // fields per header block -> 554 5.6.0
+  std::uint64_t line_length = 1048576;             // bytes per line -> 554 5.6.0
+  std::uint32_t mime_depth = 50;                   // nesting -> 554 5.6.0
+  std::uint32_t mime_parts = 1000;                 // parts -> 554 5.6.0
+  std::uint32_t header_addresses = 1000;           // addresses in To/Cc/... -> 554 5.6.0
+  std::uint32_t received = 50;                     // Received: fields -> 554 5.4.6
   std::uint32_t confirmations_per_sender_day = 5;  // 0: no limit
   std::uint32_t new_issues_per_sender_hour = 30;   // 0: no limit; over -> 450 4.7.1
 };
@@ -47,7 +47,7 @@ struct Limits {
 struct Spam {
   enum class Action { quarantine, reject, accept } action = Action::quarantine;
   double threshold = 5.0;
-  bool trust_all = false;  // false: only the topmost instance of each field
+  bool trust_all = false;            // false: only the topmost instance of each field
   std::vector<std::string> headers;  // empty: all known fields
 };
 

@@ -139,7 +139,8 @@ std::vector<lmtp::Reply> Deliverer::deliver_now(const lmtp::ConnectionInfo& conn
   // 1. Structure, in bounded time and memory, before GMime sees anything.
   mail::Scan sc = mail::scan(*data, pol.scan);
   message_id = mail::header_safe(mail::first_header(sc, "Message-ID"), 200);
-  if (sc.verdict == mail::Scan::Verdict::too_many_hops) return all(Status::too_many_hops, sc.detail);
+  if (sc.verdict == mail::Scan::Verdict::too_many_hops)
+    return all(Status::too_many_hops, sc.detail);
   if (sc.verdict != mail::Scan::Verdict::ok) return all(Status::bad_structure, sc.detail);
 
   // 2. Our own mail coming back (our loop header, or one of our Message-IDs).
@@ -216,14 +217,30 @@ std::vector<lmtp::Reply> Deliverer::deliver_now(const lmtp::ConnectionInfo& conn
         store::Outcome o = store_.deliver(*t, in, composer_);
         ref = o.ref;
         switch (o.kind) {
-          case store::Outcome::Kind::created: st = Status::created; break;
-          case store::Outcome::Kind::noted: st = Status::noted; break;
-          case store::Outcome::Kind::unsubscribed: st = Status::unsubscribed; break;
-          case store::Outcome::Kind::duplicate: st = Status::duplicate; break;
-          case store::Outcome::Kind::gone: st = Status::gone; break;
-          case store::Outcome::Kind::quarantined: st = Status::quarantined; break;
-          case store::Outcome::Kind::bounce: st = Status::bounce; break;
-          case store::Outcome::Kind::rate_limited: st = Status::rate_limited; break;
+          case store::Outcome::Kind::created:
+            st = Status::created;
+            break;
+          case store::Outcome::Kind::noted:
+            st = Status::noted;
+            break;
+          case store::Outcome::Kind::unsubscribed:
+            st = Status::unsubscribed;
+            break;
+          case store::Outcome::Kind::duplicate:
+            st = Status::duplicate;
+            break;
+          case store::Outcome::Kind::gone:
+            st = Status::gone;
+            break;
+          case store::Outcome::Kind::quarantined:
+            st = Status::quarantined;
+            break;
+          case store::Outcome::Kind::bounce:
+            st = Status::bounce;
+            break;
+          case store::Outcome::Kind::rate_limited:
+            st = Status::rate_limited;
+            break;
         }
       }
     } catch (const std::exception& e) {

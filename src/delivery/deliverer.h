@@ -10,8 +10,8 @@
 
 #include "lmtp/handler.h"
 #include "mail/scan.h"
-#include "spam/spam.h"
 #include "route/route.h"
+#include "spam/spam.h"
 #include "store/store.h"
 
 namespace delivery {

@@ -161,7 +161,10 @@ struct Walker {
     if (!GMIME_IS_PART(obj)) return;
     GMimePart* part = GMIME_PART(obj);
     const char* fn = g_mime_part_get_filename(part);
-    bool is_attachment = g_mime_part_is_attachment(part) || (fn && *fn);
+    // Text is the customer's words unless it is explicitly an attachment
+    // (Python's email.get_body() decides the same way); other types are
+    // attachments when they say so or carry a file name.
+    bool is_attachment = g_mime_part_is_attachment(part) || (!GMIME_IS_TEXT_PART(obj) && fn && *fn);
     if (!is_attachment && GMIME_IS_TEXT_PART(obj)) {
       if (type == "text/html") {
         if (!have_html) {
@@ -214,7 +217,37 @@ Message parse(std::string_view raw) {
   msg.body_sha256 =
       sha256_hex(hdr_end == std::string_view::npos ? raw : raw.substr(hdr_end + skip));
 
-  GPtr<GMimeStream> stream(g_mime_stream_mem_new_with_buffer(raw.data(), raw.size()));
+  // A header block that runs into the body without an empty line (RFC 5322
+  // 2.1 says there must be one): the first line that is neither a field nor
+  // a continuation starts the body, as in Python's email parser.
+  std::string fixed;
+  std::string_view input = raw;
+  {
+    std::size_t pos = 0;
+    while (pos < raw.size()) {
+      auto nl = raw.find('\n', pos);
+      std::size_t end = nl == std::string_view::npos ? raw.size() : nl + 1;
+      std::string_view line = raw.substr(pos, end - pos);
+      std::string_view c = line;
+      while (!c.empty() && (c.back() == '\n' || c.back() == '\r')) c.remove_suffix(1);
+      if (c.empty()) break;
+      bool continuation = c.front() == ' ' || c.front() == '\t';
+      auto colon = c.find(':');
+      bool field = colon != std::string_view::npos && colon > 0 &&
+                   c.substr(0, colon).find_first_of(" \t") == std::string_view::npos;
+      if (!continuation && !field && pos > 0 && c.rfind("From ", 0) != 0) {
+        fixed.reserve(raw.size() + 2);
+        fixed.append(raw.substr(0, pos));
+        fixed.append("\r\n");
+        fixed.append(raw.substr(pos));
+        input = fixed;
+        msg.problems.push_back("no empty line after the header block");
+        break;
+      }
+      pos = end;
+    }
+  }
+  GPtr<GMimeStream> stream(g_mime_stream_mem_new_with_buffer(input.data(), input.size()));
   GPtr<GMimeParser> parser(g_mime_parser_new_with_stream(stream.get()));
   g_mime_parser_set_format(parser.get(), GMIME_FORMAT_MESSAGE);
   GPtr<GMimeMessage> m(g_mime_parser_construct_message(parser.get(), nullptr));

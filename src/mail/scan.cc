@@ -75,9 +75,9 @@ Scan scan(std::string_view raw, const ScanLimits& lim) {
   struct Level {
     std::string boundary;
   };
-  std::vector<Level> stack;  // open multiparts, innermost last
-  bool in_headers = true;    // at the start: the message's own header block
-  bool top = true;           // the header block being read is the top-level one
+  std::vector<Level> stack;     // open multiparts, innermost last
+  bool in_headers = true;       // at the start: the message's own header block
+  bool top = true;              // the header block being read is the top-level one
   bool expect_message = false;  // the current part is message/rfc822: its body is a header block
   std::size_t header_fields = 0, header_bytes = 0, addresses = 0;
   std::string cur_name, cur_value, content_type;
@@ -126,8 +126,9 @@ Scan scan(std::string_view raw, const ScanLimits& lim) {
             return fail(Scan::Verdict::too_many_hops,
                         std::to_string(s.received) + " Received: fields (mail loop?)");
           if (addresses > lim.header_addresses)
-            return fail(Scan::Verdict::too_many_addresses,
-                        "more than " + std::to_string(lim.header_addresses) + " addresses in headers");
+            return fail(
+                Scan::Verdict::too_many_addresses,
+                "more than " + std::to_string(lim.header_addresses) + " addresses in headers");
         }
         in_headers = false;
         top = false;

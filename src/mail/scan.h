@@ -14,18 +14,26 @@
 namespace mail {
 
 struct ScanLimits {
-  std::size_t header_size = 262144;      // bytes of the top-level header block
-  std::size_t header_count = 1000;       // fields in any one header block
-  std::size_t line_length = 1048576;     // bytes in any line
-  std::size_t mime_depth = 50;           // nesting of multiparts and message/rfc822
-  std::size_t mime_parts = 1000;         // body parts in all
-  std::size_t header_addresses = 1000;   // addresses in To, Cc, Bcc, From, Reply-To
-  std::size_t received = 50;             // Received: fields (RFC 5321 6.3 loop detection)
+  std::size_t header_size = 262144;     // bytes of the top-level header block
+  std::size_t header_count = 1000;      // fields in any one header block
+  std::size_t line_length = 1048576;    // bytes in any line
+  std::size_t mime_depth = 50;          // nesting of multiparts and message/rfc822
+  std::size_t mime_parts = 1000;        // body parts in all
+  std::size_t header_addresses = 1000;  // addresses in To, Cc, Bcc, From, Reply-To
+  std::size_t received = 50;            // Received: fields (RFC 5321 6.3 loop detection)
 };
 
 struct Scan {
-  enum class Verdict { ok, too_big_header, too_many_headers, line_too_long, too_deep,
-                       too_many_parts, too_many_addresses, too_many_hops } verdict = Verdict::ok;
+  enum class Verdict {
+    ok,
+    too_big_header,
+    too_many_headers,
+    line_too_long,
+    too_deep,
+    too_many_parts,
+    too_many_addresses,
+    too_many_hops
+  } verdict = Verdict::ok;
   std::string detail;  // human text for the reply and the log
   /// Top-level header fields in order: name as sent, value unfolded.
   std::vector<std::pair<std::string, std::string>> headers;

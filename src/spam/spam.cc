@@ -37,7 +37,9 @@ std::optional<double> number(std::string_view s) {
   return v;
 }
 
-bool starts(const std::string& s, std::string_view p) { return s.rfind(p, 0) == 0; }
+bool starts(const std::string& s, std::string_view p) {
+  return s.rfind(p, 0) == 0;
+}
 
 struct Reading {
   std::optional<bool> flag;
@@ -48,13 +50,18 @@ Reading read(const std::string& name, const std::string& value) {
   Reading r;
   std::string v = lower(trim(value));
   if (name == "x-spam-flag" || name == "x-spam") {
-    if (starts(v, "yes") || starts(v, "true")) r.flag = true;
-    else if (starts(v, "no") || starts(v, "false")) r.flag = false;
+    if (starts(v, "yes") || starts(v, "true"))
+      r.flag = true;
+    else if (starts(v, "no") || starts(v, "false"))
+      r.flag = false;
   } else if (name == "x-spam-status") {
-    if (starts(v, "yes")) r.flag = true;
-    else if (starts(v, "no")) r.flag = false;
+    if (starts(v, "yes"))
+      r.flag = true;
+    else if (starts(v, "no"))
+      r.flag = false;
     auto p = v.find("score=");
-    if (p != std::string::npos) r.score = number(v.substr(p + 6, v.find_first_of(" \t,", p + 6) - (p + 6)));
+    if (p != std::string::npos)
+      r.score = number(v.substr(p + 6, v.find_first_of(" \t,", p + 6) - (p + 6)));
   } else if (name == "x-spam-score") {
     r.score = number(v);
   } else if (name == "x-spam-level") {
@@ -68,8 +75,10 @@ Reading read(const std::string& name, const std::string& value) {
       if (c == '+') ++plus;
       if (c == '-') ++minus;
     }
-    if (plus) r.score = static_cast<double>(plus);
-    else if (minus) r.score = -static_cast<double>(minus);
+    if (plus)
+      r.score = static_cast<double>(plus);
+    else if (minus)
+      r.score = -static_cast<double>(minus);
   } else if (name == "x-rspamd-action") {
     if (starts(v, "reject") || starts(v, "add header") || starts(v, "rewrite subject") ||
         starts(v, "soft reject"))
@@ -77,8 +86,10 @@ Reading read(const std::string& name, const std::string& value) {
     else if (starts(v, "no action") || starts(v, "greylist"))
       r.flag = false;
   } else if (name == "x-spamd-result") {
-    if (v.find(": true") != std::string::npos || starts(v, "true")) r.flag = true;
-    else if (v.find(": false") != std::string::npos || starts(v, "false")) r.flag = false;
+    if (v.find(": true") != std::string::npos || starts(v, "true"))
+      r.flag = true;
+    else if (v.find(": false") != std::string::npos || starts(v, "false"))
+      r.flag = false;
     auto b = v.find('[');
     if (b != std::string::npos) r.score = number(v.substr(b + 1, v.find('/', b) - b - 1));
   }
@@ -88,8 +99,8 @@ Reading read(const std::string& name, const std::string& value) {
 }  // namespace
 
 const std::vector<std::string>& known_headers() {
-  static const std::vector<std::string> k{"X-Spam-Flag",     "X-Spam-Status",   "X-Spam-Score",
-                                          "X-Spam-Level",    "X-Spam",          "X-Rspamd-Action",
+  static const std::vector<std::string> k{"X-Spam-Flag",    "X-Spam-Status", "X-Spam-Score",
+                                          "X-Spam-Level",   "X-Spam",        "X-Rspamd-Action",
                                           "X-Spamd-Result", "X-Spam-Bar"};
   return k;
 }

@@ -376,11 +376,10 @@ class SociStore final : public Store {
     d.summary.created_at = created;
     d.summary.updated_at = updated;
     {
-      soci::rowset<soci::row> rs =
-          (sql_.prepare
-               << "SELECT author_kind, author, body, internal, created_at, full_body, spam FROM note "
-                  "WHERE issue_id = :id ORDER BY id",
-           soci::use(id));
+      soci::rowset<soci::row> rs = (sql_.prepare << "SELECT author_kind, author, body, internal, "
+                                                    "created_at, full_body, spam FROM note "
+                                                    "WHERE issue_id = :id ORDER BY id",
+                                    soci::use(id));
       for (const auto& r : rs) {
         NoteView n;
         n.author_kind = r.get<std::string>(0);
@@ -498,8 +497,8 @@ class SociStore final : public Store {
             "never_answer) VALUES (:p, :iid, :title, :body, :email, :name, :mid, :raw, :probs, "
             ":t, :t2, :spam, :sr, :na) RETURNING id",
         soci::use(pid), soci::use(iid), soci::use(title), soci::use(body), soci::use(email),
-        soci::use(name), soci::use(mid), soci::use(raw_id, raw_ind), soci::use(probs),
-        soci::use(t), soci::use(t), soci::use(spam), soci::use(spam_reason), soci::use(never),
+        soci::use(name), soci::use(mid), soci::use(raw_id, raw_ind), soci::use(probs), soci::use(t),
+        soci::use(t), soci::use(spam), soci::use(spam_reason), soci::use(never),
         soci::into(issue_id);
     std::string contact = in.contact_email.empty() ? in.author_email : in.contact_email;
     if (!contact.empty()) {

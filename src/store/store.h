@@ -84,7 +84,7 @@ struct Inbound {
   bool never_answer = false;  // automated, or a sender we must not write to (noreply, ourselves)
   bool spam = false;          // quarantine: stored flagged, hidden, never answered
   std::string spam_reason;
-  bool bounce = false;        // a DSN (multipart/report): marks the participant bouncing
+  bool bounce = false;  // a DSN (multipart/report): marks the participant bouncing
   std::uint32_t new_issues_per_sender_hour = 0;    // 0: no limit
   std::uint32_t confirmations_per_sender_day = 0;  // 0: no limit
   std::vector<std::string> problems;
@@ -100,9 +100,9 @@ struct Outcome {
     unsubscribed,
     duplicate,
     gone,
-    quarantined,     // created or noted, flagged spam
-    bounce,          // a DSN recorded on the participant
-    rate_limited,    // too many new issues from this sender: nothing stored
+    quarantined,   // created or noted, flagged spam
+    bounce,        // a DSN recorded on the participant
+    rate_limited,  // too many new issues from this sender: nothing stored
   } kind = Kind::created;
   std::string ref;  // "acme/game#3"
 };
