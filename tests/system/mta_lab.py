@@ -1,0 +1,221 @@
+"""mta_lab.py: real Postfix and Exim on loopback, in the test's own
+directories, relaying a desk domain to deskmaild over LMTP. Nothing under
+/etc is touched. Needs root (Postfix's master runs as root).
+
+Postfix comes from Debian's package; Exim is unpacked from its .deb beside
+it (installing exim4 would remove postfix): contrib/dev/test puts it under
+/var/cache/deskmail-test/exim-root.
+"""
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+
+EXIM_ROOT = os.environ.get("DESKMAIL_EXIM_ROOT", "/var/cache/deskmail-test/exim-root")
+EXIM = os.path.join(EXIM_ROOT, "usr/sbin/exim4")
+
+
+def have_postfix():
+    return os.geteuid() == 0 and shutil.which("postfix") is not None and os.path.exists("/etc/postfix/master.cf")
+
+
+def have_exim():
+    if os.geteuid() != 0 or not os.path.exists(EXIM):
+        return False
+    return subprocess.run([EXIM, "-C", "/dev/null", "--version"], capture_output=True).returncode == 0
+
+
+class Postfix:
+    """A Postfix instance: smtpd on 127.0.0.1:port, LMTP to deskmaild."""
+
+    def __init__(self, port, transports, relay_domains):
+        self.port = port
+        self.dir = tempfile.mkdtemp(prefix="deskmail-pf-")
+        os.chmod(self.dir, 0o755)
+        self.etc = os.path.join(self.dir, "etc")
+        self.spool = os.path.join(self.dir, "spool")
+        self.data = os.path.join(self.dir, "data")
+        os.makedirs(self.etc)
+        os.makedirs(self.data)
+        os.makedirs(self.spool)
+        shutil.chown(self.data, "postfix", "postfix")
+        self.maillog = os.path.join(self.dir, "maillog")
+        tmap = ", ".join(f"{d}={t}" for d, t in transports.items())
+        with open(os.path.join(self.etc, "main.cf"), "w") as f:
+            f.write(f"""compatibility_level = 3.6
+queue_directory = {self.spool}
+data_directory = {self.data}
+maillog_file = {self.maillog}
+maillog_file_prefixes = /var, {self.dir}
+myhostname = mx.deskmail.test
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+mydestination =
+mynetworks = 127.0.0.0/8
+relay_domains = {", ".join(relay_domains)}
+transport_maps = inline:{{ {tmap} }}
+smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
+smtpd_recipient_restrictions = reject_unverified_recipient
+unverified_recipient_reject_code = 550
+address_verify_poll_count = 10
+address_verify_poll_delay = 1s
+lmtp_destination_recipient_limit = 50
+smtputf8_enable = yes
+queue_run_delay = 2s
+minimal_backoff_time = 2s
+maximal_backoff_time = 4s
+""")
+        with open("/etc/postfix/master.cf") as f:
+            master = f.read()
+        import re
+        master = re.sub(r"^smtp(\s+)inet", rf"127.0.0.1:{port}\1inet", master, flags=re.M)
+        # chroot n everywhere: our paths are outside /var/spool/postfix
+        master = re.sub(r"^([0-9a-z.:]+\s+(?:inet|unix|unix-dgram|pass|fifo)\s+[-ny]\s+[-ny]\s+)[-y]",
+                        r"\1n", master, flags=re.M)
+        master = re.sub(r"^(lmtp\s+unix\s+.*\slmtp)$", r"\1 flags=X", master, flags=re.M)
+        with open(os.path.join(self.etc, "master.cf"), "w") as f:
+            f.write(master)
+        # Creates the queue's subdirectories with their owners and modes.
+        self.run("check")
+        self.run("start")
+
+    def run(self, *args, check=True):
+        p = subprocess.run(["postfix", "-c", self.etc, *args], capture_output=True, text=True, timeout=60)
+        if check and p.returncode != 0:
+            raise RuntimeError(f"postfix {args}: {p.stdout}{p.stderr}\n{self.log()}")
+        return p
+
+    def queue(self):
+        """Messages in the queue (postqueue -j)."""
+        p = subprocess.run(["postqueue", "-c", self.etc, "-j"], capture_output=True, text=True)
+        return [l for l in p.stdout.splitlines() if l.strip()]
+
+    def flush(self):
+        subprocess.run(["postqueue", "-c", self.etc, "-f"], capture_output=True)
+
+    def log(self):
+        try:
+            return open(self.maillog, errors="replace").read()
+        except OSError:
+            return ""
+
+    def stop(self):
+        self.run("stop", check=False)
+        time.sleep(0.5)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class Exim:
+    """Exim 4 from the unpacked .deb: SMTP on 127.0.0.1:port, LMTP to deskmaild
+    over the unix socket (lmtp transport) and over TCP (smtp transport with
+    protocol = lmtp)."""
+
+    def __init__(self, port, unix_domain, unix_socket, tcp_domain, tcp_port):
+        self.port = port
+        self.dir = tempfile.mkdtemp(prefix="deskmail-exim-")
+        os.chmod(self.dir, 0o755)
+        self.spool = os.path.join(self.dir, "spool")
+        self.logdir = os.path.join(self.dir, "log")
+        for d in (self.spool, self.logdir):
+            os.makedirs(d)
+            shutil.chown(d, "Debian-exim")
+        self.conf = os.path.join(self.dir, "exim.conf")
+        self.pidfile = os.path.join(self.dir, "exim.pid")
+        with open(self.conf, "w") as f:
+            f.write(f"""spool_directory = {self.spool}
+log_file_path = {self.logdir}/%slog
+pid_file_path = {self.pidfile}
+primary_hostname = exim.deskmail.test
+local_interfaces = <; 127.0.0.1
+daemon_smtp_ports = {port}
+exim_user = Debian-exim
+exim_group = Debian-exim
+never_users = root
+deliver_drop_privilege = true
+domainlist desk_domains = {unix_domain} : {tcp_domain}
+hostlist relay_hosts = 127.0.0.1
+acl_smtp_rcpt = acl_rcpt
+acl_smtp_data = acl_data
+retry_interval_max = 5s
+
+begin acl
+acl_rcpt:
+  deny    domains = !+desk_domains
+          message = relay not permitted
+  # The desk decides at RCPT time: ask it (a callout over LMTP).
+  require verify = recipient/callout=10s,defer_ok
+  accept  hosts = +relay_hosts
+acl_data:
+  accept
+
+begin routers
+# Exim's lmtp transport cannot be asked by a callout, so recipient
+# verification of the unix-socket domain goes to the same deskmaild over
+# LMTP on TCP (verify_only: never used to deliver).
+desk_verify:
+  driver = manualroute
+  domains = {unix_domain}
+  verify_only
+  route_list = * 127.0.0.1 byname
+  self = send
+  transport = desk_lmtp_tcp
+desk_unix:
+  driver = accept
+  domains = {unix_domain}
+  transport = desk_lmtp_unix
+desk_tcp:
+  driver = manualroute
+  domains = {tcp_domain}
+  route_list = * 127.0.0.1 byname
+  self = send
+  transport = desk_lmtp_tcp
+
+begin transports
+desk_lmtp_unix:
+  driver = lmtp
+  socket = {unix_socket}
+  batch_max = 50
+  timeout = 5m
+desk_lmtp_tcp:
+  driver = smtp
+  protocol = lmtp
+  port = {tcp_port}
+  allow_localhost
+  hosts_avoid_tls = *
+  max_rcpt = 50
+
+begin retry
+*   *   F,1h,2s
+
+begin rewrite
+""")
+        subprocess.run([EXIM, "-C", self.conf, "-bd", "-q2s"], check=True, capture_output=True, timeout=30)
+        deadline = time.time() + 10
+        while time.time() < deadline and not os.path.exists(self.pidfile):
+            time.sleep(0.1)
+
+    def queue_count(self):
+        p = subprocess.run([EXIM, "-C", self.conf, "-bpc"], capture_output=True, text=True)
+        return int(p.stdout.strip() or 0)
+
+    def flush(self):
+        subprocess.run([EXIM, "-C", self.conf, "-qff"], capture_output=True, timeout=120)
+
+    def log(self):
+        out = ""
+        for name in ("mainlog", "rejectlog", "paniclog"):
+            try:
+                out += open(os.path.join(self.logdir, name), errors="replace").read()
+            except OSError:
+                pass
+        return out
+
+    def stop(self):
+        try:
+            pid = int(open(self.pidfile).read().strip())
+            os.kill(pid, 15)
+        except (OSError, ValueError):
+            pass
+        time.sleep(0.3)
+        shutil.rmtree(self.dir, ignore_errors=True)
