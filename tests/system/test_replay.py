@@ -1,0 +1,60 @@
+"""contrib/swaks/replay-mbox replays the fixture mbox through swaks over
+LMTP, byte for byte, and reports each message's reply."""
+import os
+import re
+import sqlite3
+import subprocess
+import unittest
+
+from harness import Desk
+
+TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+REPLAY = os.path.join(TOP, "contrib", "swaks", "replay-mbox")
+MBOX = os.path.join(TOP, "tests", "fixtures", "support.mbox")
+
+
+class ReplayMbox(unittest.TestCase):
+    def setUp(self):
+        self.desk = Desk('limits: { new_issues_per_sender_hour: 0 }\n').start()
+
+    def tearDown(self):
+        self.desk.close()
+
+    def test_replay_fixture_mbox(self):
+        r = subprocess.run([REPLAY, "--server", f"127.0.0.1:{self.desk.port}",
+                            "--to", self.desk.address["acme/game"], MBOX],
+                           capture_output=True, text=True, timeout=300)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        lines = r.stdout.splitlines()
+        self.assertEqual(len(lines), 25)
+        for line in lines[:-1]:
+            self.assertRegex(line, r"^#\d+ .*\t250 2\.0\.0 <desk\+acme-game@[^>]+> acme/game#\d+ "
+                                   r"(created|already delivered|note added)$")
+        self.assertEqual(lines[-1], "24 messages: 24 x 250")
+        self.assertIn("already delivered", lines[18])  # the mbox holds one message twice
+        self.assertIn("note added", lines[21])         # a reply threaded by In-Reply-To
+        issues = self.desk.issues()
+        self.assertEqual(len(issues), 22)
+        # Bytes preserved: the stored raw message is the mbox entry, CRLF,
+        # with dot lines and ">From " quoting undone exactly once.
+        db = sqlite3.connect(self.desk.db)
+        raw = [row[0] for row in db.execute("select content from raw_message")]
+        db.close()
+        raw = [x if isinstance(x, bytes) else x.encode() for x in raw]
+        dots = next(x for x in raw if b"<fixture-14@" in x)
+        self.assertIn(b"\r\nfirst\r\n.\r\n..two dots\r\n.leading dot\r\nlast\r\n", dots)
+        froms = next(x for x in raw if b"<fixture-15@" in x)
+        self.assertIn(b"\r\nFrom here on it gets strange:\r\nFrom the start of a line.\r\n"
+                      b">From an already quoted line.\r\n", froms)
+
+    def test_directory_of_eml_files(self):
+        golden = os.path.join(TOP, "tests", "golden")
+        r = subprocess.run([REPLAY, "--socket", self.desk.sock, "--to", self.desk.address["acme/web"], golden],
+                           capture_output=True, text=True, timeout=300)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        n = len([f for f in os.listdir(golden) if f.endswith(".eml")])
+        self.assertEqual(r.stdout.splitlines()[-1], f"{n} messages: {n} x 250")
+
+
+if __name__ == "__main__":
+    unittest.main()
