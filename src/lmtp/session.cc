@@ -204,7 +204,7 @@ Action Session::command(std::string_view line) {
       reply(252, "2.5.2", "Cannot VRFY; send some mail");
       return {Action::Kind::need_input, {}};
     case Verb::unimplemented:
-      return bad(502, "5.5.1", "Command not implemented");
+      return bad(502, "5.5.1", "Command not offered by this server");
     case Verb::unknown:
       break;
   }

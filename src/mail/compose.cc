@@ -5,18 +5,11 @@
 
 #include <memory>
 
+#include "mail/gobject.h"
+
 namespace mail {
 
 namespace {
-
-template <class T>
-struct GDel {
-  void operator()(T* p) const {
-    if (p) g_object_unref(p);
-  }
-};
-template <class T>
-using GPtr = std::unique_ptr<T, GDel<T>>;
 
 // A message id or address usable inside <...>: no spaces, brackets or controls.
 std::string id_safe(std::string_view s) {

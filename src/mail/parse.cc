@@ -6,6 +6,7 @@
 #include <memory>
 #include <mutex>
 
+#include "mail/gobject.h"
 #include "mail/message.h"
 
 namespace mail {
@@ -13,15 +14,6 @@ namespace mail {
 namespace {
 
 constexpr int kMaxDepth = 50;  // MIME nesting we walk; deeper parts are ignored
-
-template <class T>
-struct GDel {
-  void operator()(T* p) const {
-    if (p) g_object_unref(p);
-  }
-};
-template <class T>
-using GPtr = std::unique_ptr<T, GDel<T>>;
 
 std::string take_gchar(char* s) {
   if (!s) return {};

@@ -20,6 +20,17 @@ GOLDEN = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "golden")
 DOMAIN = "support.example.com"
 
 
+def wait_until(pred, timeout=15, step=0.1):
+    """Polls pred() until it is true or the time is up; returns its last value."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        v = pred()
+        if v:
+            return v
+        time.sleep(step)
+    return pred()
+
+
 def free_port():
     s = socket.socket()
     s.bind(("127.0.0.1", 0))

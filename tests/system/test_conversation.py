@@ -10,17 +10,9 @@ import time
 import unittest
 
 from harness import DOMAIN, Desk, deliver, message
+from harness import wait_until
 from smtp_capture import CaptureServer
 
-
-def wait_until(pred, timeout=15, step=0.1):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        v = pred()
-        if v:
-            return v
-        time.sleep(step)
-    return pred()
 
 
 class Conversation(unittest.TestCase):

@@ -10,6 +10,7 @@ import time
 import unittest
 
 from harness import DOMAIN, Desk, deliver, message
+from harness import wait_until
 from smtp_capture import CaptureServer
 
 SA_SAMPLES = "/usr/share/doc/spamassassin/examples"
@@ -21,15 +22,6 @@ def spamassassin(path):
         out = subprocess.run(["spamassassin", "-L"], stdin=f, capture_output=True, timeout=120).stdout
     return out.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n").decode("latin-1")
 
-
-def wait_until(pred, timeout=15):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        v = pred()
-        if v:
-            return v
-        time.sleep(0.1)
-    return pred()
 
 
 def proc_stats(pid):

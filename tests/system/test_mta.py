@@ -9,21 +9,13 @@ import time
 import unittest
 
 from harness import Desk, free_port
+from harness import wait_until
 from mta_lab import Exim, Postfix, have_exim, have_postfix
 
 UNIX_DOMAIN = "support.example.com"   # the desk's own domain, over the unix socket
 TCP_DOMAIN = "sd-tcp.example"         # an alias domain, over LMTP on TCP
 CONFIG = 'socket_mode: "0666"\nlimits: { new_issues_per_sender_hour: 0 }\n'
 
-
-def wait_until(pred, timeout=60, step=0.25):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        v = pred()
-        if v:
-            return v
-        time.sleep(step)
-    return pred()
 
 
 def swaks_smtp(port, to, subject, sender="customer@example.org"):
@@ -46,7 +38,7 @@ class MtaCase(unittest.TestCase):
         # 1. Both paths deliver.
         r = swaks_smtp(port, f"{game},help@{TCP_DOMAIN}", "both paths")
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
-        self.assertTrue(wait_until(lambda: len(self.desk.issues()) == 2), self.mta.log()[-3000:])
+        self.assertTrue(wait_until(lambda: len(self.desk.issues()) == 2, timeout=60), self.mta.log()[-3000:])
         self.assertEqual({i["project"] for i in self.desk.issues()}, {"acme/game", "acme/web"})
         # 2. Unknown desk addresses are refused at SMTP time.
         for bad in (f"desk+no-such-project@{UNIX_DOMAIN}", f"nobody@{TCP_DOMAIN}"):
