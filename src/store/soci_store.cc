@@ -425,6 +425,19 @@ class SociStore final : public Store {
   }
 
  private:
+  // The first six columns every outbox query selects: id, kind, recipient,
+  // mail_from, subject, message_id.
+  static OutboxItem outbox_item(const soci::row& r) {
+    OutboxItem o;
+    o.id = get_int(r, 0);
+    o.kind = r.get<std::string>(1);
+    o.recipient = r.get<std::string>(2);
+    o.mail_from = r.get<std::string>(3);
+    o.subject = r.get<std::string>(4);
+    o.message_id = r.get<std::string>(5);
+    return o;
+  }
+
   static std::int64_t get_int(const soci::row& r, std::size_t i) {
     switch (r.get_properties(i).get_data_type()) {
       case soci::dt_integer:
@@ -864,13 +877,7 @@ class SociStore final : public Store {
                 "ORDER BY id LIMIT :l",
          soci::use(pending), soci::use(t), soci::use(lim));
     for (const auto& r : rs) {
-      OutboxItem o;
-      o.id = get_int(r, 0);
-      o.kind = r.get<std::string>(1);
-      o.recipient = r.get<std::string>(2);
-      o.mail_from = r.get<std::string>(3);
-      o.subject = r.get<std::string>(4);
-      o.message_id = r.get<std::string>(5);
+      OutboxItem o = outbox_item(r);
       o.attempts = get_int(r, 6);
       o.created_at = get_int(r, 7);
       o.content = r.get<std::string>(8);
@@ -914,13 +921,7 @@ class SociStore final : public Store {
     stmt.define_and_bind();
     stmt.execute(false);
     while (stmt.fetch()) {
-      OutboxItem o;
-      o.id = get_int(r, 0);
-      o.kind = r.get<std::string>(1);
-      o.recipient = r.get<std::string>(2);
-      o.mail_from = r.get<std::string>(3);
-      o.subject = r.get<std::string>(4);
-      o.message_id = r.get<std::string>(5);
+      OutboxItem o = outbox_item(r);
       o.state = r.get<std::string>(6);
       o.attempts = get_int(r, 7);
       o.last_error = r.get<std::string>(8);

@@ -232,3 +232,18 @@ def deliver(desk, rcpts, data, sender="customer@example.org", unix=False):
     c.cmd("QUIT")
     c.close()
     return rr, dr
+
+
+class RelayedDesk:
+    """Mixin for unittest.TestCase: a capturing SMTP relay (self.relay) and a
+    desk (self.desk) that sends its mail there; self.game is acme/game's address."""
+
+    def setUp(self):
+        from smtp_capture import CaptureServer
+        self.relay = CaptureServer().start()
+        self.desk = Desk(relay_port=self.relay.port).start()
+        self.game = self.desk.address["acme/game"]
+
+    def tearDown(self):
+        self.desk.close()
+        self.relay.stop()

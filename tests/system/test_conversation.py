@@ -9,21 +9,13 @@ import subprocess
 import time
 import unittest
 
-from harness import DOMAIN, Desk, deliver, message
+from harness import DOMAIN, Desk, RelayedDesk, deliver, message
 from harness import wait_until
 from smtp_capture import CaptureServer
 
 
 
-class Conversation(unittest.TestCase):
-    def setUp(self):
-        self.relay = CaptureServer().start()
-        self.desk = Desk(relay_port=self.relay.port).start()
-        self.game = self.desk.address["acme/game"]
-
-    def tearDown(self):
-        self.desk.close()
-        self.relay.stop()
+class Conversation(RelayedDesk, unittest.TestCase):
 
     def new_issue(self, sender="customer@example.org", subject="Printer on fire", mid="c1@example.org",
                   extra=""):

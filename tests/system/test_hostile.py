@@ -9,7 +9,7 @@ import threading
 import time
 import unittest
 
-from harness import DOMAIN, Desk, deliver, message
+from harness import DOMAIN, Desk, RelayedDesk, deliver, message
 from harness import wait_until
 from smtp_capture import CaptureServer
 
@@ -96,15 +96,7 @@ class SpamAssassin(unittest.TestCase):
         self.assertIn("created", dr[0])
 
 
-class Verdicts(unittest.TestCase):
-    def setUp(self):
-        self.relay = CaptureServer().start()
-        self.desk = Desk(relay_port=self.relay.port).start()
-        self.game = self.desk.address["acme/game"]
-
-    def tearDown(self):
-        self.desk.close()
-        self.relay.stop()
+class Verdicts(RelayedDesk, unittest.TestCase):
 
     def test_forged_no_under_the_mtas_yes_is_quarantined(self):
         raw = ("X-Spam-Flag: YES\r\nX-Spam-Status: Yes, score=9.1 required=5.0\r\n"

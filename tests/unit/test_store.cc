@@ -14,8 +14,8 @@ struct TempDb {
   fs::path dir;
   std::unique_ptr<store::Store> st;
   TempDb() {
-    char tmpl[] = "/tmp/deskmail-unit-XXXXXX";
-    dir = mkdtemp(tmpl);
+    std::string tmpl = "/tmp/deskmail-unit-" + std::string(6, 'X');  // mkdtemp's template
+    dir = mkdtemp(tmpl.data());
     st = store::open("sqlite3://db=" + (dir / "t.db").string(), std::chrono::milliseconds(2000));
   }
   ~TempDb() {
