@@ -143,6 +143,10 @@ bool valid_path(const std::string& p) {
   return true;
 }
 
+notify::Settings settings(const config::Config& c) {
+  return {c.base_local(), c.base_domain(), c.outbound.from_name};
+}
+
 std::string address_for(const config::Config& c, const std::string& tag) {
   return c.base_local() + "+" + tag + "@" + c.base_domain();
 }
@@ -334,7 +338,7 @@ int run(int argc, char** argv) {
       for (const auto& p : d->participants)
         j["participants"].push_back(
             json{{"email", p.email},
-                 {"reply_address", address_for(cfg, "reply-" + p.reply_key)},
+                 {"reply_address", notify::reply_address(settings(cfg), p.reply_key)},
                  {"subscribed", p.subscribed},
                  {"bouncing", p.bouncing}});
       std::cout << j.dump(2) << "\n";
@@ -355,11 +359,11 @@ int run(int argc, char** argv) {
       std::cout << "\nparticipants:\n";
       for (const auto& p : d->participants)
         std::cout << "  " << p.email << (p.subscribed ? "" : " (unsubscribed)")
-                  << "  reply: " << address_for(cfg, "reply-" + p.reply_key) << "\n";
+                  << "  reply: " << notify::reply_address(settings(cfg), p.reply_key) << "\n";
     }
     return 0;
   }
-  notify::Composer composer({cfg.base_local(), cfg.base_domain(), cfg.outbound.from_name});
+  notify::Composer composer(settings(cfg));
   if (group == "reply" || group == "note") {
     // `sub` is the REF here.
     Args a = parse_args(argc, argv, i, {"message", "file", "as"}, {"internal"});

@@ -12,14 +12,17 @@
 #include "delivery/status.h"
 #include "mail/compose.h"
 #include "mail/message.h"
+#include "mail/scan.h"
+#include "notify/notify.h"
 
 namespace asio = boost::asio;
 
 namespace delivery {
 
-Deliverer::Deliverer(asio::any_io_executor store_executor, store::Store& store, route::Base base,
-                     store::Composer* composer)
+Deliverer::Deliverer(asio::any_io_executor store_executor, asio::any_io_executor work_executor,
+                     store::Store& store, route::Base base, store::Composer* composer)
     : store_ex_(std::move(store_executor)),
+      work_ex_(std::move(work_executor)),
       store_(store),
       composer_(composer),
       base_(std::move(base)) {
@@ -104,109 +107,141 @@ bool is_automated_sender(const std::string& sender, const route::Base& base) {
   return domain == route::lower(base.domain);
 }
 
+Status status_of(store::Outcome::Kind k) {
+  switch (k) {
+    case store::Outcome::Kind::created:
+      return Status::created;
+    case store::Outcome::Kind::noted:
+      return Status::noted;
+    case store::Outcome::Kind::unsubscribed:
+      return Status::unsubscribed;
+    case store::Outcome::Kind::duplicate:
+      return Status::duplicate;
+    case store::Outcome::Kind::gone:
+      return Status::gone;
+    case store::Outcome::Kind::quarantined:
+      return Status::quarantined;
+    case store::Outcome::Kind::bounce:
+      return Status::bounce;
+    case store::Outcome::Kind::rate_limited:
+      return Status::rate_limited;
+  }
+  return Status::store_unavailable;
+}
+
 }  // namespace
 
-std::vector<lmtp::Reply> Deliverer::deliver_now(const lmtp::ConnectionInfo& conn,
-                                                const lmtp::Envelope& env,
-                                                std::shared_ptr<std::string> data) {
-  auto started = std::chrono::steady_clock::now();
+void Deliverer::log_delivery(const lmtp::ConnectionInfo& conn, const lmtp::Envelope& env,
+                             const Prepared& p, const std::string& rcpt, Status st,
+                             const std::string& ref, const lmtp::Reply& reply,
+                             const std::string& why) {
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                  p.started)
+                .count();
+  log(conn.id + ": from=<" + escape_log(env.mail_from) + "> to=<" + escape_log(rcpt) +
+      "> message-id=<" + escape_log(p.message_id) + "> size=" + std::to_string(p.size) +
+      " result=" + name_of(st) + (ref.empty() ? "" : " ref=" + ref) + " reply=\"" +
+      std::to_string(reply.code) + " " + reply.enhanced + "\"" + " ms=" + std::to_string(ms) +
+      (why.empty() ? "" : " detail=\"" + escape_log(why) + "\""));
+}
+
+Deliverer::Prepared Deliverer::prepare(const lmtp::Envelope& env,
+                                       std::shared_ptr<std::string> data) const {
+  Prepared p;
+  p.started = std::chrono::steady_clock::now();
+  p.size = data->size();
   route::Base b = base();
   Policy pol = policy();
-  std::size_t size = data->size();
-  std::string message_id;
-
-  auto log_one = [&](const std::string& rcpt, Status st, const std::string& ref,
-                     const lmtp::Reply& reply, const std::string& why) {
-    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                  std::chrono::steady_clock::now() - started)
-                  .count();
-    log(conn.id + ": from=<" + escape_log(env.mail_from) + "> to=<" + escape_log(rcpt) +
-        "> message-id=<" + escape_log(message_id) + "> size=" + std::to_string(size) +
-        " result=" + name_of(st) + (ref.empty() ? "" : " ref=" + ref) + " reply=\"" +
-        std::to_string(reply.code) + " " + reply.enhanced + "\"" + " ms=" + std::to_string(ms) +
-        (why.empty() ? "" : " detail=\"" + escape_log(why) + "\""));
-  };
-  // The same answer for every recipient, with nothing stored.
-  auto all = [&](Status st, const std::string& why) {
-    std::vector<lmtp::Reply> replies;
-    for (const auto& rcpt : env.recipients) {
-      replies.push_back(reply_for(st, rcpt));
-      log_one(rcpt, st, "", replies.back(), why);
-    }
-    return replies;
+  auto decided = [&](Status st, std::string why) {
+    p.decided = st;
+    p.why = std::move(why);
+    return std::move(p);
   };
 
   // 1. Structure, in bounded time and memory, before GMime sees anything.
   mail::Scan sc = mail::scan(*data, pol.scan);
-  message_id = mail::header_safe(mail::first_header(sc, "Message-ID"), 200);
+  p.message_id = mail::header_safe(mail::first_header(sc, "Message-ID"), 200);
   if (sc.verdict == mail::Scan::Verdict::too_many_hops)
-    return all(Status::too_many_hops, sc.detail);
-  if (sc.verdict != mail::Scan::Verdict::ok) return all(Status::bad_structure, sc.detail);
+    return decided(Status::too_many_hops, sc.detail);
+  if (sc.verdict != mail::Scan::Verdict::ok) return decided(Status::bad_structure, sc.detail);
 
   // 2. Our own mail coming back (our loop header, or one of our Message-IDs).
-  std::string loop = route::lower(mail::header_safe(mail::first_header(sc, "X-Deskmail-Loop")));
-  std::string mid = route::lower(message_id);
-  std::string own_suffix = "@" + route::lower(b.domain) + ">";
-  if (loop == route::lower(b.domain) ||
-      (mid.rfind("<deskmail.", 0) == 0 && mid.size() > own_suffix.size() &&
-       mid.compare(mid.size() - own_suffix.size(), own_suffix.size(), own_suffix) == 0))
-    return all(Status::own_mail, "loop");
+  std::string loop = mail::header_safe(mail::first_header(sc, notify::kLoopHeader));
+  if (route::lower(loop) == route::lower(b.domain) ||
+      notify::is_own_message_id(p.message_id, b.domain))
+    return decided(Status::own_mail, "loop");
 
   // 3. The site filter's verdict, from the fields it added.
   spam::Verdict verdict = spam::assess(sc.headers, pol.spam);
   if (verdict.spam && pol.spam.action == spam::Action::reject)
-    return all(Status::spam_rejected, verdict.reason);
+    return decided(Status::spam_rejected, verdict.reason);
   bool quarantine = verdict.spam && pol.spam.action == spam::Action::quarantine;
+  if (quarantine) p.why = verdict.reason;
 
-  // 4. Our internal headers never come from outside.
-  bool stripped = false;
-  std::string clean = mail::strip_headers(*data, "X-Deskmail-", &stripped);
-  std::shared_ptr<const std::string> raw;
-  if (stripped)
-    raw = std::make_shared<const std::string>(std::move(clean));
-  else
-    raw = data;
+  // 4. Our internal headers never come from outside. The scan already knows
+  // the top-level field names: copy the message only when one must go.
+  bool internal = false;
+  for (const auto& [name, value] : sc.headers)
+    if (route::lower(name).rfind(route::lower(notify::kInternalPrefix), 0) == 0) internal = true;
+  std::shared_ptr<const std::string> raw = data;
+  if (internal)
+    raw = std::make_shared<const std::string>(mail::strip_headers(*data, notify::kInternalPrefix));
   mail::Message msg = mail::parse(*raw);
-  message_id = msg.message_id;
+  p.message_id = msg.message_id;
   std::string ctype = route::lower(mail::first_header(sc, "Content-Type"));
 
-  store::Inbound in;
-  in.dedupe_key = msg.message_id.empty() ? "body:" + msg.body_sha256 : "mid:" + msg.message_id;
-  in.mail_from = env.mail_from;
+  auto in = std::make_shared<store::Inbound>();
+  in->dedupe_key = msg.message_id.empty() ? "body:" + msg.body_sha256 : "mid:" + msg.message_id;
+  in->mail_from = env.mail_from;
   if (msg.from) {
-    in.author_email = msg.from->email;
-    in.author_name = msg.from->name;
+    in->author_email = msg.from->email;
+    in->author_name = msg.from->name;
   } else {
-    in.author_email = env.mail_from;
+    in->author_email = env.mail_from;
   }
-  in.contact_email = msg.reply_to ? msg.reply_to->email : in.author_email;
-  in.title = mail::make_title(msg.subject, msg.text);
-  in.full_body = msg.text;
-  in.body = mail::trim_reply(msg.text);
-  in.thread_ids = msg.references;
-  if (!msg.in_reply_to.empty()) in.thread_ids.push_back(msg.in_reply_to);
-  in.automated = msg.automated || env.mail_from.empty() || is_daemon_sender(env.mail_from);
-  in.never_answer = in.automated || is_automated_sender(env.mail_from, b) ||
-                    (msg.from && is_automated_sender(msg.from->email, b));
-  in.bounce = ctype.rfind("multipart/report", 0) == 0;
-  in.spam = quarantine;
-  in.spam_reason = verdict.reason;
-  in.new_issues_per_sender_hour = pol.new_issues_per_sender_hour;
-  in.confirmations_per_sender_day = pol.confirmations_per_sender_day;
-  in.message_id = msg.message_id;
-  in.problems = msg.problems;
-  if (stripped) in.problems.push_back("X-Deskmail- headers from outside removed");
+  in->contact_email = msg.reply_to ? msg.reply_to->email : in->author_email;
+  in->title = mail::make_title(msg.subject, msg.text);
+  in->body = mail::trim_reply(msg.text);
+  in->full_body = std::move(msg.text);
+  in->thread_ids = std::move(msg.references);
+  if (!msg.in_reply_to.empty()) in->thread_ids.push_back(msg.in_reply_to);
+  in->automated = msg.automated || env.mail_from.empty() || is_daemon_sender(env.mail_from);
+  in->never_answer = in->automated || is_automated_sender(env.mail_from, b) ||
+                     (msg.from && is_automated_sender(msg.from->email, b));
+  in->bounce = ctype.rfind("multipart/report", 0) == 0;
+  in->spam = quarantine;
+  in->spam_reason = verdict.reason;
+  in->new_issues_per_sender_hour = pol.new_issues_per_sender_hour;
+  in->confirmations_per_sender_day = pol.confirmations_per_sender_day;
+  in->message_id = msg.message_id;
+  in->problems = std::move(msg.problems);
+  if (internal) in->problems.push_back("X-Deskmail- headers from outside removed");
   for (auto& a : msg.attachments)
-    in.attachments.push_back(
-        {a.filename_sent, a.filename, a.content_type, a.sha256, std::move(a.content)});
-  in.raw = raw;
-  in.raw_sha256 = mail::sha256_hex(*raw);
+    in->attachments.push_back({std::move(a.filename_sent), std::move(a.filename),
+                               std::move(a.content_type), std::move(a.sha256),
+                               std::move(a.content)});
+  in->raw = raw;
+  in->raw_sha256 = mail::sha256_hex(*raw);
+  p.inbound = std::move(in);
+  return p;
+}
 
+std::vector<lmtp::Reply> Deliverer::commit(const lmtp::ConnectionInfo& conn,
+                                           const lmtp::Envelope& env, const Prepared& p) {
   std::vector<lmtp::Reply> replies;
   replies.reserve(env.recipients.size());
+  if (!p.inbound) {
+    // Decided before anything could be stored: the same answer for everyone.
+    for (const auto& rcpt : env.recipients) {
+      replies.push_back(reply_for(p.decided, rcpt));
+      log_delivery(conn, env, p, rcpt, p.decided, "", replies.back(), p.why);
+    }
+    return replies;
+  }
+  route::Base b = base();
   for (const auto& rcpt : env.recipients) {
     Status st = Status::store_unavailable;
-    std::string ref, why = quarantine ? verdict.reason : "";
+    std::string ref, why = p.why;
     try {
       auto r = route::parse(rcpt, b);
       std::optional<store::Target> t;
@@ -214,44 +249,25 @@ std::vector<lmtp::Reply> Deliverer::deliver_now(const lmtp::ConnectionInfo& conn
       if (!t) {
         st = Status::gone;
       } else {
-        store::Outcome o = store_.deliver(*t, in, composer_);
+        store::Outcome o = store_.deliver(*t, *p.inbound, composer_);
         ref = o.ref;
-        switch (o.kind) {
-          case store::Outcome::Kind::created:
-            st = Status::created;
-            break;
-          case store::Outcome::Kind::noted:
-            st = Status::noted;
-            break;
-          case store::Outcome::Kind::unsubscribed:
-            st = Status::unsubscribed;
-            break;
-          case store::Outcome::Kind::duplicate:
-            st = Status::duplicate;
-            break;
-          case store::Outcome::Kind::gone:
-            st = Status::gone;
-            break;
-          case store::Outcome::Kind::quarantined:
-            st = Status::quarantined;
-            break;
-          case store::Outcome::Kind::bounce:
-            st = Status::bounce;
-            break;
-          case store::Outcome::Kind::rate_limited:
-            st = Status::rate_limited;
-            break;
-        }
+        st = status_of(o.kind);
       }
     } catch (const std::exception& e) {
       st = Status::store_unavailable;
       why = e.what();
     }
     replies.push_back(reply_for(st, rcpt, ref));
-    log_one(rcpt, st, ref, replies.back(), why);
+    log_delivery(conn, env, p, rcpt, st, ref, replies.back(), why);
   }
   if (on_commit) on_commit();
   return replies;
+}
+
+std::vector<lmtp::Reply> Deliverer::deliver_now(const lmtp::ConnectionInfo& conn,
+                                                const lmtp::Envelope& env,
+                                                std::shared_ptr<std::string> data) {
+  return commit(conn, env, prepare(env, std::move(data)));
 }
 
 asio::awaitable<lmtp::Reply> Deliverer::check_recipient(const lmtp::ConnectionInfo&,
@@ -265,19 +281,35 @@ asio::awaitable<lmtp::Reply> Deliverer::check_recipient(const lmtp::ConnectionIn
 asio::awaitable<std::vector<lmtp::Reply>> Deliverer::deliver(const lmtp::ConnectionInfo& conn,
                                                              const lmtp::Envelope& env,
                                                              std::shared_ptr<std::string> data) {
-  std::function<std::vector<lmtp::Reply>()> work = [this, conn, env, data] {
+  // Scanning, MIME parsing and hashing run on the work executor, so that the
+  // store thread (the one SQLite writer) only ever waits for SQL: a 20 MB
+  // message being parsed no longer holds up everyone else's RCPT and COMMIT.
+  std::function<std::shared_ptr<Prepared>()> parse = [this, env, data] {
+    return std::make_shared<Prepared>(prepare(env, data));
+  };
+  std::shared_ptr<Prepared> prepared;
+  try {
+    prepared = co_await common::run_on<std::shared_ptr<Prepared>>(work_ex_, std::move(parse));
+  } catch (const std::exception& ex) {
+    log(conn.id + ": message could not be prepared: " + ex.what());
+  }
+  std::vector<lmtp::Reply> r;
+  if (!prepared) {
+    for (const auto& rcpt : env.recipients) r.push_back(reply_for(Status::store_unavailable, rcpt));
+    co_return r;
+  }
+  std::function<std::vector<lmtp::Reply>()> work = [this, conn, env, prepared] {
     try {
-      return deliver_now(conn, env, data);
+      return commit(conn, env, *prepared);
     } catch (const std::exception& ex) {
       log(conn.id + ": delivery failed before any commit: " + ex.what());
-      std::vector<lmtp::Reply> r;
+      std::vector<lmtp::Reply> fail;
       for (const auto& rcpt : env.recipients)
-        r.push_back(reply_for(Status::store_unavailable, rcpt));
-      return r;
+        fail.push_back(reply_for(Status::store_unavailable, rcpt));
+      return fail;
     }
   };
-  std::vector<lmtp::Reply> r =
-      co_await common::run_on<std::vector<lmtp::Reply>>(store_ex_, std::move(work));
+  r = co_await common::run_on<std::vector<lmtp::Reply>>(store_ex_, std::move(work));
   co_return r;
 }
 

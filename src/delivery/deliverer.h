@@ -4,10 +4,12 @@
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <mutex>
 
+#include "delivery/status.h"
 #include "lmtp/handler.h"
 #include "mail/scan.h"
 #include "route/route.h"
@@ -28,8 +30,9 @@ class Deliverer final : public lmtp::Handler {
  public:
   /// `store_executor` must run on threads that own `store` (one thread for
   /// SQLite); every store call is made there.
-  Deliverer(boost::asio::any_io_executor store_executor, store::Store& store, route::Base base,
-            store::Composer* composer = nullptr);
+  /// `work_executor` runs scanning and MIME parsing (any number of threads).
+  Deliverer(boost::asio::any_io_executor store_executor, boost::asio::any_io_executor work_executor,
+            store::Store& store, route::Base base, store::Composer* composer = nullptr);
 
   boost::asio::awaitable<lmtp::Reply> check_recipient(const lmtp::ConnectionInfo& conn,
                                                       const lmtp::Envelope& env,
@@ -49,6 +52,23 @@ class Deliverer final : public lmtp::Handler {
   /// One line per delivery and per refusal; defaults to stderr.
   std::function<void(const std::string&)> log;
 
+  /// A message checked and parsed, ready for the store; or the one answer
+  /// every recipient gets (structure, loop, spam reject) with nothing stored.
+  struct Prepared {
+    std::chrono::steady_clock::time_point started;
+    std::size_t size = 0;
+    std::string message_id;
+    std::shared_ptr<const store::Inbound> inbound;  // null: `decided` answers all
+    Status decided = Status::store_unavailable;
+    std::string why;  // for the log
+  };
+
+  /// Scan, loop and spam checks and MIME parsing: no store access.
+  Prepared prepare(const lmtp::Envelope& env, std::shared_ptr<std::string> data) const;
+  /// One store transaction per recipient; runs on the store's thread.
+  std::vector<lmtp::Reply> commit(const lmtp::ConnectionInfo& conn, const lmtp::Envelope& env,
+                                  const Prepared& p);
+
   /// The work itself, synchronous; public for tests.
   lmtp::Reply check_now(const std::string& address);
   std::vector<lmtp::Reply> deliver_now(const lmtp::ConnectionInfo& conn, const lmtp::Envelope& env,
@@ -56,10 +76,14 @@ class Deliverer final : public lmtp::Handler {
 
  private:
   std::optional<store::Target> resolve(const route::Route& r);
+  void log_delivery(const lmtp::ConnectionInfo& conn, const lmtp::Envelope& env, const Prepared& p,
+                    const std::string& rcpt, Status st, const std::string& ref,
+                    const lmtp::Reply& reply, const std::string& why);
   route::Base base() const;
   Policy policy() const;
 
   boost::asio::any_io_executor store_ex_;
+  boost::asio::any_io_executor work_ex_;
   store::Store& store_;
   store::Composer* composer_;
   mutable std::mutex base_mu_;

@@ -33,7 +33,7 @@ struct Message {
   bool text_from_html = false;  // the only body was HTML, converted
   std::vector<Attachment> attachments;
   std::vector<std::string> problems;  // what was wrong but survivable
-  std::string body_sha256;            // hash of the bytes after the header block
+  std::string body_sha256;  // hash of the bytes after the header block; only without a Message-ID
 };
 
 /// Calls g_mime_init() once; call before starting any thread.

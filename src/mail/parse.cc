@@ -188,6 +188,19 @@ std::string strip_brackets(const char* s) {
   return to_valid_utf8(v);
 }
 
+// The hash that stands in for a missing Message-ID when deduplicating: it
+// covers what follows the header block, so a retry with rewritten trace
+// headers still matches.
+std::string body_hash(std::string_view raw) {
+  std::size_t hdr_end = raw.find("\r\n\r\n");
+  std::size_t skip = 4;
+  if (hdr_end == std::string_view::npos) {
+    hdr_end = raw.find("\n\n");
+    skip = 2;
+  }
+  return sha256_hex(hdr_end == std::string_view::npos ? raw : raw.substr(hdr_end + skip));
+}
+
 }  // namespace
 
 void init() {
@@ -198,17 +211,6 @@ void init() {
 Message parse(std::string_view raw) {
   init();
   Message msg;
-  // The body hash (for dedupe without a Message-ID) covers what follows the
-  // header block, so a retry with rewritten trace headers still matches.
-  std::size_t hdr_end = raw.find("\r\n\r\n");
-  std::size_t skip = 4;
-  if (hdr_end == std::string_view::npos) {
-    hdr_end = raw.find("\n\n");
-    skip = 2;
-  }
-  msg.body_sha256 =
-      sha256_hex(hdr_end == std::string_view::npos ? raw : raw.substr(hdr_end + skip));
-
   // A header block that runs into the body without an empty line (RFC 5322
   // 2.1 says there must be one): the first line that is neither a field nor
   // a continuation starts the body, as in Python's email parser.
@@ -244,6 +246,7 @@ Message parse(std::string_view raw) {
   g_mime_parser_set_format(parser.get(), GMIME_FORMAT_MESSAGE);
   GPtr<GMimeMessage> m(g_mime_parser_construct_message(parser.get(), nullptr));
   if (!m) {
+    msg.body_sha256 = body_hash(raw);
     msg.problems.push_back("not a parseable message; stored as raw text");
     msg.text = to_valid_utf8(raw);
     return msg;
@@ -253,6 +256,7 @@ Message parse(std::string_view raw) {
   msg.reply_to = first_mailbox(g_mime_message_get_reply_to(m.get()));
   if (!msg.from) msg.problems.push_back("no usable From address");
   msg.message_id = strip_brackets(g_mime_message_get_message_id(m.get()));
+  if (msg.message_id.empty()) msg.body_sha256 = body_hash(raw);
   if (msg.message_id.empty()) msg.problems.push_back("no Message-ID");
   GMimeObject* top = GMIME_OBJECT(m.get());
   msg.in_reply_to = strip_brackets(g_mime_object_get_header(top, "In-Reply-To"));

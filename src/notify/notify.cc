@@ -1,6 +1,7 @@
 // notify.cc: templates and outbound composition.
 #include "notify/notify.h"
 
+#include <cctype>
 #include <ctime>
 
 #include "mail/compose.h"
@@ -83,6 +84,31 @@ std::string render(std::string_view tpl, const std::map<std::string, std::string
   return out;
 }
 
+namespace {
+constexpr std::string_view kIdPrefix = "deskmail.";
+
+bool ieq(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i])))
+      return false;
+  return true;
+}
+}  // namespace
+
+std::string new_message_id(const std::string& domain) {
+  return std::string(kIdPrefix) + store::random_key() + "@" + domain;
+}
+
+bool is_own_message_id(std::string_view id, const std::string& domain) {
+  while (!id.empty() && (id.front() == '<' || id.front() == ' ')) id.remove_prefix(1);
+  while (!id.empty() && (id.back() == '>' || id.back() == ' ')) id.remove_suffix(1);
+  auto at = id.rfind('@');
+  if (at == std::string_view::npos || !ieq(id.substr(at + 1), domain)) return false;
+  return id.size() > kIdPrefix.size() && ieq(id.substr(0, kIdPrefix.size()), kIdPrefix);
+}
+
 std::string reply_address(const Settings& s, const std::string& key) {
   return s.base_local + "+reply-" + key + "@" + s.base_domain;
 }
@@ -122,7 +148,7 @@ store::OutMail Composer::compose(const store::MailContext& c) {
   o.reply_to = reply_address(s_, c.reply_key);
   o.subject = mail::header_safe(render(t.subject, vars));
   o.body = render(t.body, vars);
-  o.message_id = "deskmail." + store::random_key() + "@" + s_.base_domain;
+  o.message_id = new_message_id(s_.base_domain);
   if (!c.references.empty()) {
     o.in_reply_to = c.references.back();
     o.references = c.references;
@@ -134,7 +160,7 @@ store::OutMail Composer::compose(const store::MailContext& c) {
   o.headers.emplace_back("X-Auto-Response-Suppress", "All");
   o.headers.emplace_back("List-Unsubscribe",
                          "<mailto:" + unsubscribe_address(s_, c.reply_key) + ">");
-  o.headers.emplace_back("X-Deskmail-Loop", s_.base_domain);
+  o.headers.emplace_back(kLoopHeader, s_.base_domain);
   o.headers.emplace_back("X-Deskmail-Ticket", c.project_path + "#" + std::to_string(c.iid));
   o.date = std::time(nullptr);
 

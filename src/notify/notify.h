@@ -11,6 +11,18 @@
 
 namespace notify {
 
+/// Our own header fields. Outbound mail carries kLoopHeader (our domain) so
+/// that it is recognised when it comes back; inbound fields starting with
+/// kInternalPrefix are removed at ingress.
+inline constexpr const char* kLoopHeader = "X-Deskmail-Loop";
+inline constexpr const char* kInternalPrefix = "X-Deskmail-";
+
+/// A fresh Message-ID (without brackets) for mail we send from `domain`.
+std::string new_message_id(const std::string& domain);
+/// True for a Message-ID (with or without brackets) that new_message_id made
+/// for `domain`.
+bool is_own_message_id(std::string_view message_id, const std::string& domain);
+
 struct Settings {
   std::string base_local = "desk";  // desk@support.example.com
   std::string base_domain = "support.example.com";

@@ -162,7 +162,10 @@ int main(int argc, char** argv) {
   // The composer's settings are fixed at start: a reload changes the base
   // address for routing, and new mails use the names of the running process.
   notify::Composer composer({cfg.base_local(), cfg.base_domain(), cfg.outbound.from_name});
-  delivery::Deliverer deliverer(store_pool.get_executor(), *st, route_base(cfg), &composer);
+  // Scanning and MIME parsing: off the I/O thread and off the store thread.
+  asio::thread_pool parse_pool(2);
+  delivery::Deliverer deliverer(store_pool.get_executor(), parse_pool.get_executor(), *st,
+                                route_base(cfg), &composer);
   deliverer.log = log_line;
   deliverer.set_policy(delivery_policy(cfg));
   outbox::Dispatcher dispatcher(io, store_pool.get_executor(), *st, outbox_options(cfg));
@@ -254,6 +257,7 @@ int main(int argc, char** argv) {
   }
   log_line(std::string("deskmaild ") + DESKMAIL_VERSION + " ready");
   io.run();
+  parse_pool.join();
   store_pool.join();
   // Close the database cleanly, then leave without unwinding: connection
   // coroutine frames still owned by the io_context point into the server.

@@ -80,3 +80,13 @@ TEST_CASE("outbox::backoff doubles up to the cap") {
   CHECK(outbox::backoff(4, seconds(60), seconds(3600)) == 480);
   CHECK(outbox::backoff(40, seconds(60), seconds(3600)) == 3600);
 }
+
+TEST_CASE("notify: our own Message-IDs are recognised, and only ours") {
+  std::string id = notify::new_message_id("support.example.com");
+  CHECK(notify::is_own_message_id(id, "support.example.com"));
+  CHECK(notify::is_own_message_id("<" + id + ">", "SUPPORT.example.com"));
+  CHECK_FALSE(notify::is_own_message_id(id, "other.example"));
+  CHECK_FALSE(notify::is_own_message_id("<abc@support.example.com>", "support.example.com"));
+  CHECK_FALSE(notify::is_own_message_id("<deskmail.@x>", "support.example.com"));
+  CHECK_FALSE(notify::is_own_message_id("", "support.example.com"));
+}
