@@ -239,6 +239,7 @@ std::vector<lmtp::Reply> Deliverer::commit(const lmtp::ConnectionInfo& conn,
     return replies;
   }
   route::Base b = base();
+  int mails = 0;
   for (const auto& rcpt : env.recipients) {
     Status st = Status::store_unavailable;
     std::string ref, why = p.why;
@@ -251,6 +252,7 @@ std::vector<lmtp::Reply> Deliverer::commit(const lmtp::ConnectionInfo& conn,
       } else {
         store::Outcome o = store_.deliver(*t, *p.inbound, composer_);
         ref = o.ref;
+        mails += o.mails;
         st = status_of(o.kind);
       }
     } catch (const std::exception& e) {
@@ -260,7 +262,9 @@ std::vector<lmtp::Reply> Deliverer::commit(const lmtp::ConnectionInfo& conn,
     replies.push_back(reply_for(st, rcpt, ref));
     log_delivery(conn, env, p, rcpt, st, ref, replies.back(), why);
   }
-  if (on_commit) on_commit();
+  // Wake the dispatcher only when there is something to send: every wake
+  // costs it an outbox query on the store thread.
+  if (mails > 0 && on_commit) on_commit();
   return replies;
 }
 

@@ -45,8 +45,8 @@ class Deliverer final : public lmtp::Handler {
   void set_base(route::Base base);
   void set_policy(Policy p);
 
-  /// Called (on the store thread) after a delivery committed; the daemon
-  /// uses it to wake the outbox dispatcher.
+  /// Called (on the store thread) after a delivery committed that queued
+  /// outbound mail; the daemon uses it to wake the outbox dispatcher.
   std::function<void()> on_commit;
 
   /// One line per delivery and per refusal; defaults to stderr.

@@ -180,6 +180,13 @@ class SociStore final : public Store {
   }
 
   Outcome deliver(const Target& target_in, const Inbound& in, Composer* composer) override {
+    queued_ = 0;
+    Outcome out = deliver_tx(target_in, in, composer);
+    out.mails = queued_;
+    return out;
+  }
+
+  Outcome deliver_tx(const Target& target_in, const Inbound& in, Composer* composer) {
     Tx tx(sql_);
     Target target = target_in;
     // A mail to a project address that answers one of our (or a received)
@@ -718,6 +725,7 @@ class SociStore final : public Store {
   void queue(Composer& composer, IssueCtx& ic, MailKind kind, const Part& to,
              const std::vector<std::string>& refs, const std::string& note,
              const std::string& author) {
+    ++queued_;
     load_template(ic, kind);
     MailContext ctx;
     ctx.kind = kind;
@@ -1001,6 +1009,7 @@ class SociStore final : public Store {
  private:
   soci::session sql_;
   bool is_sqlite_ = true;
+  int queued_ = 0;  // outbox rows queued by the current deliver()
 };
 
 }  // namespace

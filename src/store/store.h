@@ -105,6 +105,7 @@ struct Outcome {
     rate_limited,  // too many new issues from this sender: nothing stored
   } kind = Kind::created;
   std::string ref;  // "acme/game#3"
+  int mails = 0;    // outbox rows this delivery queued
 };
 
 struct Project {
