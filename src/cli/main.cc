@@ -1,6 +1,7 @@
 // main.cc: deskmail, the command line for admins and responders.
 //
 //   deskmail [-c FILE] db init|migrate|version
+//   deskmail [-c FILE] db copy --to CONNECTION [--from CONNECTION]
 //   deskmail [-c FILE] project add PATH [--name NAME] [--key KEY] [--alias ADDR]... [--json]
 //   deskmail [-c FILE] project list [--json]
 //   deskmail [-c FILE] issue list [--project PATH] [--state S] [--limit N] [--spam] [--json]
@@ -31,6 +32,7 @@ struct UsageError : std::runtime_error {
 const char* kUsageText =
     "usage: deskmail [-c FILE] COMMAND [ARGS] [--json]\n"
     "  db init | db migrate | db version\n"
+    "  db copy --to CONNECTION [--from CONNECTION]   move a desk to another database\n"
     "  project add PATH [--name NAME] [--key KEY] [--alias ADDR]...\n"
     "  project list\n"
     "  issue list [--project PATH] [--state opened|closed] [--limit N] [--spam]\n"
@@ -207,6 +209,24 @@ int run(int argc, char** argv) {
   std::string sub = i < argc ? argv[i++] : "";
 
   config::Config cfg = config::load(path);
+  if (group == "db" && sub == "copy") {
+    // Moving a desk: every row from the configured database (or --from) into
+    // an empty one, e.g. from SQLite to PostgreSQL.
+    Args a = parse_args(argc, argv, i, {"to", "from"}, {});
+    auto to = a.get("to");
+    if (!to || !a.pos.empty()) throw UsageError("db copy needs --to CONNECTION");
+    std::string from = a.get("from").value_or(cfg.database);
+    auto counts = store::copy(from, *to, cfg.timeouts.store_wait);
+    if (a.json) {
+      json j = json::object();
+      for (const auto& [table, n] : counts) j[table] = n;
+      std::cout << j.dump() << "\n";
+    } else {
+      for (const auto& [table, n] : counts) std::cout << table << ": " << n << " rows\n";
+      std::cout << "copied; point 'database' in the configuration at the new store\n";
+    }
+    return 0;
+  }
   auto st = store::open(cfg.database, cfg.timeouts.store_wait);
 
   if (group == "db") return cmd_db(*st, sub, parse_args(argc, argv, i, {}, {}));

@@ -215,6 +215,10 @@ Config load_string(const std::string& text, const std::string& name) {
                     cfg.database.rfind("postgresql://", 0) != 0)
                   ck.error(n, "database must start with sqlite3:// or postgresql://");
               }},
+             {"database_connections",
+              [&](const YAML::Node& n) {
+                ck.integer(n, "database_connections", cfg.database_connections, 1, 256);
+              }},
              {"hostname", [&](const YAML::Node& n) { ck.string(n, "hostname", cfg.hostname); }},
              {"responder", [&](const YAML::Node& n) { ck.string(n, "responder", cfg.responder); }},
              {"bare_lf",

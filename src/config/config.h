@@ -74,6 +74,8 @@ struct Config {
   std::vector<Listen> listen;
   std::string address;   // base address, e.g. desk@support.example.com
   std::string database;  // SOCI connection string
+  // PostgreSQL connections (and store threads) per instance; SQLite: always 1.
+  std::uint32_t database_connections = 4;
   std::string hostname;  // for the greeting; default: gethostname()
   Limits limits;
   Timeouts timeouts;

@@ -70,11 +70,35 @@ lmtp::Reply Deliverer::check_now(const std::string& address) {
   auto r = route::parse(address, base());
   if (!r) return reply_for(Status::bad_address, address);
   try {
-    if (!resolve(*r)) return reply_for(Status::no_such_recipient, address);
-    return reply_for(Status::recipient_ok, address);
+    bool found = resolve(*r).has_value();
+    store_result(true);
+    return reply_for(found ? Status::recipient_ok : Status::no_such_recipient, address);
   } catch (const std::exception& e) {
+    store_result(false);
     log("recipient check for <" + address + "> failed: " + e.what());
     return reply_for(Status::store_unavailable, address);
+  }
+}
+
+void Deliverer::store_result(bool ok) {
+  if (ok) {
+    if (failures_.exchange(0) >= kDownAfter) log("store: available again");
+  } else if (failures_.fetch_add(1) + 1 == kDownAfter) {
+    log("store: " + std::to_string(kDownAfter) +
+        " failures in a row; new connections get 421 until it answers again");
+  }
+}
+
+bool Deliverer::store_down() const {
+  return failures_.load() >= kDownAfter;
+}
+
+void Deliverer::probe() {
+  try {
+    store_.version();
+    store_result(true);
+  } catch (const std::exception&) {
+    store_result(false);
   }
 }
 
@@ -255,9 +279,11 @@ std::vector<lmtp::Reply> Deliverer::commit(const lmtp::ConnectionInfo& conn,
         mails += o.mails;
         st = status_of(o.kind);
       }
+      store_result(true);
     } catch (const std::exception& e) {
       st = Status::store_unavailable;
       why = e.what();
+      if (dynamic_cast<const store::Unavailable*>(&e)) store_result(false);
     }
     replies.push_back(reply_for(st, rcpt, ref));
     log_delivery(conn, env, p, rcpt, st, ref, replies.back(), why);

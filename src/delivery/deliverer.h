@@ -3,6 +3,7 @@
 // the store's own thread: never on an I/O thread.
 #pragma once
 
+#include <atomic>
 #include <boost/asio/any_io_executor.hpp>
 #include <chrono>
 #include <functional>
@@ -69,6 +70,13 @@ class Deliverer final : public lmtp::Handler {
   std::vector<lmtp::Reply> commit(const lmtp::ConnectionInfo& conn, const lmtp::Envelope& env,
                                   const Prepared& p);
 
+  /// True after kDownAfter store failures in a row, until a store call
+  /// succeeds again: the server answers new connections with 421.
+  bool store_down() const;
+  /// Asks the store whether it answers again (on a store thread).
+  void probe();
+  static constexpr int kDownAfter = 3;
+
   /// The work itself, synchronous; public for tests.
   lmtp::Reply check_now(const std::string& address);
   std::vector<lmtp::Reply> deliver_now(const lmtp::ConnectionInfo& conn, const lmtp::Envelope& env,
@@ -80,6 +88,7 @@ class Deliverer final : public lmtp::Handler {
                     const std::string& rcpt, Status st, const std::string& ref,
                     const lmtp::Reply& reply, const std::string& why);
   route::Base base() const;
+  void store_result(bool ok);
   Policy policy() const;
 
   boost::asio::any_io_executor store_ex_;
@@ -89,6 +98,7 @@ class Deliverer final : public lmtp::Handler {
   mutable std::mutex base_mu_;
   route::Base base_;
   Policy policy_;
+  std::atomic<int> failures_{0};  // store failures in a row
 };
 
 }  // namespace delivery

@@ -155,9 +155,18 @@ awaitable<void> Server::run(Socket sock, std::string peer) {
   };
 
   std::string greeting = session.greeting();
-  if (draining_) greeting = "421 4.3.2 " + opts.hostname + " shutting down\r\n";
+  bool refuse = draining_;
+  if (draining_) {
+    greeting = "421 4.3.2 " + opts.hostname + " shutting down\r\n";
+  } else if (store_down && store_down()) {
+    // The store failed again and again: the MTA keeps the mail queued
+    // instead of running each message into a 451.
+    greeting = "421 4.3.0 " + opts.hostname + " mail store unavailable, try again later\r\n";
+    refuse = true;
+    log(info.id + " refused: the store is unavailable");
+  }
   co_await asio::async_write(sock, asio::buffer(greeting), asio::redirect_error(use_awaitable, ec));
-  if (ec || draining_) co_return;
+  if (ec || refuse) co_return;
 
   auto flush = [&]() -> awaitable<bool> {
     if (session.output().empty()) co_return true;

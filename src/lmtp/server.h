@@ -47,6 +47,8 @@ class Server {
 
   /// Log sink: one line per event. Defaults to stderr.
   std::function<void(const std::string&)> log;
+  /// When set and true, new connections get 421 4.3.0 at the greeting.
+  std::function<bool()> store_down;
 
  private:
   struct Conn;

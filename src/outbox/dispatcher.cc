@@ -19,6 +19,11 @@ std::int64_t backoff(std::int64_t attempts, std::chrono::seconds base, std::chro
   return std::min<std::int64_t>(d, max.count());
 }
 
+std::int64_t lease_seconds(std::chrono::seconds timeout) {
+  // connect, greeting, EHLO, MAIL, RCPT, DATA, end of data, QUIT
+  return 8 * timeout.count() + 30;
+}
+
 Dispatcher::Dispatcher(asio::io_context& io, asio::any_io_executor store_ex, store::Store& store,
                        Options opts)
     : io_(io), store_ex_(std::move(store_ex)), store_(store), opts_(std::move(opts)), timer_(io) {
@@ -26,7 +31,7 @@ Dispatcher::Dispatcher(asio::io_context& io, asio::any_io_executor store_ex, sto
 }
 
 void Dispatcher::start() {
-  asio::co_spawn(io_, loop(), [this](std::exception_ptr e) {
+  asio::co_spawn(io_, release_then_loop(), [this](std::exception_ptr e) {
     if (!e) return;
     try {
       std::rethrow_exception(e);
@@ -45,12 +50,28 @@ void Dispatcher::wake() {
   timer_.cancel();
 }
 
+asio::awaitable<void> Dispatcher::release_then_loop() {
+  // Mails this instance claimed before a crash or a kill are due again now,
+  // not when their lease runs out.
+  try {
+    std::string owner = opts_.owner;
+    std::function<int()> release = [this, owner] { return store_.release_claims(owner); };
+    int n = co_await common::run_on<int>(store_ex_, std::move(release));
+    if (n) log("outbox: released " + std::to_string(n) + " mail(s) claimed before a restart");
+  } catch (const std::exception& e) {
+    log(std::string("outbox: cannot release earlier claims: ") + e.what());
+  }
+  co_await loop();
+}
+
 asio::awaitable<void> Dispatcher::loop() {
   while (!stopping_) {
     std::vector<store::OutboxItem> due;
     try {
-      std::function<std::vector<store::OutboxItem>()> claim = [this] {
-        return store_.due_outbox(20);
+      std::int64_t until = std::time(nullptr) + lease_seconds(opts_.timeout);
+      std::string owner = opts_.owner;
+      std::function<std::vector<store::OutboxItem>()> claim = [this, until, owner] {
+        return store_.claim_outbox(static_cast<int>(kBatch), until, owner);
       };
       due = co_await common::run_on<std::vector<store::OutboxItem>>(store_ex_, std::move(claim));
     } catch (const std::exception& e) {
@@ -88,7 +109,7 @@ asio::awaitable<void> Dispatcher::loop() {
           " attempts=" + std::to_string(attempts) + " reply=\"" + r.reply + "\"");
     }
     if (stopping_) break;
-    if (due.size() == 20) continue;  // more may be waiting
+    if (due.size() == kBatch) continue;  // more may be waiting
     timer_.expires_after(opts_.poll);
     boost::system::error_code ec;
     co_await timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));

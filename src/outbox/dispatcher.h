@@ -1,5 +1,7 @@
-// dispatcher.h: drains the outbox (DESIGN.md section 6). Claims due mails from
-// the store (on the store's thread), sends each with smtp_send, and records
+// dispatcher.h: drains the outbox (DESIGN.md section 6). Claims one due mail
+// at a time from the store (on a store thread) under a lease long enough for
+// the whole SMTP dialogue, so that several instances on one PostgreSQL
+// database never send the same mail twice; sends it with smtp_send, and records
 // the result: sent; pending again with exponential backoff after a 4xx or a
 // connection failure; failed after a 5xx or when the mail is too old.
 #pragma once
@@ -23,6 +25,7 @@ struct Options {
   std::chrono::seconds retry_max{3600};  // never wait longer than this
   std::chrono::seconds max_age{432000};  // give up on a mail this old (5 days)
   std::chrono::seconds timeout{60};      // per SMTP reply
+  std::string owner = "deskmaild";       // names this instance's outbox claims
 };
 
 class Dispatcher {
@@ -38,7 +41,11 @@ class Dispatcher {
   std::function<void(const std::string&)> log;
 
  private:
+  boost::asio::awaitable<void> release_then_loop();
   boost::asio::awaitable<void> loop();
+
+  // Mails claimed at once: one, so that a lease covers exactly one dialogue.
+  static constexpr std::size_t kBatch = 1;
 
   boost::asio::io_context& io_;
   boost::asio::any_io_executor store_ex_;
@@ -47,6 +54,10 @@ class Dispatcher {
   boost::asio::steady_timer timer_;
   bool stopping_ = false;
 };
+
+/// How long a claim keeps a mail from other dispatchers: every step of one
+/// SMTP dialogue at its timeout, and a margin.
+std::int64_t lease_seconds(std::chrono::seconds timeout);
 
 /// Seconds until the next attempt after `attempts` failures (60, 120, 240 ...).
 std::int64_t backoff(std::int64_t attempts, std::chrono::seconds base, std::chrono::seconds max);

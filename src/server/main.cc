@@ -96,6 +96,9 @@ outbox::Options outbox_options(const config::Config& c) {
   o.retry_max = c.outbound.retry_max;
   o.max_age = c.outbound.max_age;
   o.timeout = c.outbound.timeout;
+  // Stable across restarts and unique among instances sharing a database
+  // (two instances on one host listen on different addresses).
+  o.owner = c.hostname + " " + (c.listen.empty() ? std::string() : c.listen.front().spec);
   return o;
 }
 
@@ -139,7 +142,8 @@ int main(int argc, char** argv) {
 
   std::unique_ptr<store::Store> st;
   try {
-    st = store::open(cfg.database, cfg.timeouts.store_wait);
+    st = store::open(cfg.database, cfg.timeouts.store_wait,
+                     static_cast<int>(cfg.database_connections));
     int v = st->version();
     if (v == 0) {
       log_line("the database has no schema: run 'deskmail -c " + path + " db init'");
@@ -157,8 +161,10 @@ int main(int argc, char** argv) {
   }
 
   asio::io_context io(1);
-  // SQLite has one writer: one store thread owns the connection.
-  asio::thread_pool store_pool(1);
+  // One store thread per database connection: SQLite has one writer, one
+  // thread; PostgreSQL takes database_connections transactions at once.
+  bool sqlite = cfg.database.rfind("sqlite3://", 0) == 0;
+  asio::thread_pool store_pool(sqlite ? 1 : cfg.database_connections);
   // The composer's settings are fixed at start: a reload changes the base
   // address for routing, and new mails use the names of the running process.
   notify::Composer composer({cfg.base_local(), cfg.base_domain(), cfg.outbound.from_name});
@@ -175,6 +181,19 @@ int main(int argc, char** argv) {
   };
   lmtp::Server server(io, deliverer, server_options(cfg));
   server.log = log_line;
+  server.store_down = [&deliverer] { return deliverer.store_down(); };
+  // While the store is down, ask it every second whether it answers again.
+  asio::steady_timer probe_timer(io);
+  std::function<void()> probe_store;
+  probe_store = [&] {
+    probe_timer.expires_after(std::chrono::seconds(1));
+    probe_timer.async_wait([&](const boost::system::error_code& ec) {
+      if (ec) return;
+      if (deliverer.store_down()) asio::post(store_pool, [&deliverer] { deliverer.probe(); });
+      probe_store();
+    });
+  };
+  probe_store();
 
   try {
     for (const auto& l : cfg.listen) {
@@ -222,6 +241,7 @@ int main(int argc, char** argv) {
                std::to_string(server.connections()) + " connection(s)");
       server.drain();
       dispatcher.stop();
+      probe_timer.cancel();
       asio::co_spawn(
           io,
           [&]() -> asio::awaitable<void> {

@@ -1,21 +1,44 @@
-// soci_store.cc: the Store over SOCI. SQLite today (WAL, synchronous=FULL,
-// BEGIN IMMEDIATE); the SQL is kept portable so that the PostgreSQL backend
-// can reuse it. Only named variables are bound: binding a temporary is a
-// use-after-free in SOCI 4.0.
+// soci_store.cc: the Store over SOCI, for SQLite (WAL, synchronous=FULL,
+// BEGIN IMMEDIATE) and PostgreSQL (READ COMMITTED, row locks, bytea as hex).
+// One SQL text serves both; the few dialect differences are named below.
+// Only named variables are bound: binding a temporary is a use-after-free in
+// SOCI 4.0.
 #include <soci/soci.h>
 
 #include <algorithm>
 #include <cctype>
 #include <ctime>
 
+#include "schema_postgresql_001.h"
+#include "schema_postgresql_002.h"
+#include "schema_postgresql_003.h"
+#include "schema_postgresql_004.h"
 #include "schema_sqlite_001.h"
 #include "schema_sqlite_002.h"
 #include "schema_sqlite_003.h"
-#include "store/store.h"
+#include "schema_sqlite_004.h"
+#include "store/connection.h"
 
 namespace store {
 
 namespace {
+
+// Calls `f` on every text field of an Inbound.
+template <class In, class F>
+void each_text(In& in, F f) {
+  for (auto* v :
+       {&in.dedupe_key, &in.mail_from, &in.author_email, &in.author_name, &in.contact_email,
+        &in.title, &in.body, &in.message_id, &in.full_body, &in.spam_reason})
+    f(*v);
+  for (auto& v : in.thread_ids) f(v);
+  for (auto& v : in.problems) f(v);
+  for (auto& a : in.attachments) {
+    f(a.filename_sent);
+    f(a.filename);
+    f(a.content_type);
+    f(a.sha256);
+  }
+}
 
 long long now() {
   return static_cast<long long>(std::time(nullptr));
@@ -46,11 +69,27 @@ void exec_script(soci::session& sql, const std::string& script) {
   }
 }
 
-// BEGIN IMMEDIATE takes the write lock up front, so a transaction never fails
-// half-way on a lock upgrade; the destructor rolls back unless committed.
+// A failure before the first statement of a transaction reached the server:
+// safe to reconnect and start again.
+class NothingSent : public std::runtime_error {
+ public:
+  NothingSent(const std::string& what, Fault f) : std::runtime_error(what), fault(f) {}
+  Fault fault;
+};
+
+// SQLite: BEGIN IMMEDIATE takes the write lock up front, so a transaction
+// never fails half-way on a lock upgrade. PostgreSQL: READ COMMITTED; the
+// rows that must be serialised are locked by the statements themselves. The
+// destructor rolls back unless committed.
 class Tx {
  public:
-  explicit Tx(soci::session& sql) : sql_(sql) { sql_ << "BEGIN IMMEDIATE"; }
+  Tx(soci::session& sql, Dialect d) : sql_(sql) {
+    try {
+      sql_ << (d == Dialect::sqlite ? "BEGIN IMMEDIATE" : "BEGIN");
+    } catch (const soci::soci_error& e) {
+      throw NothingSent(e.what(), classify(e, sql_));
+    }
+  }
   ~Tx() {
     if (!done_) {
       try {
@@ -73,32 +112,99 @@ struct Migration {
   int version;
   const char* sql;
 };
-const Migration kMigrations[] = {{1, kSqlite001}, {2, kSqlite002}, {3, kSqlite003}};
+const Migration kSqliteMigrations[] = {
+    {1, kSqlite001}, {2, kSqlite002}, {3, kSqlite003}, {4, kSqlite004}};
+const Migration kPgMigrations[] = {{1, kPg001}, {2, kPg002}, {3, kPg003}, {4, kPg004}};
 
-class SociStore final : public Store {
+class SociStore final : public Connection {
  public:
-  SociStore(const std::string& conn, std::chrono::milliseconds wait) {
+  SociStore(const std::string& conn, std::chrono::milliseconds wait)
+      : dialect_(dialect_of(conn)), conn_(connection_string(conn, wait)), wait_(wait) {
+    connect();
+  }
+
+  Dialect dialect() const override { return dialect_; }
+  soci::session& session() override { return sql_; }
+
+  void connect() {
     try {
-      sql_.open(conn);
-      is_sqlite_ = sql_.get_backend_name() == "sqlite3";
-      if (!is_sqlite_) throw Error("only sqlite3 is supported by this build for now");
-      long long ms = wait.count();
-      sql_ << "PRAGMA busy_timeout = " + std::to_string(ms);
-      std::string mode;
-      sql_ << "PRAGMA journal_mode = WAL", soci::into(mode);
-      if (mode != "wal") throw Error("cannot switch the SQLite database to WAL mode: " + mode);
-      // Durability: a 250 promises the mail survives a power cut (RFC 5321 6.1).
-      sql_ << "PRAGMA synchronous = FULL";
-      sql_ << "PRAGMA foreign_keys = ON";
+      sql_.open(conn_);
+      configure();
     } catch (const soci::soci_error& e) {
       throw Unavailable(std::string("cannot open database: ") + e.what());
     }
   }
 
+  void reconnect_if_broken() {
+    if (!broken_) return;
+    try {
+      sql_.close();
+    } catch (...) {
+    }
+    connect();
+    broken_ = false;
+  }
+
+  // Durability first: a 250 promises the mail survives a power cut (RFC 5321
+  // section 6.1), and every wait is bounded by `wait`.
+  void configure() {
+    std::string ms = std::to_string(wait_.count());
+    if (dialect_ == Dialect::sqlite) {
+      sql_ << "PRAGMA busy_timeout = " + ms;
+      std::string mode;
+      sql_ << "PRAGMA journal_mode = WAL", soci::into(mode);
+      if (mode != "wal") throw Error("cannot switch the SQLite database to WAL mode: " + mode);
+      sql_ << "PRAGMA synchronous = FULL";
+      sql_ << "PRAGMA foreign_keys = ON";
+      return;
+    }
+    std::string fsync;
+    sql_ << "SHOW fsync", soci::into(fsync);
+    if (fsync != "on")
+      throw Error("the PostgreSQL server runs with fsync = " + fsync +
+                  ": deskmail refuses a store that can lose acknowledged mail");
+    sql_ << "SET synchronous_commit = on";
+    sql_ << "SET client_encoding = 'UTF8'";
+    sql_ << "SET statement_timeout = " + ms;
+    sql_ << "SET lock_timeout = " + ms;
+    // A transaction left open by a stuck client must not hold row locks forever.
+    sql_ << "SET idle_in_transaction_session_timeout = " +
+                std::to_string(std::max<long long>(60000, 6 * wait_.count()));
+  }
+
+  void guarded(bool read_only, const std::function<void()>& f) override {
+    for (int attempt = 1;; ++attempt) {
+      reconnect_if_broken();
+      try {
+        f();
+        return;
+      } catch (const NothingSent& e) {
+        if (e.fault == Fault::connection) broken_ = true;
+        if (e.fault == Fault::connection && attempt < 3) continue;
+        throw Unavailable(std::string("database: ") + e.what());
+      } catch (const soci::soci_error& e) {
+        Fault fault = classify(e, sql_);
+        if (fault == Fault::connection) {
+          broken_ = true;
+          if (read_only && attempt < 3) continue;
+        }
+        if (fault == Fault::conflict && attempt < kConflictRetries) continue;
+        if (fault != Fault::other) throw Unavailable(std::string("database: ") + e.what());
+        throw;
+      }
+    }
+  }
+
   int version() override {
     int n = 0;
-    sql_ << "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'",
-        soci::into(n);
+    if (dialect_ == Dialect::sqlite)
+      sql_ << "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = "
+              "'schema_version'",
+          soci::into(n);
+    else
+      sql_ << "SELECT count(*) FROM information_schema.tables WHERE table_schema = "
+              "current_schema() AND table_name = 'schema_version'",
+          soci::into(n);
     if (n == 0) return 0;
     long long v = 0;
     soci::indicator ind;
@@ -113,12 +219,14 @@ class SociStore final : public Store {
   }
 
   int migrate() override {
-    Tx tx(sql_);
+    Tx tx(sql_, dialect_);
+    // Several hosts may run 'db migrate' at once: one waits for the other.
+    if (dialect_ == Dialect::postgresql) sql_ << "SELECT pg_advisory_xact_lock(20331)";
     int v = version();
     if (v > kSchemaVersion)
       throw Error("database schema version " + std::to_string(v) + " is newer than this program (" +
                   std::to_string(kSchemaVersion) + ")");
-    for (const auto& m : kMigrations) {
+    for (const auto& m : dialect_ == Dialect::sqlite ? kSqliteMigrations : kPgMigrations) {
       if (m.version <= v) continue;
       exec_script(sql_, m.sql);
       long long ver = m.version;
@@ -179,15 +287,26 @@ class SociStore final : public Store {
     return t;
   }
 
-  Outcome deliver(const Target& target_in, const Inbound& in, Composer* composer) override {
+  Outcome deliver(const Target& target_in, const Inbound& in_, Composer* composer) override {
     queued_ = 0;
+    // Text columns hold valid UTF-8 without NUL (PostgreSQL refuses anything
+    // else). The parser already repairs what it decodes; this catches the rest
+    // (the envelope sender, a Message-ID with raw 8-bit bytes).
+    bool clean = true;
+    each_text(in_, [&](const std::string& v) { clean = clean && is_clean_text(v); });
+    std::optional<Inbound> repaired;
+    if (!clean) {
+      repaired = in_;
+      each_text(*repaired, [](std::string& v) { v = clean_text(v); });
+    }
+    const Inbound& in = repaired ? *repaired : in_;
     Outcome out = deliver_tx(target_in, in, composer);
     out.mails = queued_;
     return out;
   }
 
   Outcome deliver_tx(const Target& target_in, const Inbound& in, Composer* composer) {
-    Tx tx(sql_);
+    Tx tx(sql_, dialect_);
     Target target = target_in;
     // A mail to a project address that answers one of our (or a received)
     // Message-IDs is a reply on that issue (DESIGN.md section 4).
@@ -207,12 +326,23 @@ class SociStore final : public Store {
         break;
     }
     std::string dkey = in.dedupe_key;
-    std::string prior;
-    sql_ << "SELECT ref FROM dedupe WHERE scope = :s AND dkey = :k", soci::into(prior),
-        soci::use(scope), soci::use(dkey);
-    if (sql_.got_data()) return {Outcome::Kind::duplicate, prior};
-
     long long t = now();
+    // The dedupe row first: a second instance delivering the same message
+    // waits on its key until this transaction ends, then finds it.
+    std::string pending_ref;
+    long long claimed = 0;
+    soci::indicator claimed_ind = soci::i_null;
+    sql_ << "INSERT INTO dedupe (scope, dkey, ref, created_at) VALUES (:s, :k, :r, :t) "
+            "ON CONFLICT (scope, dkey) DO NOTHING RETURNING 1",
+        soci::use(scope), soci::use(dkey), soci::use(pending_ref), soci::use(t),
+        soci::into(claimed, claimed_ind);
+    if (!sql_.got_data() || claimed_ind != soci::i_ok) {
+      std::string prior;
+      sql_ << "SELECT ref FROM dedupe WHERE scope = :s AND dkey = :k", soci::into(prior),
+          soci::use(scope), soci::use(dkey);
+      return {Outcome::Kind::duplicate, prior};
+    }
+
     Outcome out;
     if (in.bounce && target.kind != Target::Kind::project) {
       // A delivery status notification to a reply address: the mail we sent
@@ -223,8 +353,8 @@ class SociStore final : public Store {
             soci::use(part);
       }
       std::string ref = target.issue_ref;
-      sql_ << "INSERT INTO dedupe (scope, dkey, ref, created_at) VALUES (:s, :k, :r, :t)",
-          soci::use(scope), soci::use(dkey), soci::use(ref), soci::use(t);
+      sql_ << "UPDATE dedupe SET ref = :r WHERE scope = :s AND dkey = :k", soci::use(ref),
+          soci::use(scope), soci::use(dkey);
       tx.commit();
       return {Outcome::Kind::bounce, target.issue_ref};
     }
@@ -252,17 +382,17 @@ class SociStore final : public Store {
       }
     }
     std::string ref = out.ref;
-    sql_ << "INSERT INTO dedupe (scope, dkey, ref, created_at) VALUES (:s, :k, :r, :t)",
-        soci::use(scope), soci::use(dkey), soci::use(ref), soci::use(t);
+    sql_ << "UPDATE dedupe SET ref = :r WHERE scope = :s AND dkey = :k", soci::use(ref),
+        soci::use(scope), soci::use(dkey);
     tx.commit();
     return out;
   }
 
   Project add_project(const std::string& path, const std::string& name, const std::string& key,
                       const std::vector<std::string>& aliases) override {
-    Tx tx(sql_);
+    Tx tx(sql_, dialect_);
     int n = 0;
-    std::string p = path, nm = name, k = key;
+    std::string p = clean_text(path), nm = clean_text(name), k = clean_text(key);
     sql_ << "SELECT count(*) FROM project WHERE path = :p OR project_key = :k", soci::into(n),
         soci::use(p), soci::use(k);
     if (n) throw Error("a project with path " + path + " or key " + key + " already exists");
@@ -272,7 +402,7 @@ class SociStore final : public Store {
             "RETURNING id",
         soci::use(p), soci::use(nm), soci::use(k), soci::use(t), soci::into(id);
     for (const auto& alias : aliases) {
-      std::string a = alias;
+      std::string a = clean_text(alias);
       int used = 0;
       sql_ << "SELECT count(*) FROM project_alias WHERE address = :a", soci::into(used),
           soci::use(a);
@@ -463,10 +593,13 @@ class SociStore final : public Store {
   long long store_raw(const Inbound& in, long long t) {
     if (!in.raw) return 0;
     std::string sha = in.raw_sha256, from = in.mail_from;
-    const std::string& content = *in.raw;
-    long long size = static_cast<long long>(content.size());
+    long long size = static_cast<long long>(in.raw->size());
+    std::string hex;
+    if (dialect_ != Dialect::sqlite) hex = to_hex(*in.raw);
+    const std::string& content = dialect_ == Dialect::sqlite ? *in.raw : hex;
     sql_ << "INSERT INTO raw_message (sha256, mail_from, size, content, received_at) "
-            "VALUES (:h, :f, :s, :c, :t) ON CONFLICT (sha256) DO NOTHING",
+            "VALUES (:h, :f, :s, " +
+                blob_param(dialect_, "c") + ", :t) ON CONFLICT (sha256) DO NOTHING",
         soci::use(sha), soci::use(from), soci::use(size), soci::use(content), soci::use(t);
     long long id = 0;
     sql_ << "SELECT id FROM raw_message WHERE sha256 = :h", soci::into(id), soci::use(sha);
@@ -478,10 +611,14 @@ class SociStore final : public Store {
       std::string sent = a.filename_sent, fn = a.filename, ct = a.content_type, sha = a.sha256;
       long long size = static_cast<long long>(a.content.size());
       soci::indicator note_ind = with_note ? soci::i_ok : soci::i_null;
+      std::string hex;
+      if (dialect_ != Dialect::sqlite) hex = to_hex(a.content);
+      const std::string& content = dialect_ == Dialect::sqlite ? a.content : hex;
       sql_ << "INSERT INTO attachment (issue_id, note_id, filename_sent, filename, content_type, "
-              "size, sha256, content) VALUES (:i, :n, :fs, :f, :ct, :s, :h, :c)",
+              "size, sha256, content) VALUES (:i, :n, :fs, :f, :ct, :s, :h, " +
+                  blob_param(dialect_, "c") + ")",
           soci::use(issue_id), soci::use(note_id, note_ind), soci::use(sent), soci::use(fn),
-          soci::use(ct), soci::use(size), soci::use(sha), soci::use(a.content);
+          soci::use(ct), soci::use(size), soci::use(sha), soci::use(content);
     }
   }
 
@@ -496,13 +633,14 @@ class SociStore final : public Store {
   Outcome create_issue(const Target& target, const Inbound& in, long long raw_id,
                        const std::string& problems, long long t, Composer* composer) {
     long long pid = target.project_id;
-    // The per-project number: the write lock is held (BEGIN IMMEDIATE), and
-    // UNIQUE (project_id, iid) guards against any other writer.
-    sql_ << "UPDATE project SET last_iid = last_iid + 1 WHERE id = :p", soci::use(pid);
+    // The per-project number: the UPDATE locks the project row (SQLite: the
+    // write lock of BEGIN IMMEDIATE) until COMMIT, so concurrent deliveries,
+    // from any instance, take numbers one after the other. UNIQUE (project_id,
+    // iid) guards against anything else.
     long long iid = 0;
     std::string path;
-    sql_ << "SELECT last_iid, path FROM project WHERE id = :p", soci::into(iid), soci::into(path),
-        soci::use(pid);
+    sql_ << "UPDATE project SET last_iid = last_iid + 1 WHERE id = :p RETURNING last_iid, path",
+        soci::use(pid), soci::into(iid), soci::into(path);
     if (!sql_.got_data()) throw Error("project vanished during delivery");
     // A new issue keeps the whole text: a forward is all quote (GitLab does the same).
     std::string title = in.title, body = in.full_body.empty() ? in.body : in.full_body,
@@ -747,11 +885,12 @@ class SociStore final : public Store {
     std::string k = mail_kind_name(kind), rcpt = to.email;
     long long t = now();
     long long issue_id = ic.id;
+    std::string content = blob_value(dialect_, m.bytes), subject = clean_text(m.subject);
     sql_ << "INSERT INTO outbox (kind, issue_id, recipient, mail_from, subject, message_id, "
-            "content, next_attempt_at, created_at) VALUES (:k, :i, :r, :f, :s, :m, :c, :n, :t)",
+            "content, next_attempt_at, created_at) VALUES (:k, :i, :r, :f, :s, :m, " +
+                blob_param(dialect_, "c") + ", :n, :t)",
         soci::use(k), soci::use(issue_id), soci::use(rcpt), soci::use(m.mail_from),
-        soci::use(m.subject), soci::use(m.message_id), soci::use(m.bytes), soci::use(t),
-        soci::use(t);
+        soci::use(subject), soci::use(m.message_id), soci::use(content), soci::use(t), soci::use(t);
     remember_message_id(m.message_id, issue_id);
   }
 
@@ -805,11 +944,12 @@ class SociStore final : public Store {
 
  public:
   int add_note(const std::string& ref, const NoteIn& note, Composer* composer) override {
-    Tx tx(sql_);
+    Tx tx(sql_, dialect_);
     long long issue_id = issue_id_of(ref);
     IssueCtx ic = load_issue(issue_id);
     long long t = now();
-    std::string kind = note.author_kind, author = note.author, body = note.body, empty;
+    std::string kind = clean_text(note.author_kind), author = clean_text(note.author),
+                body = clean_text(note.body), empty;
     long long internal = note.internal ? 1 : 0;
     sql_ << "INSERT INTO note (issue_id, author_kind, author, body, full_body, internal, "
             "message_id, created_at) VALUES (:i, :k, :a, :b, :f, :in, :m, :t)",
@@ -825,7 +965,7 @@ class SociStore final : public Store {
   }
 
   int set_spam(const std::string& ref, bool spam_in, Composer* composer) override {
-    Tx tx(sql_);
+    Tx tx(sql_, dialect_);
     long long issue_id = issue_id_of(ref), spam = 0, never = 0;
     sql_ << "SELECT spam, never_answer FROM issue WHERE id = :i", soci::into(spam),
         soci::into(never), soci::use(issue_id);
@@ -856,7 +996,7 @@ class SociStore final : public Store {
 
   int set_state(const std::string& ref, const std::string& state, Composer* composer) override {
     if (state != "opened" && state != "closed") throw Error("state must be opened or closed");
-    Tx tx(sql_);
+    Tx tx(sql_, dialect_);
     long long issue_id = issue_id_of(ref);
     IssueCtx ic = load_issue(issue_id);
     if (ic.state == state) return -1;
@@ -874,41 +1014,66 @@ class SociStore final : public Store {
     return n;
   }
 
-  std::vector<OutboxItem> due_outbox(int limit) override {
+  std::vector<OutboxItem> claim_outbox(int limit, std::int64_t lease_until,
+                                       const std::string& owner) override {
+    Tx tx(sql_, dialect_);
     std::vector<OutboxItem> out;
-    long long t = now(), lim = limit;
-    std::string pending = "pending";
-    soci::rowset<soci::row> rs =
-        (sql_.prepare
-             << "SELECT id, kind, recipient, mail_from, subject, message_id, attempts, "
-                "created_at, content FROM outbox WHERE state = :s AND next_attempt_at <= :t "
-                "ORDER BY id LIMIT :l",
-         soci::use(pending), soci::use(t), soci::use(lim));
+    long long t = now(), lim = limit, until = lease_until;
+    std::string pending = "pending", who = owner;
+    // PostgreSQL: rows another instance is claiming right now are skipped,
+    // not waited for. The lease moves the row out of everyone's reach until
+    // the send is over; the claim names its owner for release_claims().
+    std::string q =
+        "UPDATE outbox SET next_attempt_at = :u, claimed_by = :o WHERE id IN (SELECT id "
+        "FROM outbox WHERE state = :s AND next_attempt_at <= :t ORDER BY id LIMIT :l" +
+        std::string(dialect_ == Dialect::postgresql ? " FOR UPDATE SKIP LOCKED" : "") +
+        ") RETURNING id, kind, recipient, mail_from, subject, message_id, attempts, "
+        "created_at, " +
+        blob_column(dialect_, "content");
+    soci::rowset<soci::row> rs = (sql_.prepare << q, soci::use(until), soci::use(who),
+                                  soci::use(pending), soci::use(t), soci::use(lim));
     for (const auto& r : rs) {
       OutboxItem o = outbox_item(r);
       o.attempts = get_int(r, 6);
       o.created_at = get_int(r, 7);
-      o.content = r.get<std::string>(8);
+      o.content = blob_bytes(dialect_, r.get<std::string>(8));
       o.state = pending;
       out.push_back(std::move(o));
     }
+    tx.commit();
+    std::sort(out.begin(), out.end(),
+              [](const OutboxItem& a, const OutboxItem& b) { return a.id < b.id; });
     return out;
+  }
+
+  int release_claims(const std::string& owner) override {
+    Tx tx(sql_, dialect_);
+    long long t = now(), n = 0;
+    std::string who = owner, pending = "pending";
+    sql_ << "SELECT count(*) FROM outbox WHERE state = :s AND claimed_by = :o AND "
+            "next_attempt_at > :t",
+        soci::into(n), soci::use(pending), soci::use(who), soci::use(t);
+    sql_ << "UPDATE outbox SET next_attempt_at = :t, claimed_by = '' WHERE state = :s AND "
+            "claimed_by = :o AND next_attempt_at > :t2",
+        soci::use(t), soci::use(pending), soci::use(who), soci::use(t);
+    tx.commit();
+    return static_cast<int>(n);
   }
 
   void outbox_sent(std::int64_t id_in) override {
     long long id = id_in, t = now();
     std::string sent = "sent", empty;
-    sql_ << "UPDATE outbox SET state = :s, sent_at = :t, attempts = attempts + 1, last_error = :e "
-            "WHERE id = :i",
+    sql_ << "UPDATE outbox SET state = :s, sent_at = :t, attempts = attempts + 1, last_error = :e, "
+            "claimed_by = '' WHERE id = :i",
         soci::use(sent), soci::use(t), soci::use(empty), soci::use(id);
   }
 
   void outbox_failed(std::int64_t id_in, const std::string& error, bool permanent,
                      std::int64_t next_in) override {
     long long id = id_in, next = next_in;
-    std::string st = permanent ? "failed" : "pending", e = error;
+    std::string st = permanent ? "failed" : "pending", e = clean_text(error);
     sql_ << "UPDATE outbox SET state = :s, attempts = attempts + 1, last_error = :e, "
-            "next_attempt_at = :n WHERE id = :i",
+            "next_attempt_at = :n, claimed_by = '' WHERE id = :i",
         soci::use(st), soci::use(e), soci::use(next), soci::use(id);
   }
 
@@ -942,7 +1107,7 @@ class SociStore final : public Store {
   }
 
   bool retry_outbox(std::int64_t id_in) override {
-    Tx tx(sql_);
+    Tx tx(sql_, dialect_);
     long long id = id_in, t = now();
     int n = 0;
     sql_ << "SELECT count(*) FROM outbox WHERE id = :i AND state <> 'sent'", soci::into(n),
@@ -964,14 +1129,14 @@ class SociStore final : public Store {
   void set_project_flag(const std::string& path, const std::string& flag, bool on) override {
     if (flag != "confirmation" && flag != "notify_members" && flag != "reopen_on_reply")
       throw Error("unknown project setting " + flag);
-    Tx tx(sql_);
+    Tx tx(sql_, dialect_);
     long long id = project_id_of(path), v = on ? 1 : 0;
     sql_ << "UPDATE project SET " + flag + " = :v WHERE id = :i", soci::use(v), soci::use(id);
     tx.commit();
   }
 
   void add_member(const std::string& path, const std::string& email) override {
-    Tx tx(sql_);
+    Tx tx(sql_, dialect_);
     long long id = project_id_of(path);
     std::string e = email;
     sql_ << "INSERT INTO project_member (project_id, email) VALUES (:p, :e) ON CONFLICT DO NOTHING",
@@ -980,7 +1145,7 @@ class SociStore final : public Store {
   }
 
   bool remove_member(const std::string& path, const std::string& email) override {
-    Tx tx(sql_);
+    Tx tx(sql_, dialect_);
     long long id = project_id_of(path);
     std::string e = email;
     int n = 0;
@@ -994,9 +1159,9 @@ class SociStore final : public Store {
 
   void set_template(const std::string& path, MailKind kind, const std::string& subject,
                     const std::string& body) override {
-    Tx tx(sql_);
+    Tx tx(sql_, dialect_);
     long long id = project_id_of(path);
-    std::string k = mail_kind_name(kind), sub = subject, b = body;
+    std::string k = mail_kind_name(kind), sub = clean_text(subject), b = clean_text(body);
     sql_ << "DELETE FROM project_template WHERE project_id = :p AND kind = :k", soci::use(id),
         soci::use(k);
     if (!subject.empty() || !body.empty())
@@ -1007,9 +1172,14 @@ class SociStore final : public Store {
   }
 
  private:
+  static constexpr int kConflictRetries = 5;
+  Dialect dialect_;
+  std::string conn_;
+  std::chrono::milliseconds wait_;
   soci::session sql_;
-  bool is_sqlite_ = true;
-  int queued_ = 0;  // outbox rows queued by the current deliver()
+  bool broken_ = false;  // the connection failed: reopen before the next use
+  int queued_ = 0;  // outbox rows queued by the current deliver()  // outbox rows queued by the
+                    // current deliver()
 };
 
 }  // namespace
@@ -1039,7 +1209,7 @@ std::optional<MailKind> mail_kind_from(const std::string& name) {
   return std::nullopt;
 }
 
-std::unique_ptr<Store> open(const std::string& connection, std::chrono::milliseconds wait) {
+std::unique_ptr<Connection> connect(const std::string& connection, std::chrono::milliseconds wait) {
   return std::make_unique<SociStore>(connection, wait);
 }
 

@@ -153,7 +153,7 @@ struct OutboxItem {
   std::int64_t id = 0;
   std::string kind, recipient, mail_from, subject, message_id, state, last_error;
   std::int64_t attempts = 0, next_attempt_at = 0, created_at = 0, sent_at = 0;
-  std::string content;  // only filled by due_outbox()
+  std::string content;  // only filled by claim_outbox()
 };
 
 /// What a responder or admin does to an issue from the CLI.
@@ -189,7 +189,7 @@ class Store {
  public:
   virtual ~Store() = default;
 
-  static constexpr int kSchemaVersion = 3;
+  static constexpr int kSchemaVersion = 4;
 
   // --- schema -----------------------------------------------------------
   /// Creates the schema in an empty database. Throws Error if it exists.
@@ -220,8 +220,14 @@ class Store {
   virtual int set_state(const std::string& ref, const std::string& state, Composer* composer) = 0;
 
   // --- outbox -----------------------------------------------------------
-  /// Pending mails whose next attempt is due, oldest first.
-  virtual std::vector<OutboxItem> due_outbox(int limit) = 0;
+  /// Claims up to `limit` pending mails whose next attempt is due, oldest
+  /// first: until `lease_until` (Unix seconds) no other dispatcher, on this
+  /// or another host, gets them. `owner` names the claiming instance.
+  virtual std::vector<OutboxItem> claim_outbox(int limit, std::int64_t lease_until,
+                                               const std::string& owner) = 0;
+  /// Makes the mails `owner` claimed and did not finish due again (after a
+  /// restart); returns how many.
+  virtual int release_claims(const std::string& owner) = 0;
   virtual void outbox_sent(std::int64_t id) = 0;
   /// Records a failed attempt: permanent -> state failed; else pending again
   /// at `next_attempt_at`.
@@ -247,9 +253,21 @@ class Store {
   virtual std::optional<IssueDetail> show_issue(const std::string& ref) = 0;
 };
 
-/// Opens the store named by a SOCI connection string ("sqlite3://db=PATH").
-/// `wait` bounds how long a transaction waits for the database lock.
-std::unique_ptr<Store> open(const std::string& connection, std::chrono::milliseconds wait);
+/// Opens the store named by a SOCI connection string ("sqlite3://db=PATH" or
+/// "postgresql://host=... dbname=..."). `wait` bounds how long a statement
+/// waits for a lock or for the server. PostgreSQL opens `connections`
+/// connections, used by as many threads at once; SQLite always one (one
+/// writer). Database faults come out as Unavailable (retry later), after
+/// deadlocks and serialization failures were retried; a lost connection is
+/// reopened on the next call.
+std::unique_ptr<Store> open(const std::string& connection, std::chrono::milliseconds wait,
+                            int connections = 1);
+
+/// Copies every row of the store at `from` into the empty store at `to`
+/// (schema created if absent), keeping ids, keys and pending mail. Both at
+/// the current schema version. Returns rows copied per table, in order.
+std::vector<std::pair<std::string, long long>> copy(const std::string& from, const std::string& to,
+                                                    std::chrono::milliseconds wait);
 
 /// A new 128-bit key from the kernel CSPRNG, as 32 lower-case hex digits.
 std::string random_key();

@@ -1,0 +1,49 @@
+// dialect.h: what differs between the SQL of SQLite and of PostgreSQL, and how
+// a database error is classified. Used by the store and by 'db copy'.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <string_view>
+
+namespace soci {
+class session;
+class soci_error;
+}  // namespace soci
+
+namespace store {
+
+enum class Dialect { sqlite, postgresql };
+
+/// The dialect named by a SOCI connection string ("sqlite3://..." or
+/// "postgresql://..."); throws Error for any other backend.
+Dialect dialect_of(const std::string& connection);
+
+/// The connection string with the bounded waits added that the user did not
+/// set (libpq's connect_timeout).
+std::string connection_string(const std::string& connection, std::chrono::milliseconds wait);
+
+/// How a failed statement is answered.
+enum class Fault {
+  conflict,    // deadlock, serialization failure, unique race: run the transaction again
+  connection,  // the connection is gone: reopen it
+  busy,        // lock wait or statement timeout, disk full, server shutting down: try later
+  other,       // a bug or a broken schema: not retried
+};
+Fault classify(const soci::soci_error& e, soci::session& sql);
+
+/// Binary columns: SQLite takes the bytes as they are; PostgreSQL's bytea
+/// goes through hex (SOCI 4.0 binds strings as text).
+std::string blob_param(Dialect d, const char* name);  // ":c" or "decode(:c, 'hex')"
+std::string blob_column(Dialect d, const char* col);  // "c" or "encode(c, 'hex')"
+std::string blob_value(Dialect d, const std::string& bytes);
+std::string blob_bytes(Dialect d, std::string&& value);
+std::string to_hex(std::string_view bytes);
+std::string from_hex(std::string_view hex);
+
+/// Text for a PostgreSQL text column: valid UTF-8 without NUL. Invalid bytes
+/// become U+FFFD. SQLite stores any bytes; the same repair keeps both alike.
+bool is_clean_text(std::string_view s);
+std::string clean_text(std::string_view s);
+
+}  // namespace store
