@@ -164,6 +164,7 @@ class SociStore final : public Connection {
       throw Error("the PostgreSQL server runs with fsync = " + fsync +
                   ": deskmail refuses a store that can lose acknowledged mail");
     sql_ << "SET synchronous_commit = on";
+    sql_ << "SET client_min_messages = warning";
     sql_ << "SET client_encoding = 'UTF8'";
     sql_ << "SET statement_timeout = " + ms;
     sql_ << "SET lock_timeout = " + ms;

@@ -1,26 +1,63 @@
-// The SQLite store: schema, per-project numbers, dedupe, replies, unsubscribe.
+// The store conformance suite: every case runs against SQLite, and against
+// PostgreSQL when DESKMAIL_TEST_PG names a database (contrib/dev/test starts
+// a real server for it). Schema, per-project numbers, dedupe, replies,
+// unsubscribe, concurrency across connections, outbox claims, text repair
+// and 'db copy'.
 #include <doctest/doctest.h>
+#include <soci/soci.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <set>
+#include <thread>
 
+#include "store/dialect.h"
 #include "store/store.h"
 
 namespace fs = std::filesystem;
 
 namespace {
 
+const std::chrono::milliseconds kWait(5000);
+
+std::string temp_dir() {
+  std::string tmpl = "/tmp/deskmail-unit-" + std::string(6, 'X');  // mkdtemp's template
+  return mkdtemp(tmpl.data());
+}
+
 struct TempDb {
   fs::path dir;
+  std::string conn;
   std::unique_ptr<store::Store> st;
-  TempDb() {
-    std::string tmpl = "/tmp/deskmail-unit-" + std::string(6, 'X');  // mkdtemp's template
-    dir = mkdtemp(tmpl.data());
-    st = store::open("sqlite3://db=" + (dir / "t.db").string(), std::chrono::milliseconds(2000));
+  explicit TempDb(bool sqlite_only = false) {
+    const char* pg = std::getenv("DESKMAIL_TEST_PG");
+    if (pg && *pg && !sqlite_only) {
+      conn = pg;
+      soci::session s(conn);
+      s << "SET client_min_messages = warning";
+      s << "DROP SCHEMA IF EXISTS public CASCADE";
+      s << "CREATE SCHEMA public";
+    } else {
+      dir = temp_dir();
+      conn = "sqlite3://db=" + (dir / "t.db").string();
+    }
+    st = store::open(conn, kWait, 4);
   }
+  bool postgresql() const { return conn.rfind("postgresql://", 0) == 0; }
   ~TempDb() {
     st.reset();
-    fs::remove_all(dir);
+    if (!dir.empty()) fs::remove_all(dir);
+  }
+};
+
+// Writes one small mail per call, with its own Message-ID.
+struct TestComposer : store::Composer {
+  int n = 0;
+  store::OutMail compose(const store::MailContext& ctx) override {
+    ++n;
+    return {"Re: " + ctx.issue_title, "out" + std::to_string(n) + "@desk.test", "desk@desk.test",
+            "Subject: x\r\n\r\n" + std::string("\0\xff", 2) + ctx.to_email + "\r\n"};
   }
 };
 
@@ -42,6 +79,7 @@ store::Inbound inbound(const std::string& mid, const std::string& body) {
 
 TEST_CASE("store: schema init, version and migrate") {
   TempDb db;
+  INFO(db.conn);
   CHECK(db.st->version() == 0);
   db.st->init();
   CHECK(db.st->version() == store::Store::kSchemaVersion);
@@ -127,4 +165,194 @@ TEST_CASE("store::parse_ref and random_key") {
   CHECK_FALSE(store::parse_ref("a/b#x"));
   CHECK_FALSE(store::parse_ref("#3"));
   CHECK(store::random_key() != store::random_key());
+}
+
+TEST_CASE(
+    "store: concurrent deliveries from several connections: each number once, each message once") {
+  TempDb db;
+  db.st->init();
+  db.st->add_project("acme/game", "Game", "acme-game", {});
+  // Four connections (as four threads of one daemon, or four daemons) each
+  // deliver the same 40 messages, in different orders.
+  const int kMessages = 40, kWriters = 4;
+  std::vector<std::vector<store::Outcome>> results(kWriters);
+  std::vector<std::thread> threads;
+  for (int w = 0; w < kWriters; ++w) {
+    threads.emplace_back([&, w] {
+      auto st = store::open(db.conn, kWait);
+      auto t = st->find_project_key("acme-game");
+      for (int i = 0; i < kMessages; ++i) {
+        int k = (i * (w + 1) * 7 + w) % kMessages;
+        for (int attempt = 0;; ++attempt) {
+          try {
+            results[w].push_back(
+                st->deliver(*t, inbound("c" + std::to_string(k) + "@x", "b"), nullptr));
+            break;
+          } catch (const store::Unavailable&) {
+            if (attempt > 20) throw;  // the MTA would retry too
+          }
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  std::set<std::string> created;
+  int duplicates = 0;
+  for (const auto& r : results)
+    for (const auto& o : r) {
+      if (o.kind == store::Outcome::Kind::created) CHECK(created.insert(o.ref).second);
+      if (o.kind == store::Outcome::Kind::duplicate) ++duplicates;
+    }
+  CHECK(created.size() == kMessages);
+  CHECK(duplicates == kMessages * (kWriters - 1));
+  auto issues = db.st->list_issues({});
+  REQUIRE(issues.size() == kMessages);
+  std::vector<std::int64_t> iids;
+  for (const auto& i : issues) iids.push_back(i.iid);
+  std::sort(iids.begin(), iids.end());
+  for (int i = 0; i < kMessages; ++i) CHECK(iids[i] == i + 1);
+}
+
+TEST_CASE("store: outbox claims are exclusive, leased, and released by their owner") {
+  TempDb db;
+  db.st->init();
+  db.st->add_project("acme/game", "Game", "acme-game", {});
+  auto t = db.st->find_project_key("acme-game");
+  TestComposer composer;
+  for (int i = 0; i < 30; ++i) {
+    auto in = inbound("o" + std::to_string(i) + "@x", "b");
+    in.contact_email = in.author_email = "c" + std::to_string(i) + "@example.org";
+    CHECK(db.st->deliver(*t, in, &composer).mails == 1);
+  }
+  long long lease = std::time(nullptr) + 600;
+  std::vector<std::int64_t> got[2];
+  std::thread a([&] {
+    auto st = store::open(db.conn, kWait);
+    for (;;) {
+      auto c = st->claim_outbox(2, lease, "host-a");
+      if (c.empty()) break;
+      for (auto& i : c) {
+        CHECK(i.content.find(std::string("\0\xff", 2)) != std::string::npos);
+        got[0].push_back(i.id);
+      }
+    }
+  });
+  std::thread b([&] {
+    auto st = store::open(db.conn, kWait);
+    for (;;) {
+      auto c = st->claim_outbox(3, lease, "host-b");
+      if (c.empty()) break;
+      for (auto& i : c) got[1].push_back(i.id);
+    }
+  });
+  a.join();
+  b.join();
+  std::set<std::int64_t> all(got[0].begin(), got[0].end());
+  for (auto id : got[1]) CHECK(all.insert(id).second);  // no mail claimed twice
+  CHECK(all.size() == 30);
+  // Leased: nobody gets them now; released: the owner's are due again.
+  CHECK(db.st->claim_outbox(50, lease, "host-c").empty());
+  CHECK(db.st->release_claims("host-a") == static_cast<int>(got[0].size()));
+  auto again = db.st->claim_outbox(50, lease, "host-c");
+  CHECK(again.size() == got[0].size());
+  db.st->outbox_sent(again.front().id);
+  CHECK(db.st->release_claims("host-c") == static_cast<int>(got[0].size()) - 1);
+}
+
+TEST_CASE("store: text that is not UTF-8 is repaired, bytes are kept") {
+  TempDb db;
+  db.st->init();
+  db.st->add_project("acme/game", "Game", "acme-game", {});
+  auto t = db.st->find_project_key("acme-game");
+  auto in = inbound("u@x", std::string("body\0with NUL", 13));
+  in.author_name = "Bj\xf6rn";
+  in.title = "caf\xe9 \xff";
+  in.mail_from = "b\xf6@example.org";
+  in.raw = std::make_shared<const std::string>(std::string("Subject: caf\xe9\r\n\r\n\0\xff", 20));
+  CHECK(db.st->deliver(*t, in, nullptr).kind == store::Outcome::Kind::created);
+  auto d = db.st->show_issue("acme/game#1");
+  REQUIRE(d);
+  CHECK(d->summary.title == "caf\xEF\xBF\xBD \xEF\xBF\xBD");
+  CHECK(d->description == "bodywith NUL");
+  CHECK(store::clean_text("ok \xc3\xa9 \xed\xa0\x80") ==
+        "ok \xc3\xa9 \xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
+}
+
+TEST_CASE("store: db copy keeps issues, notes, attachments, participants, keys and pending mail") {
+  TempDb target;  // PostgreSQL when configured
+  TempDb source(true);
+  source.st->init();
+  source.st->add_project("acme/game", "Game", "acme-game", {"help@acme.example"});
+  source.st->add_member("acme/game", "agent@acme.example");
+  source.st->set_template("acme/game", store::MailKind::thank_you, "Got it",
+                          "We have {{ISSUE_ID}}");
+  auto t = source.st->find_project_key("acme-game");
+  TestComposer composer;
+  for (int i = 0; i < 3; ++i) {
+    auto in = inbound("s" + std::to_string(i) + "@x", "issue " + std::to_string(i));
+    in.attachments.push_back({"a.bin", "a.bin", "application/octet-stream", "h",
+                              std::string("\0\1\xff", 3) + std::to_string(i)});
+    source.st->deliver(*t, in, &composer);
+  }
+  auto d0 = source.st->show_issue("acme/game#1");
+  auto reply = source.st->find_reply_key(d0->participants[0].reply_key, false);
+  source.st->deliver(*reply, inbound("r@x", "customer reply"), &composer);
+  source.st->add_note("acme/game#1", {"agent@acme.example", "responder", "public answer", false},
+                      &composer);
+  source.st->add_note("acme/game#1", {"agent@acme.example", "responder", "internal", true},
+                      &composer);
+  source.st->set_state("acme/game#2", "closed", &composer);
+  auto d2 = source.st->show_issue("acme/game#2");
+  source.st->deliver(*source.st->find_reply_key(d2->participants[0].reply_key, true),
+                     inbound("u@x", ""), nullptr);
+  auto before_out = source.st->list_outbox(std::nullopt);
+  REQUIRE(before_out.size() >= 5);
+  source.st->outbox_sent(before_out[0].id);
+  before_out = source.st->list_outbox(std::nullopt);
+
+  auto counts = store::copy(source.conn, target.conn, kWait);
+  CHECK(counts.size() == 12);
+  CHECK_THROWS_AS(store::copy(source.conn, target.conn, kWait), store::Error);  // not empty
+
+  for (const char* ref : {"acme/game#1", "acme/game#2", "acme/game#3"}) {
+    auto a = source.st->show_issue(ref), b = target.st->show_issue(ref);
+    REQUIRE(a);
+    REQUIRE(b);
+    CHECK(a->summary.title == b->summary.title);
+    CHECK(a->summary.state == b->summary.state);
+    CHECK(a->description == b->description);
+    REQUIRE(a->notes.size() == b->notes.size());
+    for (std::size_t i = 0; i < a->notes.size(); ++i) {
+      CHECK(a->notes[i].body == b->notes[i].body);
+      CHECK(a->notes[i].internal == b->notes[i].internal);
+    }
+    REQUIRE(a->attachments.size() == b->attachments.size());
+    CHECK(a->attachments[0].size == b->attachments[0].size);
+    REQUIRE(a->participants.size() == b->participants.size());
+    for (std::size_t i = 0; i < a->participants.size(); ++i) {
+      CHECK(a->participants[i].reply_key == b->participants[i].reply_key);
+      CHECK(a->participants[i].subscribed == b->participants[i].subscribed);
+    }
+  }
+  auto after_out = target.st->list_outbox(std::nullopt);
+  REQUIRE(after_out.size() == before_out.size());
+  for (std::size_t i = 0; i < after_out.size(); ++i) {
+    CHECK(after_out[i].message_id == before_out[i].message_id);
+    CHECK(after_out[i].state == before_out[i].state);
+  }
+  // Pending mail is sendable from the new store, bytes intact.
+  auto claimed = target.st->claim_outbox(100, std::time(nullptr) + 60, "new-host");
+  CHECK(claimed.size() == before_out.size() - 1);
+  CHECK(claimed[0].content.find(std::string("\0\xff", 2)) != std::string::npos);
+  // The keys and numbers go on where they were.
+  CHECK(target.st->find_reply_key(d0->participants[0].reply_key, false));
+  auto p = target.st->find_project(("acme/game"));
+  REQUIRE(p);
+  CHECK(p->members == std::vector<std::string>{"agent@acme.example"});
+  CHECK(p->aliases == std::vector<std::string>{"help@acme.example"});
+  auto nt = target.st->find_project_key("acme-game");
+  CHECK(target.st->deliver(*nt, inbound("new@x", "after the move"), &composer).ref ==
+        "acme/game#4");
+  CHECK(target.st->add_note("acme/game#4", {"agent@acme.example", "responder", "n", false},
+                            &composer) == 1);
 }
