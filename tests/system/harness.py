@@ -7,11 +7,13 @@ for byte-exact scripts, swaks, and the CLI with --json.
 import json
 import os
 import shutil
+import sqlite3
 import signal
 import socket
 import subprocess
 import tempfile
 import time
+import unittest
 
 BUILD = os.environ.get("DESKMAIL_BUILD", os.path.join(os.path.dirname(__file__), "..", "..", "build"))
 DESKMAILD = os.path.abspath(os.path.join(BUILD, "src", "server", "deskmaild"))
@@ -39,6 +41,12 @@ def free_port():
     return port
 
 
+# DESKMAIL_TEST_STORE=postgresql runs every Desk on a database of its own in
+# one real PostgreSQL server started for the run (tests/system/pg.py).
+POSTGRESQL = os.environ.get("DESKMAIL_TEST_STORE") == "postgresql"
+sqlite_only = unittest.skipIf(POSTGRESQL, "holds a lock on the SQLite file itself")
+
+
 class Desk:
     """One deskmaild with its own database, config and sockets."""
 
@@ -50,6 +58,14 @@ class Desk:
         self.relay_port = relay_port or free_port()
         self.sock = os.path.join(self.dir, "lmtp.sock")
         self.db = os.path.join(self.dir, "deskmail.db")
+        self.pg = self.pg_db = None
+        if POSTGRESQL:
+            import pg
+            self.pg = pg.shared()
+            self.pg_db = self.pg.create_db()
+            self.database = self.pg.conn(self.pg_db)
+        else:
+            self.database = f"sqlite3://db={self.db}"
         self.config = os.path.join(self.dir, "deskmail.yaml")
         self.log_path = os.path.join(self.dir, "deskmaild.log")
         self.extra = extra_config
@@ -70,7 +86,7 @@ class Desk:
             f.write(
                 f'listen: ["tcp:127.0.0.1:{self.port}", "unix:{self.sock}"]\n'
                 f"address: desk@{DOMAIN}\n"
-                f'database: "sqlite3://db={self.db}"\n'
+                f'database: "{self.database}"\n'
                 f"hostname: deskmail.test\n"
                 f'outbound: {{ relay: "127.0.0.1:{self.relay_port}", retry_base: 1, retry_max: 2 }}\n'
                 + self.extra
@@ -110,6 +126,35 @@ class Desk:
     def close(self):
         self.stop()
         shutil.rmtree(self.dir, ignore_errors=True)
+        if self.pg_db:
+            try:
+                self.pg.psql(f"DROP DATABASE {self.pg_db}")
+            except RuntimeError:
+                pass
+
+    # --- the database itself (what an admin would look at) -----------------
+    def scalar(self, sql):
+        """The first column of the first row of a query, on either store."""
+        if self.pg:
+            out = self.pg.psql(sql, db=self.pg_db).strip()
+            return int(out) if out.lstrip("-").isdigit() else out
+        db = sqlite3.connect(self.db)
+        try:
+            return db.execute(sql).fetchone()[0]
+        finally:
+            db.close()
+
+    def raw_messages(self):
+        """Every stored raw message, as bytes, oldest first."""
+        if self.pg:
+            out = self.pg.psql("SELECT encode(content, 'hex') FROM raw_message ORDER BY id", db=self.pg_db)
+            return [bytes.fromhex(line) for line in out.split()]
+        db = sqlite3.connect(self.db)
+        try:
+            rows = [r[0] for r in db.execute("select content from raw_message order by id")]
+        finally:
+            db.close()
+        return [x if isinstance(x, bytes) else x.encode("utf-8", "surrogateescape") for x in rows]
 
     def log(self):
         try:

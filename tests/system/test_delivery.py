@@ -13,7 +13,7 @@ import threading
 import time
 import unittest
 
-from harness import DOMAIN, GOLDEN, Desk, deliver, message
+from harness import DOMAIN, GOLDEN, Desk, deliver, message, sqlite_only
 
 FIXTURE = os.path.join(GOLDEN, "rfc2047-qp-latin1-attachment.eml")
 
@@ -221,6 +221,7 @@ class SmugglingReject(Smuggling):
         self.assertIn("smuggled text", self.desk.show(stored[0]["ref"])["description"])
 
 
+@sqlite_only
 class LockedDatabase(DeskTest):
     config = "timeouts: { store_wait: 2 }\n"
 
@@ -238,10 +239,8 @@ class LockedDatabase(DeskTest):
             holder.execute("ROLLBACK")
             holder.close()
         self.assertEqual(self.desk.issues(), [])
-        db = sqlite3.connect(self.desk.db)
-        self.assertEqual(db.execute("select count(*) from raw_message").fetchone()[0], 0)
-        self.assertEqual(db.execute("select count(*) from dedupe").fetchone()[0], 0)
-        db.close()
+        self.assertEqual(self.desk.scalar("select count(*) from raw_message"), 0)
+        self.assertEqual(self.desk.scalar("select count(*) from dedupe"), 0)
         rr, dr = deliver(self.desk, [self.desk.address["acme/game"]], message(message_id="locked@x"))
         self.assertIn("created", dr[0])
         self.assertEqual(len(self.desk.issues()), 1)
@@ -351,7 +350,10 @@ class ConfigCheck(unittest.TestCase):
     def test_refuses_to_start_without_schema(self):
         d = Desk()
         try:
-            os.unlink(d.db)
+            if d.pg:
+                d.pg.psql("DROP SCHEMA public CASCADE; CREATE SCHEMA public", db=d.pg_db)
+            else:
+                os.unlink(d.db)
             from harness import DESKMAILD
             p = subprocess.run([DESKMAILD, "-c", d.config], capture_output=True, text=True, timeout=10)
             self.assertNotEqual(p.returncode, 0)

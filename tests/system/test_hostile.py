@@ -3,7 +3,6 @@ verdicts, our own mail looping back, DSNs, auto-reply storms, and messages
 at ten times each structural limit, answered in bounded CPU and memory while
 a normal delivery still goes through."""
 import os
-import sqlite3
 import subprocess
 import threading
 import time
@@ -165,11 +164,8 @@ class Verdicts(RelayedDesk, unittest.TestCase):
                + message(message_id="strip@x"))
         rr, dr = deliver(self.desk, [self.game], raw)
         self.assertIn("created", dr[0])
-        db = sqlite3.connect(self.desk.db)
-        content = db.execute("select content from raw_message").fetchone()[0]
-        problems = db.execute("select problems from issue").fetchone()[0]
-        db.close()
-        content = content if isinstance(content, str) else content.decode()
+        content = self.desk.raw_messages()[0].decode()
+        problems = self.desk.scalar("select problems from issue")
         self.assertNotIn("X-Deskmail", content)
         self.assertIn("X-Deskmail- headers from outside removed", problems)
 

@@ -2,7 +2,6 @@
 LMTP, byte for byte, and reports each message's reply."""
 import os
 import re
-import sqlite3
 import subprocess
 import unittest
 
@@ -37,10 +36,7 @@ class ReplayMbox(unittest.TestCase):
         self.assertEqual(len(issues), 22)
         # Bytes preserved: the stored raw message is the mbox entry, CRLF,
         # with dot lines and ">From " quoting undone exactly once.
-        db = sqlite3.connect(self.desk.db)
-        raw = [row[0] for row in db.execute("select content from raw_message")]
-        db.close()
-        raw = [x if isinstance(x, bytes) else x.encode() for x in raw]
+        raw = self.desk.raw_messages()
         dots = next(x for x in raw if b"<fixture-14@" in x)
         self.assertIn(b"\r\nfirst\r\n.\r\n..two dots\r\n.leading dot\r\nlast\r\n", dots)
         froms = next(x for x in raw if b"<fixture-15@" in x)
