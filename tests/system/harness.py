@@ -50,7 +50,10 @@ sqlite_only = unittest.skipIf(POSTGRESQL, "holds a lock on the SQLite file itsel
 class Desk:
     """One deskmaild with its own database, config and sockets."""
 
-    def __init__(self, extra_config="", projects=(("acme/game", ()), ("acme/web", ())), relay_port=None):
+    def __init__(self, extra_config="", projects=(("acme/game", ()), ("acme/web", ())), relay_port=None,
+                 share=None, postgresql=False, pg_server=None):
+        """share: another Desk whose database this one uses (a second
+        instance on the same PostgreSQL database): no init, same projects."""
         self.dir = tempfile.mkdtemp(prefix="deskmail-sys-")
         self.port = free_port()
         # Without a relay of the test's own, mail goes to a port nobody
@@ -59,19 +62,26 @@ class Desk:
         self.sock = os.path.join(self.dir, "lmtp.sock")
         self.db = os.path.join(self.dir, "deskmail.db")
         self.pg = self.pg_db = None
-        if POSTGRESQL:
+        if share is not None:
+            self.pg, self.database = share.pg, share.database
+        elif POSTGRESQL or postgresql or pg_server:
             import pg
-            self.pg = pg.shared()
+            self.pg = pg_server or pg.shared()
             self.pg_db = self.pg.create_db()
             self.database = self.pg.conn(self.pg_db)
         else:
             self.database = f"sqlite3://db={self.db}"
+        self.query_db = share.query_db if share is not None else self.pg_db
         self.config = os.path.join(self.dir, "deskmail.yaml")
         self.log_path = os.path.join(self.dir, "deskmaild.log")
         self.extra = extra_config
         self.write_config()
-        self.cli("db", "init")
         self.address = {}
+        if share is not None:
+            self.address = dict(share.address)
+            projects = ()
+        else:
+            self.cli("db", "init")
         for path, aliases in projects:
             args = ["project", "add", path]
             for a in aliases:
@@ -136,7 +146,7 @@ class Desk:
     def scalar(self, sql):
         """The first column of the first row of a query, on either store."""
         if self.pg:
-            out = self.pg.psql(sql, db=self.pg_db).strip()
+            out = self.pg.psql(sql, db=self.query_db).strip()
             return int(out) if out.lstrip("-").isdigit() else out
         db = sqlite3.connect(self.db)
         try:
@@ -147,7 +157,7 @@ class Desk:
     def raw_messages(self):
         """Every stored raw message, as bytes, oldest first."""
         if self.pg:
-            out = self.pg.psql("SELECT encode(content, 'hex') FROM raw_message ORDER BY id", db=self.pg_db)
+            out = self.pg.psql("SELECT encode(content, 'hex') FROM raw_message ORDER BY id", db=self.query_db)
             return [bytes.fromhex(line) for line in out.split()]
         db = sqlite3.connect(self.db)
         try:
