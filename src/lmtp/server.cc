@@ -106,6 +106,7 @@ awaitable<void> Server::accept_loop(Acceptor& acc, bool is_unix) {
       boost::system::error_code e2;
       auto ep = sock.remote_endpoint(e2);
       if (!e2) peer = ep.address().to_string() + ":" + std::to_string(ep.port());
+      sock.set_option(asio::ip::tcp::no_delay(true), e2);
     }
     (void)is_unix;
     asio::co_spawn(io_, run(std::move(sock), std::move(peer)), [this](std::exception_ptr e) {

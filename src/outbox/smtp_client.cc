@@ -60,6 +60,9 @@ class Conn {
                                           asio::redirect_error(use_awaitable, ec));
     if (!ec) co_await asio::async_connect(sock_, eps, asio::redirect_error(use_awaitable, ec));
     timer_.cancel();
+    // Commands go out as soon as written: Nagle's algorithm would hold a
+    // small write until the relay's delayed ACK (40 ms) comes.
+    if (!ec) sock_.set_option(tcp::no_delay(true), ec);
     if (ec) {
       err = "connect to " + r.host + ":" + std::to_string(r.port) + ": " +
             (expired_ ? std::string("timed out") : ec.message());

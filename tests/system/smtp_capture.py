@@ -49,6 +49,7 @@ class CaptureServer:
         class Handler(socketserver.StreamRequestHandler):
             def handle(self):
                 outer.connections += 1
+                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
                 outer._session(self.rfile, self.wfile)
 
         class Server(socketserver.ThreadingMixIn, socketserver.TCPServer):
@@ -95,9 +96,7 @@ class CaptureServer:
             cmd = line.decode("utf-8", "replace").rstrip("\r\n")
             verb = cmd[:4].upper()
             if verb == "EHLO":
-                send("250-capture.test")
-                send("250-PIPELINING")
-                send("250 8BITMIME")
+                send("250-capture.test\r\n250-PIPELINING\r\n250 8BITMIME")
             elif verb == "HELO":
                 send("250 capture.test")
             elif verb == "MAIL":

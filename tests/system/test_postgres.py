@@ -52,6 +52,7 @@ class TwoInstances(unittest.TestCase):
         # Both instances take mail for both projects at once: 16 sessions on
         # each, 2 000 messages per project, numbers allocated across hosts.
         per = 1000
+        t0 = time.time()
         runs = []
         for desk in (self.a, self.b):
             for path in ("acme/game", "acme/web"):
@@ -62,6 +63,7 @@ class TwoInstances(unittest.TestCase):
         for r in runs:
             _, err = r.communicate(timeout=600)
             self.assertEqual(r.returncode, 0, err)
+        figures = [f"smtp-source: {4 * per} messages in {time.time() - t0:.1f}s"]
         for path in ("acme/game", "acme/web"):
             self.assertEqual(issue_numbers(self.a, path), list(range(1, 2 * per + 1)), path)
         # Every accepted message stored once (smtp-source exits non-zero on
@@ -80,12 +82,14 @@ class TwoInstances(unittest.TestCase):
                     for line in rows]
         self.assertEqual(len(messages), 4 * per)
         stats = {}
+        t0 = time.time()
         threads = [threading.Thread(target=lambda d=d: stats.__setitem__(d.port, send_all(
             "127.0.0.1", d.port, messages, sessions=8))) for d in (self.a, self.b)]
         for t in threads:
             t.start()
         for t in threads:
             t.join()
+        figures.append(f"resent to both: {8 * per} deliveries in {time.time() - t0:.1f}s")
         for d in (self.a, self.b):
             s = stats[d.port]
             self.assertEqual(len(s.accepted), 4 * per)
@@ -98,6 +102,8 @@ class TwoInstances(unittest.TestCase):
         # The outbox, drained by both instances: each confirmation sent once.
         self.assertTrue(wait_until(lambda: len(self.relay.snapshot()) >= 4 * per, timeout=240),
                         len(self.relay.snapshot()))
+        figures.append(f"outbox drained by both {time.time() - t0:.1f}s after the resend began")
+        print("\n    " + "; ".join(figures), flush=True)
         time.sleep(1)
         sent = [m.message_id for m in self.relay.snapshot()]
         self.assertEqual(len(sent), 4 * per)
