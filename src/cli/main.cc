@@ -1,6 +1,6 @@
 // main.cc: deskmail, the command line for admins and responders.
 //
-//   deskmail [-c FILE] db init|migrate|version
+//   deskmail [-c FILE] db init|migrate|version|check
 //   deskmail [-c FILE] db copy --to CONNECTION [--from CONNECTION]
 //   deskmail [-c FILE] project add PATH [--name NAME] [--key KEY] [--alias ADDR]... [--json]
 //   deskmail [-c FILE] project list [--json]
@@ -31,7 +31,7 @@ struct UsageError : std::runtime_error {
 
 const char* kUsageText =
     "usage: deskmail [-c FILE] COMMAND [ARGS] [--json]\n"
-    "  db init | db migrate | db version\n"
+    "  db init | db migrate | db version | db check\n"
     "  db copy --to CONNECTION [--from CONNECTION]   move a desk to another database\n"
     "  project add PATH [--name NAME] [--key KEY] [--alias ADDR]...\n"
     "  project list\n"
@@ -174,8 +174,17 @@ int cmd_db(store::Store& st, const std::string& sub, const Args& a) {
       std::cout << json{{"version", v}, {"supported", store::Store::kSchemaVersion}}.dump() << "\n";
     else
       std::cout << v << "\n";
+  } else if (sub == "check") {
+    auto problems = st.check();
+    if (a.json) {
+      std::cout << json{{"problems", problems}, {"ok", problems.empty()}}.dump() << "\n";
+    } else {
+      for (const auto& p : problems) std::cout << p << "\n";
+      if (problems.empty()) std::cout << "database consistent\n";
+    }
+    return problems.empty() ? 0 : 1;
   } else {
-    throw UsageError("db: expected init, migrate or version");
+    throw UsageError("db: expected init, migrate, version, check or copy");
   }
   return 0;
 }

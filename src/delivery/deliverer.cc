@@ -8,6 +8,7 @@
 #include <chrono>
 #include <iostream>
 
+#include "common/fault.h"
 #include "common/run_on.h"
 #include "delivery/status.h"
 #include "mail/compose.h"
@@ -323,6 +324,7 @@ asio::awaitable<std::vector<lmtp::Reply>> Deliverer::deliver(const lmtp::Connect
   } catch (const std::exception& ex) {
     log(conn.id + ": message could not be prepared: " + ex.what());
   }
+  common::fault_point("after_parse");
   std::vector<lmtp::Reply> r;
   if (!prepared) {
     for (const auto& rcpt : env.recipients) r.push_back(reply_for(Status::store_unavailable, rcpt));

@@ -18,6 +18,8 @@
 #include <iostream>
 #include <vector>
 
+#include "common/fault.h"
+
 namespace asio = boost::asio;
 using asio::awaitable;
 using asio::use_awaitable;
@@ -238,6 +240,12 @@ awaitable<void> Server::run(Socket sock, std::string peer) {
         auto data = std::make_shared<std::string>(session.take_data());
         auto replies = co_await handler_.deliver(info, session.envelope(), data);
         session.delivered(replies);
+        if (common::fault_due("mid_reply")) {
+          // The crash tests: the first half of the replies reach the client.
+          const std::string& out = session.output();
+          asio::write(sock, asio::buffer(out.data(), out.size() / 2), ec);
+          common::fault_die();
+        }
         break;
       }
       case Action::Kind::close:

@@ -42,18 +42,79 @@ std::string header_safe(std::string_view s, std::size_t max) {
   return out;
 }
 
+namespace {
+
+// Text GMime encodes itself (subject, display names): whatever looks like
+// the start of an encoded word is broken up first. Given a lone
+// "=?utf-6?q?", GMime 3.2 folded the Subject into a line without leading
+// white space, a header line of its own (found by fuzz_compose).
+std::string phrase_safe(std::string_view s) {
+  std::string v = header_safe(s), out;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    out += v[i];
+    if (v[i] == '=' && i + 1 < v.size() && v[i + 1] == '?') out += ' ';
+  }
+  return out;
+}
+
+// Every line of the header is a field ("Name: ...") or a continuation
+// (leading white space), and the header ends with an empty line.
+bool header_well_formed(const std::string& m) {
+  std::size_t pos = 0;
+  while (pos < m.size()) {
+    auto end = m.find("\r\n", pos);
+    if (end == std::string::npos) return false;
+    if (end == pos) return true;
+    char c = m[pos];
+    if (c != ' ' && c != '\t') {
+      auto colon = m.find(':', pos);
+      if (colon == std::string::npos || colon >= end || colon == pos) return false;
+      for (std::size_t i = pos; i < colon; ++i) {
+        auto u = static_cast<unsigned char>(m[i]);
+        if (u <= 0x20 || u >= 0x7f) return false;
+      }
+    }
+    pos = end + 2;
+  }
+  return false;
+}
+
+std::string ascii_only(std::string_view s) {
+  std::string out;
+  for (unsigned char c : s) out += c >= 0x20 && c < 0x7f ? static_cast<char>(c) : '?';
+  return out;
+}
+
+std::string compose_once(const Outgoing& o);
+
+}  // namespace
+
 std::string compose(const Outgoing& o) {
+  std::string m = compose_once(o);
+  if (header_well_formed(m)) return m;
+  // Defence in depth: should GMime still fold something into a broken
+  // header, send plain ASCII words without display names instead.
+  Outgoing plain = o;
+  plain.subject = ascii_only(o.subject);
+  plain.from.name.clear();
+  plain.to.name.clear();
+  return compose_once(plain);
+}
+
+namespace {
+
+std::string compose_once(const Outgoing& o) {
   init();
   GPtr<GMimeMessage> msg(g_mime_message_new(TRUE));
   GMimeObject* obj = GMIME_OBJECT(msg.get());
-  g_mime_message_add_mailbox(msg.get(), GMIME_ADDRESS_TYPE_FROM, header_safe(o.from.name).c_str(),
+  g_mime_message_add_mailbox(msg.get(), GMIME_ADDRESS_TYPE_FROM, phrase_safe(o.from.name).c_str(),
                              id_safe(o.from.email).c_str());
-  g_mime_message_add_mailbox(msg.get(), GMIME_ADDRESS_TYPE_TO, header_safe(o.to.name).c_str(),
+  g_mime_message_add_mailbox(msg.get(), GMIME_ADDRESS_TYPE_TO, phrase_safe(o.to.name).c_str(),
                              id_safe(o.to.email).c_str());
   if (!o.reply_to.empty())
     g_mime_message_add_mailbox(msg.get(), GMIME_ADDRESS_TYPE_REPLY_TO, nullptr,
                                id_safe(o.reply_to).c_str());
-  g_mime_message_set_subject(msg.get(), header_safe(o.subject).c_str(), "utf-8");
+  g_mime_message_set_subject(msg.get(), phrase_safe(o.subject).c_str(), "utf-8");
   GDateTime* dt = g_date_time_new_from_unix_utc(o.date ? o.date : std::time(nullptr));
   g_mime_message_set_date(msg.get(), dt);
   g_date_time_unref(dt);
@@ -109,5 +170,7 @@ std::string compose(const Outgoing& o) {
   }
   return head + std::string(reinterpret_cast<const char*>(arr->data), arr->len);
 }
+
+}  // namespace
 
 }  // namespace mail

@@ -7,6 +7,7 @@
 #include <ctime>
 #include <iostream>
 
+#include "common/fault.h"
 #include "common/run_on.h"
 
 namespace asio = boost::asio;
@@ -81,6 +82,7 @@ asio::awaitable<void> Dispatcher::loop() {
       if (stopping_) break;
       SmtpResult r = co_await smtp_send(io_.get_executor(), opts_.relay, opts_.helo, item.mail_from,
                                         item.recipient, std::move(item.content), opts_.timeout);
+      if (r.ok) common::fault_point("outbox_sent");
       std::int64_t now = std::time(nullptr);
       std::int64_t attempts = item.attempts + 1;
       bool give_up = !r.ok && !r.permanent && now - item.created_at > opts_.max_age.count();

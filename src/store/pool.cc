@@ -94,6 +94,9 @@ class PooledStore final : public Store {
                     const std::string& body) override {
     call(false, [&](Store& s) { return (s.set_template(path, kind, subject, body), 0); });
   }
+  std::vector<std::string> check() override {
+    return call(true, [&](Store& s) { return s.check(); });
+  }
   std::vector<IssueSummary> list_issues(const IssueFilter& f) override {
     return call(true, [&](Store& s) { return s.list_issues(f); });
   }

@@ -9,6 +9,7 @@
 #include <cctype>
 #include <ctime>
 
+#include "common/fault.h"
 #include "schema_postgresql_001.h"
 #include "schema_postgresql_002.h"
 #include "schema_postgresql_003.h"
@@ -120,6 +121,13 @@ class SociStore final : public Connection {
  public:
   SociStore(const std::string& conn, std::chrono::milliseconds wait)
       : dialect_(dialect_of(conn)), conn_(connection_string(conn, wait)), wait_(wait) {
+    // SOCI's SQLite backend takes synchronous= in the connection string.
+    if (dialect_ == Dialect::sqlite && conn_.find("synchronous=") != std::string::npos &&
+        conn_.find("synchronous=full") == std::string::npos &&
+        conn_.find("synchronous=extra") == std::string::npos)
+      throw Error(
+          "the database connection string lowers SQLite's synchronous setting: "
+          "deskmail refuses a store that can lose acknowledged mail");
     connect();
   }
 
@@ -155,6 +163,11 @@ class SociStore final : public Connection {
       sql_ << "PRAGMA journal_mode = WAL", soci::into(mode);
       if (mode != "wal") throw Error("cannot switch the SQLite database to WAL mode: " + mode);
       sql_ << "PRAGMA synchronous = FULL";
+      int sync = 0;
+      sql_ << "PRAGMA synchronous", soci::into(sync);
+      if (sync < 2)  // 2 = FULL, 3 = EXTRA
+        throw Error("SQLite runs with synchronous=" + std::to_string(sync) +
+                    ": deskmail refuses a store that can lose acknowledged mail");
       sql_ << "PRAGMA foreign_keys = ON";
       return;
     }
@@ -385,7 +398,9 @@ class SociStore final : public Connection {
     std::string ref = out.ref;
     sql_ << "UPDATE dedupe SET ref = :r WHERE scope = :s AND dkey = :k", soci::use(ref),
         soci::use(scope), soci::use(dkey);
+    common::fault_point("before_commit");
     tx.commit();
+    common::fault_point("after_commit");
     return out;
   }
 
@@ -1119,6 +1134,70 @@ class SociStore final : public Connection {
         soci::use(t), soci::use(id);
     tx.commit();
     return true;
+  }
+
+  std::vector<std::string> check() override {
+    std::vector<std::string> problems;
+    // Each query counts rows that break one invariant.
+    static const struct {
+      const char* what;
+      const char* sql;
+    } kChecks[] = {
+        {"dedupe rows left without a result (a delivery stored in part)",
+         "SELECT count(*) FROM dedupe WHERE ref = ''"},
+        {"issues without their raw message",
+         "SELECT count(*) FROM issue WHERE raw_message_id IS NULL"},
+        {"raw messages no issue or note refers to",
+         "SELECT count(*) FROM raw_message r WHERE NOT EXISTS (SELECT 1 FROM issue i WHERE "
+         "i.raw_message_id = r.id) AND NOT EXISTS (SELECT 1 FROM note n WHERE n.raw_message_id = "
+         "r.id)"},
+        {"new-issue dedupe rows naming no issue",
+         "SELECT count(*) FROM dedupe d WHERE d.scope LIKE 'project:%' AND NOT EXISTS (SELECT 1 "
+         "FROM issue i JOIN project p ON p.id = i.project_id WHERE d.ref = p.path || '#' || "
+         "CAST(i.iid AS TEXT))"},
+        {"projects whose last number is below an issue's number",
+         "SELECT count(*) FROM project p WHERE p.last_iid < (SELECT COALESCE(max(iid), 0) FROM "
+         "issue i WHERE i.project_id = p.id)"},
+        {"attachments of a missing issue or note",
+         "SELECT count(*) FROM attachment a WHERE NOT EXISTS (SELECT 1 FROM issue i WHERE i.id = "
+         "a.issue_id) OR (a.note_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM note n WHERE n.id = "
+         "a.note_id))"},
+        {"notes, participants or message refs of a missing issue",
+         "SELECT (SELECT count(*) FROM note n WHERE NOT EXISTS (SELECT 1 FROM issue i WHERE i.id = "
+         "n.issue_id)) + (SELECT count(*) FROM participant p WHERE NOT EXISTS (SELECT 1 FROM issue "
+         "i WHERE i.id = p.issue_id)) + (SELECT count(*) FROM message_ref m WHERE NOT EXISTS "
+         "(SELECT 1 FROM issue i WHERE i.id = m.issue_id))"},
+        {"participants with a malformed reply key",
+         "SELECT count(*) FROM participant WHERE length(reply_key) <> 32"},
+        {"outbox rows in an unknown state, or sent without a time",
+         "SELECT count(*) FROM outbox WHERE state NOT IN ('pending', 'sent', 'failed') OR (state = "
+         "'sent' AND sent_at IS NULL)"},
+        {"outbox rows of a missing issue",
+         "SELECT count(*) FROM outbox o WHERE o.issue_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "
+         "issue i WHERE i.id = o.issue_id)"},
+    };
+    for (const auto& c : kChecks) {
+      long long n = 0;
+      sql_ << c.sql, soci::into(n);
+      if (n) problems.push_back(std::to_string(n) + " " + c.what);
+    }
+    long long bad_size = 0;
+    sql_ << std::string("SELECT count(*) FROM attachment WHERE size <> ") +
+                (dialect_ == Dialect::sqlite ? "length(CAST(content AS BLOB))" : "length(content)"),
+        soci::into(bad_size);
+    if (bad_size)
+      problems.push_back(std::to_string(bad_size) + " attachments whose size is not their length");
+    if (dialect_ == Dialect::sqlite) {
+      std::vector<std::string> lines(100);
+      sql_ << "PRAGMA integrity_check", soci::into(lines);
+      for (const auto& l : lines)
+        if (l != "ok") problems.push_back("SQLite integrity: " + l);
+      soci::rowset<soci::row> fk = sql_.prepare << "PRAGMA foreign_key_check";
+      for (const auto& r : fk)
+        problems.push_back("SQLite foreign key: a row of " + r.get<std::string>(0) +
+                           " refers to a missing row of " + r.get<std::string>(2));
+    }
+    return problems;
   }
 
   std::optional<Project> find_project(const std::string& path) override {

@@ -250,6 +250,10 @@ class Store {
   virtual void set_template(const std::string& path, MailKind kind, const std::string& subject,
                             const std::string& body) = 0;
   virtual std::vector<IssueSummary> list_issues(const IssueFilter& f) = 0;
+  /// Checks the invariants every committed delivery keeps (nothing
+  /// half-stored, numbers in order, the outbox consistent, and the database
+  /// file itself on SQLite). Returns one line per problem; empty when clean.
+  virtual std::vector<std::string> check() = 0;
   virtual std::optional<IssueDetail> show_issue(const std::string& ref) = 0;
 };
 

@@ -103,9 +103,11 @@ class Desk:
             )
 
     # --- process -----------------------------------------------------------
-    def start(self):
+    def start(self, env=None):
+        """env: extra environment (DESKMAIL_FAULT for the crash tests)."""
         self.logf = open(self.log_path, "ab")
-        self.proc = subprocess.Popen([DESKMAILD, "-c", self.config], stdout=self.logf, stderr=self.logf)
+        self.proc = subprocess.Popen([DESKMAILD, "-c", self.config], stdout=self.logf, stderr=self.logf,
+                                     env=dict(os.environ, **(env or {})))
         deadline = time.time() + 10
         while time.time() < deadline:
             if self.proc.poll() is not None:

@@ -90,3 +90,35 @@ TEST_CASE("notify: our own Message-IDs are recognised, and only ours") {
   CHECK_FALSE(notify::is_own_message_id("<deskmail.@x>", "support.example.com"));
   CHECK_FALSE(notify::is_own_message_id("", "support.example.com"));
 }
+
+// Found by fuzz_compose: GMime took a title like "=?utf-6?q?" for an encoded
+// word and folded the Subject into a line without leading white space.
+TEST_CASE("notify::Composer: encoded-word look-alikes never break the header") {
+  notify::Composer c({"desk", "support.example.com", "Support"});
+  store::MailContext ctx;
+  ctx.kind = store::MailKind::new_note;
+  ctx.issue_title = "=?utf-6?q?";
+  ctx.project_path = std::string("x=0Dexa\x7f\xff\n\xff\xff\xff\xff\xff\"Nda>\r\xff\xff\x08", 24) +
+                     std::string(10, '\xff') + "\nX: y";
+  ctx.iid = 7;
+  ctx.to_email = "customer@example.org";
+  ctx.to_name = "=?x?b?Bcc: a@b?=";
+  ctx.reply_key = "0123456789abcdef0123456789abcdef";
+  for (const char* title : {"=?utf-6?q?", "=?", "a =?utf-8?q?=0D=0ABcc:_x@y?= b", "?==?=?"}) {
+    ctx.issue_title = title;
+    std::string m = c.compose(ctx).bytes;
+    std::string head = m.substr(0, m.find("\r\n\r\n") + 2);
+    std::size_t pos = 0;
+    while (pos < head.size()) {
+      auto end = head.find("\r\n", pos);
+      std::string line = head.substr(pos, end - pos);
+      INFO(title, " | ", line);
+      bool field = line.find(':') != std::string::npos && line[0] != ' ' &&
+                   line.substr(0, line.find(':')).find(' ') == std::string::npos;
+      CHECK((field || line[0] == ' ' || line[0] == '\t'));
+      CHECK(line.rfind("X: y", 0) != 0);
+      CHECK(line.rfind("Bcc", 0) != 0);
+      pos = end + 2;
+    }
+  }
+}

@@ -252,11 +252,14 @@ TEST_CASE("store: outbox claims are exclusive, leased, and released by their own
   CHECK(all.size() == 30);
   // Leased: nobody gets them now; released: the owner's are due again.
   CHECK(db.st->claim_outbox(50, lease, "host-c").empty());
-  CHECK(db.st->release_claims("host-a") == static_cast<int>(got[0].size()));
+  int o = got[0].empty() ? 1 : 0;  // one thread may have been quicker at all of them
+  const char* owner = o == 0 ? "host-a" : "host-b";
+  CHECK(db.st->release_claims(owner) == static_cast<int>(got[o].size()));
   auto again = db.st->claim_outbox(50, lease, "host-c");
-  CHECK(again.size() == got[0].size());
+  REQUIRE(again.size() == got[o].size());
+  REQUIRE_FALSE(again.empty());
   db.st->outbox_sent(again.front().id);
-  CHECK(db.st->release_claims("host-c") == static_cast<int>(got[0].size()) - 1);
+  CHECK(db.st->release_claims("host-c") == static_cast<int>(got[o].size()) - 1);
 }
 
 TEST_CASE("store: text that is not UTF-8 is repaired, bytes are kept") {

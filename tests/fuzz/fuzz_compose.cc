@@ -1,0 +1,126 @@
+// fuzz_compose: the outbound composer with arbitrary titles, names, notes,
+// addresses, templates and references. Whatever a customer or responder
+// wrote, the result must be exactly one well-formed message: CRLF lines of
+// at most 998 octets, header fields only from the set the composer writes
+// for well-behaved input, each once, and a body.
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "mail/message.h"
+#include "notify/notify.h"
+
+namespace {
+
+[[noreturn]] void fail(const char* why, const std::string& m) {
+  std::fprintf(stderr, "fuzz_compose: %s in:\n%s\n", why, m.c_str());
+  std::abort();
+}
+
+std::map<std::string, int> header_names(const std::string& m) {
+  std::map<std::string, int> names;
+  std::size_t pos = 0;
+  bool ended = false;
+  while (pos < m.size()) {
+    auto end = m.find("\r\n", pos);
+    if (end == std::string::npos) fail("a line not ended by CRLF", m);
+    std::string line = m.substr(pos, end - pos);
+    if (line.find_first_of("\r\n") != std::string::npos) fail("a bare CR or LF", m);
+    if (line.size() > 998) fail("a line over 998 octets", m);
+    pos = end + 2;
+    if (ended) continue;
+    if (line.empty()) {
+      ended = true;
+      continue;
+    }
+    if (line[0] == ' ' || line[0] == '\t') continue;  // folded
+    auto colon = line.find(':');
+    if (colon == std::string::npos || colon == 0) fail("a header line without a name", m);
+    std::string name = line.substr(0, colon);
+    for (unsigned char c : name)
+      if (c <= 0x20 || c >= 0x7f) fail("a header name with a bad octet", m);
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    ++names[name];
+  }
+  if (!ended) fail("no end of header", m);
+  return names;
+}
+
+notify::Composer& composer() {
+  static bool init = (mail::init(), true);
+  (void)init;
+  static notify::Composer c({"desk", "support.example.com", "Support"});
+  return c;
+}
+
+store::MailContext benign(store::MailKind kind) {
+  store::MailContext c;
+  c.kind = kind;
+  c.project_path = "acme/game";
+  c.project_name = "Game";
+  c.iid = 7;
+  c.issue_title = "Printer jams";
+  c.issue_description = "It jams.";
+  c.issue_state = "opened";
+  c.note_text = "Try paper.";
+  c.note_author = "agent@acme.example";
+  c.to_email = "customer@example.org";
+  c.to_name = "Customer";
+  c.reply_key = "0123456789abcdef0123456789abcdef";
+  c.references = {"a@x", "b@y"};
+  return c;
+}
+
+const std::set<std::string>& allowed() {
+  static std::set<std::string> names = [] {
+    std::set<std::string> s;
+    for (auto k : {store::MailKind::thank_you, store::MailKind::new_note, store::MailKind::closed,
+                   store::MailKind::reopened, store::MailKind::member_new_issue,
+                   store::MailKind::member_note})
+      for (const auto& [n, count] : header_names(composer().compose(benign(k)).bytes)) s.insert(n);
+    return s;
+  }();
+  return names;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  if (size < 1) return 0;
+  // Fields separated by NUL bytes, in this order.
+  std::vector<std::string> f(11);
+  std::size_t i = 0;
+  for (std::size_t k = 1; k < size; ++k) {
+    if (data[k] == 0 && i + 1 < f.size())
+      ++i;
+    else
+      f[i] += static_cast<char>(data[k]);
+  }
+  store::MailContext c = benign(static_cast<store::MailKind>(data[0] % 6));
+  c.issue_title = f[0];
+  c.issue_description = f[1];
+  c.note_text = f[2];
+  c.note_author = f[3];
+  c.to_email = f[4].empty() ? c.to_email : f[4];
+  c.to_name = f[5];
+  c.project_name = f[6];
+  c.template_subject = f[7];
+  c.template_body = f[8];
+  c.references = {f[9]};
+  c.project_path = f[10].empty() ? c.project_path : f[10];
+  store::OutMail m = composer().compose(c);
+  auto names = header_names(m.bytes);
+  for (const auto& [n, count] : names) {
+    if (!allowed().count(n)) fail(("an injected field " + n).c_str(), m.bytes);
+    if (count != 1) fail(("a field twice: " + n).c_str(), m.bytes);
+  }
+  for (const char* must : {"from", "to", "subject", "date", "message-id"})
+    if (!names.count(must)) fail(must, m.bytes);
+  if (m.message_id.empty() || m.message_id.find_first_of("<>\r\n ") != std::string::npos)
+    fail("a bad Message-ID", m.message_id);
+  return 0;
+}
