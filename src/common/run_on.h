@@ -7,9 +7,14 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <chrono>
 #include <exception>
 #include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
 
 namespace common {
 
@@ -36,6 +41,61 @@ boost::asio::awaitable<R> run_on(boost::asio::any_io_executor ex, std::function<
     });
   };
   R r = co_await asio::async_initiate<const asio::use_awaitable_t<>, void(std::exception_ptr, R)>(
+      std::move(init), asio::use_awaitable);
+  co_return r;
+}
+
+/// Like run_on, but the caller gives up after `limit`: it resumes with
+/// nullopt while `fn` keeps running to its end, its result dropped. For a
+/// store that hangs without an error (a paused database server): the client
+/// hears 451 in bounded time, and a commit that still happens later is
+/// found by the MTA's retry as a duplicate.
+template <class R>
+boost::asio::awaitable<std::optional<R>> run_on_for(boost::asio::any_io_executor ex,
+                                                    std::function<R()> fn,
+                                                    std::chrono::steady_clock::duration limit) {
+  namespace asio = boost::asio;
+  using Signature = void(std::exception_ptr, std::optional<R>);
+  auto init = [ex, fn = std::move(fn), limit](auto handler) mutable {
+    using Handler = decltype(handler);
+    struct State {
+      std::mutex mu;
+      std::optional<Handler> handler;
+      std::optional<asio::steady_timer> timer;
+    };
+    auto st = std::make_shared<State>();
+    auto hex = asio::get_associated_executor(handler);
+    st->handler.emplace(std::move(handler));
+    // The first of the work and the timer completes the caller, once.
+    auto complete = [st, hex](std::exception_ptr ep, std::optional<R> r) {
+      std::optional<Handler> h;
+      {
+        std::lock_guard lk(st->mu);
+        if (!st->handler) return;
+        h.emplace(std::move(*st->handler));
+        st->handler.reset();
+      }
+      asio::dispatch(hex, [h = std::move(*h), ep, r = std::move(r)]() mutable {
+        std::move(h)(ep, std::move(r));
+      });
+    };
+    st->timer.emplace(hex, limit);
+    st->timer->async_wait([complete](const boost::system::error_code& ec) {
+      if (!ec) complete(nullptr, std::nullopt);
+    });
+    asio::post(ex, [fn = std::move(fn), complete, st, hex]() mutable {
+      std::exception_ptr ep;
+      std::optional<R> result;
+      try {
+        result = fn();
+      } catch (...) {
+        ep = std::current_exception();
+      }
+      complete(ep, std::move(result));
+      asio::post(hex, [st] { st->timer->cancel(); });  // the timer lives on the caller's executor
+    });
+  };
+  std::optional<R> r = co_await asio::async_initiate<const asio::use_awaitable_t<>, Signature>(
       std::move(init), asio::use_awaitable);
   co_return r;
 }

@@ -95,6 +95,11 @@ bool Deliverer::store_down() const {
 }
 
 void Deliverer::probe() {
+  if (probing_.exchange(true)) return;  // one probe at a time, even if the store hangs
+  struct Done {
+    std::atomic<bool>& flag;
+    ~Done() { flag = false; }
+  } done{probing_};
   try {
     store_.version();
     store_result(true);
@@ -305,8 +310,12 @@ asio::awaitable<lmtp::Reply> Deliverer::check_recipient(const lmtp::ConnectionIn
                                                         const lmtp::Envelope&,
                                                         const std::string& address) {
   std::function<lmtp::Reply()> work = [this, address] { return check_now(address); };
-  lmtp::Reply r = co_await common::run_on<lmtp::Reply>(store_ex_, std::move(work));
-  co_return r;
+  auto r =
+      co_await common::run_on_for<lmtp::Reply>(store_ex_, std::move(work), policy().store_deadline);
+  if (r) co_return *r;
+  store_result(false);
+  log("recipient check for <" + address + "> failed: no answer from the store in time");
+  co_return reply_for(Status::store_unavailable, address);
 }
 
 asio::awaitable<std::vector<lmtp::Reply>> Deliverer::deliver(const lmtp::ConnectionInfo& conn,
@@ -341,7 +350,14 @@ asio::awaitable<std::vector<lmtp::Reply>> Deliverer::deliver(const lmtp::Connect
       return fail;
     }
   };
-  r = co_await common::run_on<std::vector<lmtp::Reply>>(store_ex_, std::move(work));
+  auto done = co_await common::run_on_for<std::vector<lmtp::Reply>>(store_ex_, std::move(work),
+                                                                    policy().store_deadline);
+  if (done) co_return *done;
+  // The store hangs: the MTA hears 451 now. Should the transaction still
+  // commit later, the MTA's retry finds it and gets 250 "already delivered".
+  store_result(false);
+  log(conn.id + ": no answer from the store in time; 451 to every recipient");
+  for (const auto& rcpt : env.recipients) r.push_back(reply_for(Status::store_unavailable, rcpt));
   co_return r;
 }
 

@@ -25,6 +25,9 @@ struct Policy {
   spam::Policy spam;
   std::uint32_t new_issues_per_sender_hour = 30;
   std::uint32_t confirmations_per_sender_day = 5;
+  // How long a session waits for the store before it answers 451 itself
+  // (the store's own waits end sooner; this bounds a store that hangs).
+  std::chrono::milliseconds store_deadline{62000};
 };
 
 class Deliverer final : public lmtp::Handler {
@@ -99,6 +102,7 @@ class Deliverer final : public lmtp::Handler {
   route::Base base_;
   Policy policy_;
   std::atomic<int> failures_{0};  // store failures in a row
+  std::atomic<bool> probing_{false};
 };
 
 }  // namespace delivery

@@ -85,6 +85,11 @@ delivery::Policy delivery_policy(const config::Config& c) {
   p.spam.headers = c.spam.headers;
   p.new_issues_per_sender_hour = c.limits.new_issues_per_sender_hour;
   p.confirmations_per_sender_day = c.limits.confirmations_per_sender_day;
+  // The store's own waits (lock, statement, connect) end after store_wait;
+  // a session gives up on a store that hangs past twice that.
+  p.store_deadline =
+      2 * std::chrono::duration_cast<std::chrono::milliseconds>(c.timeouts.store_wait) +
+      std::chrono::seconds(2);
   return p;
 }
 

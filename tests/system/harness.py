@@ -103,10 +103,11 @@ class Desk:
             )
 
     # --- process -----------------------------------------------------------
-    def start(self, env=None):
-        """env: extra environment (DESKMAIL_FAULT for the crash tests)."""
+    def start(self, env=None, wrapper=()):
+        """env: extra environment (DESKMAIL_FAULT for the crash tests);
+        wrapper: a command that execs deskmaild (fiu-run for the fault matrix)."""
         self.logf = open(self.log_path, "ab")
-        self.proc = subprocess.Popen([DESKMAILD, "-c", self.config], stdout=self.logf, stderr=self.logf,
+        self.proc = subprocess.Popen([*wrapper, DESKMAILD, "-c", self.config], stdout=self.logf, stderr=self.logf,
                                      env=dict(os.environ, **(env or {})))
         deadline = time.time() + 10
         while time.time() < deadline:

@@ -1,6 +1,7 @@
 """One desk across several hosts: deskmaild instances sharing one real
 PostgreSQL server that the test starts itself (tests/system/pg.py)."""
 import os
+import signal
 import subprocess
 import threading
 import time
@@ -152,6 +153,98 @@ class ServerStops(unittest.TestCase):
         invariants(self, self.desk)
         log = self.desk.log()
         self.assertIn("451 4.3.0", log)
+
+
+@unittest.skipUnless(pg.available(), "needs postgresql-15")
+class ServerFaults(unittest.TestCase):
+    """The fault matrix rows for PostgreSQL: backends terminated in the middle
+    of transactions, and the whole server paused (SIGSTOP)."""
+
+    def setUp(self):
+        self.pg = pg.PgServer().start()
+        self.desk = Desk(LOAD_CONFIG + "timeouts: { store_wait: 1 }\n", pg_server=self.pg,
+                         projects=(("acme/game", ()),)).start()
+
+    def tearDown(self):
+        self.resume()
+        self.desk.close()
+        self.pg.close()
+
+    def cluster_pids(self):
+        root = self.pg.pid()
+        kids = subprocess.run(["pgrep", "-P", str(root)], capture_output=True, text=True).stdout.split()
+        return [root] + [int(k) for k in kids]
+
+    def resume(self):
+        if self.pg.pid():
+            for pid in self.cluster_pids():
+                try:
+                    os.kill(pid, signal.SIGCONT)
+                except OSError:
+                    pass
+
+    def load(self, n, tag):
+        return [(f"c{i}@example.org", self.desk.address["acme/game"],
+                 message(subject=f"{tag} {i}", message_id=f"{tag}-{i}@x", sender=f"c{i}@example.org").encode())
+                for i in range(n)]
+
+    def test_backends_terminated_mid_transaction(self):
+        n = 300
+        result = {}
+        t = threading.Thread(target=lambda: result.setdefault("s", send_all(
+            "127.0.0.1", self.desk.port, self.load(n, "term"), sessions=8, retry_delay=0.1, deadline=300)))
+        t.start()
+        terminated = 0
+        while t.is_alive():
+            out = self.pg.psql(f"SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE "
+                               f"datname = '{self.desk.query_db}' AND pid <> pg_backend_pid()")
+            terminated += int(out.strip() or 0)
+            time.sleep(0.2)
+        s = result["s"]
+        self.assertEqual(len(s.accepted), n, (s.tempfail, s.dropped))
+        self.assertGreater(terminated, 0)
+        self.assertGreater(s.tempfail, 0)  # the lost connections were answered 451
+        self.assertEqual(self.desk.scalar("SELECT count(*) FROM issue"), n)
+        self.assertEqual(self.desk.scalar("SELECT count(DISTINCT message_id) FROM issue"), n)
+        invariants(self, self.desk)
+        check = self.desk.cli("db", "check", check=False)
+        self.assertTrue(check["ok"], check["problems"])
+
+    def test_server_paused_gives_451_then_421_then_recovers(self):
+        game = self.desk.address["acme/game"]
+        rr, dr = deliver(self.desk, [game], message(message_id="before@x"))
+        self.assertIn("created", dr[0])
+        for pid in self.cluster_pids():
+            os.kill(pid, signal.SIGSTOP)
+        try:
+            # The store hangs without an error: the session answers 451 itself.
+            rr, dr = deliver(self.desk, [game], message(message_id="paused@x"))
+            self.assertTrue(rr[0].startswith("451 4.3.0") or (dr and dr[0].startswith("451 4.3.0")), (rr, dr))
+            for i in range(3):
+                try:
+                    deliver(self.desk, [game], message(message_id=f"paused{i}@x"))
+                except (ConnectionError, OSError, AssertionError, EOFError):
+                    pass
+            # Failures in a row: new connections are turned away at the greeting.
+            self.assertTrue(wait_until(lambda: self.greeting().startswith("421 4.3.0"), timeout=30))
+        finally:
+            self.resume()
+        # Back: the probe notices, and the MTA's retry lands exactly once.
+        self.assertTrue(wait_until(lambda: self.greeting().startswith("220"), timeout=30))
+        rr, dr = deliver(self.desk, [game], message(message_id="paused@x"))
+        self.assertEqual(rr[0][:3], "250")
+        self.assertRegex(dr[0], r"^250 .*(created|already delivered)")
+        self.assertEqual(self.desk.scalar("SELECT count(*) FROM issue WHERE message_id = 'paused@x'"), 1)
+        check = self.desk.cli("db", "check", check=False)
+        self.assertTrue(check["ok"], check["problems"])
+
+    def greeting(self):
+        import socket
+        try:
+            with socket.create_connection(("127.0.0.1", self.desk.port), timeout=5) as s:
+                return s.makefile("rb").readline().decode()
+        except OSError:
+            return ""
 
 
 @unittest.skipUnless(pg.available(), "needs postgresql-15")
