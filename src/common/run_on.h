@@ -45,23 +45,24 @@ boost::asio::awaitable<R> run_on(boost::asio::any_io_executor ex, std::function<
   co_return r;
 }
 
-/// Like run_on, but the caller gives up after `limit`: it resumes with
-/// nullopt while `fn` keeps running to its end, its result dropped. For a
-/// store that hangs without an error (a paused database server): the client
-/// hears 451 in bounded time, and a commit that still happens later is
-/// found by the MTA's retry as a duplicate.
-template <class R>
-boost::asio::awaitable<std::optional<R>> run_on_for(boost::asio::any_io_executor ex,
-                                                    std::function<R()> fn,
-                                                    std::chrono::steady_clock::duration limit) {
+/// Runs `fn` through `submit` and resumes the caller with its result, or
+/// with nullopt after `limit` while `fn` keeps running to its end, its result
+/// dropped. `submit(work, finish)` must call work() (which runs `fn`) and
+/// then finish(ep): ep null to publish the result, or an exception that
+/// replaces it (the group commit failed after `fn` succeeded).
+template <class R, class Submit>
+boost::asio::awaitable<std::optional<R>> run_deferred(Submit submit, std::function<R()> fn,
+                                                      std::chrono::steady_clock::duration limit) {
   namespace asio = boost::asio;
   using Signature = void(std::exception_ptr, std::optional<R>);
-  auto init = [ex, fn = std::move(fn), limit](auto handler) mutable {
+  auto init = [submit = std::move(submit), fn = std::move(fn), limit](auto handler) mutable {
     using Handler = decltype(handler);
     struct State {
       std::mutex mu;
       std::optional<Handler> handler;
       std::optional<asio::steady_timer> timer;
+      std::exception_ptr ep;
+      std::optional<R> result;
     };
     auto st = std::make_shared<State>();
     auto hex = asio::get_associated_executor(handler);
@@ -83,21 +84,43 @@ boost::asio::awaitable<std::optional<R>> run_on_for(boost::asio::any_io_executor
     st->timer->async_wait([complete](const boost::system::error_code& ec) {
       if (!ec) complete(nullptr, std::nullopt);
     });
-    asio::post(ex, [fn = std::move(fn), complete, st, hex]() mutable {
-      std::exception_ptr ep;
-      std::optional<R> result;
+    std::function<void()> work = [fn = std::move(fn), st]() mutable {
       try {
-        result = fn();
+        st->result = fn();
       } catch (...) {
-        ep = std::current_exception();
+        st->ep = std::current_exception();
       }
-      complete(ep, std::move(result));
+    };
+    std::function<void(std::exception_ptr)> finish = [complete, st, hex](std::exception_ptr ep) {
+      if (ep)
+        complete(ep, std::nullopt);
+      else
+        complete(st->ep, std::move(st->result));
       asio::post(hex, [st] { st->timer->cancel(); });  // the timer lives on the caller's executor
-    });
+    };
+    submit(std::move(work), std::move(finish));
   };
   std::optional<R> r = co_await asio::async_initiate<const asio::use_awaitable_t<>, Signature>(
       std::move(init), asio::use_awaitable);
   co_return r;
+}
+
+/// Like run_on, but the caller gives up after `limit`: it resumes with
+/// nullopt while `fn` keeps running to its end, its result dropped. For a
+/// store that hangs without an error (a paused database server): the client
+/// hears 451 in bounded time, and a commit that still happens later is
+/// found by the MTA's retry as a duplicate.
+template <class R>
+boost::asio::awaitable<std::optional<R>> run_on_for(boost::asio::any_io_executor ex,
+                                                    std::function<R()> fn,
+                                                    std::chrono::steady_clock::duration limit) {
+  auto submit = [ex](std::function<void()> work, std::function<void(std::exception_ptr)> finish) {
+    boost::asio::post(ex, [work = std::move(work), finish = std::move(finish)] {
+      work();
+      finish(nullptr);
+    });
+  };
+  return run_deferred<R>(std::move(submit), std::move(fn), limit);
 }
 
 }  // namespace common

@@ -350,8 +350,13 @@ asio::awaitable<std::vector<lmtp::Reply>> Deliverer::deliver(const lmtp::Connect
       return fail;
     }
   };
-  auto done = co_await common::run_on_for<std::vector<lmtp::Reply>>(store_ex_, std::move(work),
-                                                                    policy().store_deadline);
+  // SQLite: into the next group commit; the replies come after its COMMIT.
+  std::optional<std::vector<lmtp::Reply>> done;
+  if (group_)
+    done = co_await group_->run<std::vector<lmtp::Reply>>(std::move(work), policy().store_deadline);
+  else
+    done = co_await common::run_on_for<std::vector<lmtp::Reply>>(store_ex_, std::move(work),
+                                                                 policy().store_deadline);
   if (done) co_return *done;
   // The store hangs: the MTA hears 451 now. Should the transaction still
   // commit later, the MTA's retry finds it and gets 250 "already delivered".

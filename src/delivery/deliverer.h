@@ -10,6 +10,7 @@
 #include <memory>
 #include <mutex>
 
+#include "delivery/group_commit.h"
 #include "delivery/status.h"
 #include "lmtp/handler.h"
 #include "mail/scan.h"
@@ -44,6 +45,10 @@ class Deliverer final : public lmtp::Handler {
   boost::asio::awaitable<std::vector<lmtp::Reply>> deliver(
       const lmtp::ConnectionInfo& conn, const lmtp::Envelope& env,
       std::shared_ptr<std::string> data) override;
+
+  /// SQLite: deliveries share COMMITs through `g` (null: one transaction
+  /// each, on the store executor).
+  void set_group_commit(GroupCommit* g) { group_ = g; }
 
   /// Replaces the routing base (SIGHUP).
   void set_base(route::Base base);
@@ -103,6 +108,7 @@ class Deliverer final : public lmtp::Handler {
   Policy policy_;
   std::atomic<int> failures_{0};  // store failures in a row
   std::atomic<bool> probing_{false};
+  GroupCommit* group_ = nullptr;
 };
 
 }  // namespace delivery

@@ -22,6 +22,7 @@
 #include <ctime>
 #include <iostream>
 #include <mutex>
+#include <optional>
 
 #include "config/config.h"
 #include "delivery/deliverer.h"
@@ -177,6 +178,12 @@ int main(int argc, char** argv) {
   asio::thread_pool parse_pool(2);
   delivery::Deliverer deliverer(store_pool.get_executor(), parse_pool.get_executor(), *st,
                                 route_base(cfg), &composer);
+  // SQLite's single writer: concurrent deliveries share one durable COMMIT.
+  std::optional<delivery::GroupCommit> group;
+  if (sqlite) {
+    group.emplace(*st);
+    deliverer.set_group_commit(&*group);
+  }
   deliverer.log = log_line;
   deliverer.set_policy(delivery_policy(cfg));
   outbox::Dispatcher dispatcher(io, store_pool.get_executor(), *st, outbox_options(cfg));
@@ -284,6 +291,14 @@ int main(int argc, char** argv) {
   io.run();
   parse_pool.join();
   store_pool.join();
+  if (group) {
+    auto gs = group->stats();
+    group->stop();
+    if (gs.batches)
+      log_line("group commit: " + std::to_string(gs.jobs) + " deliveries in " +
+               std::to_string(gs.batches) + " transactions, at most " + std::to_string(gs.largest) +
+               " in one");
+  }
   // Close the database cleanly, then leave without unwinding: connection
   // coroutine frames still owned by the io_context point into the server.
   st.reset();

@@ -20,6 +20,21 @@ class PooledStore final : public Store {
     }
   }
 
+  // A batch pins one connection to the calling thread until it ends; the
+  // calls in between use it (other threads wait for a connection as usual).
+  void begin_batch() override {
+    Connection* c = acquire();
+    try {
+      c->guarded(false, [&] { c->begin_batch(); });
+    } catch (...) {
+      release(c);
+      throw;
+    }
+    pinned_ = {this, c};
+  }
+  void commit_batch() override { end_batch(true); }
+  void rollback_batch() override { end_batch(false); }
+
   int version() override {
     return call(true, [](Store& s) { return s.version(); });
   }
@@ -107,8 +122,41 @@ class PooledStore final : public Store {
  private:
   // Runs `op` on a free connection. Callers are the store threads, no more
   // of them than connections, so the wait is short.
+  void end_batch(bool commit) {
+    Connection* c = pinned_.owner == this ? pinned_.conn : nullptr;
+    if (!c) throw Error("no batch open on this thread");
+    pinned_ = {};
+    struct Release {
+      PooledStore* pool;
+      Connection* c;
+      ~Release() { pool->release(c); }
+    } release{this, c};
+    if (!commit) {
+      try {
+        c->rollback_batch();
+      } catch (...) {
+      }
+      return;
+    }
+    try {
+      c->guarded(false, [&] { c->commit_batch(); });
+    } catch (...) {
+      try {
+        c->rollback_batch();
+      } catch (...) {
+      }
+      throw;
+    }
+  }
+
   template <class Op>
   auto call(bool read_only, Op op) -> decltype(op(std::declval<Store&>())) {
+    if (pinned_.owner == this) {  // inside this thread's batch
+      std::optional<decltype(op(std::declval<Store&>()))> result;
+      Connection* c = pinned_.conn;
+      c->guarded(read_only, [&] { result = op(*c); });
+      return std::move(*result);
+    }
     Connection* c = acquire();
     struct Release {
       PooledStore* pool;
@@ -135,11 +183,19 @@ class PooledStore final : public Store {
     cv_.notify_one();
   }
 
+  struct Pinned {
+    PooledStore* owner = nullptr;
+    Connection* conn = nullptr;
+  };
+  static thread_local Pinned pinned_;
+
   std::vector<std::unique_ptr<Connection>> conns_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::vector<Connection*> free_;
 };
+
+thread_local PooledStore::Pinned PooledStore::pinned_;
 
 }  // namespace
 

@@ -84,28 +84,33 @@ class NothingSent : public std::runtime_error {
 // destructor rolls back unless committed.
 class Tx {
  public:
-  Tx(soci::session& sql, Dialect d) : sql_(sql) {
+  // `nested`: inside a group commit (begin_batch), a savepoint.
+  Tx(soci::session& sql, Dialect d, bool nested) : sql_(sql), nested_(nested) {
     try {
-      sql_ << (d == Dialect::sqlite ? "BEGIN IMMEDIATE" : "BEGIN");
+      sql_ << (nested ? "SAVEPOINT tx" : d == Dialect::sqlite ? "BEGIN IMMEDIATE" : "BEGIN");
     } catch (const soci::soci_error& e) {
+      if (nested) throw;
       throw NothingSent(e.what(), classify(e, sql_));
     }
   }
   ~Tx() {
     if (!done_) {
       try {
-        sql_ << "ROLLBACK";
+        sql_ << (nested_ ? "ROLLBACK TO tx" : "ROLLBACK");
+        if (nested_) sql_ << "RELEASE tx";
       } catch (...) {
       }
     }
   }
   void commit() {
-    sql_ << "COMMIT";
+    sql_ << (nested_ ? "RELEASE tx" : "COMMIT");
     done_ = true;
   }
+  bool nested() const { return nested_; }
 
  private:
   soci::session& sql_;
+  bool nested_;
   bool done_ = false;
 };
 
@@ -233,7 +238,7 @@ class SociStore final : public Connection {
   }
 
   int migrate() override {
-    Tx tx(sql_, dialect_);
+    Tx tx(sql_, dialect_, batch_open_);
     // Several hosts may run 'db migrate' at once: one waits for the other.
     if (dialect_ == Dialect::postgresql) sql_ << "SELECT pg_advisory_xact_lock(20331)";
     int v = version();
@@ -320,7 +325,7 @@ class SociStore final : public Connection {
   }
 
   Outcome deliver_tx(const Target& target_in, const Inbound& in, Composer* composer) {
-    Tx tx(sql_, dialect_);
+    Tx tx(sql_, dialect_, batch_open_);
     Target target = target_in;
     // A mail to a project address that answers one of our (or a received)
     // Message-IDs is a reply on that issue (DESIGN.md section 4).
@@ -398,15 +403,15 @@ class SociStore final : public Connection {
     std::string ref = out.ref;
     sql_ << "UPDATE dedupe SET ref = :r WHERE scope = :s AND dkey = :k", soci::use(ref),
         soci::use(scope), soci::use(dkey);
-    common::fault_point("before_commit");
+    if (!tx.nested()) common::fault_point("before_commit");
     tx.commit();
-    common::fault_point("after_commit");
+    if (!tx.nested()) common::fault_point("after_commit");
     return out;
   }
 
   Project add_project(const std::string& path, const std::string& name, const std::string& key,
                       const std::vector<std::string>& aliases) override {
-    Tx tx(sql_, dialect_);
+    Tx tx(sql_, dialect_, batch_open_);
     int n = 0;
     std::string p = clean_text(path), nm = clean_text(name), k = clean_text(key);
     sql_ << "SELECT count(*) FROM project WHERE path = :p OR project_key = :k", soci::into(n),
@@ -960,7 +965,7 @@ class SociStore final : public Connection {
 
  public:
   int add_note(const std::string& ref, const NoteIn& note, Composer* composer) override {
-    Tx tx(sql_, dialect_);
+    Tx tx(sql_, dialect_, batch_open_);
     long long issue_id = issue_id_of(ref);
     IssueCtx ic = load_issue(issue_id);
     long long t = now();
@@ -981,7 +986,7 @@ class SociStore final : public Connection {
   }
 
   int set_spam(const std::string& ref, bool spam_in, Composer* composer) override {
-    Tx tx(sql_, dialect_);
+    Tx tx(sql_, dialect_, batch_open_);
     long long issue_id = issue_id_of(ref), spam = 0, never = 0;
     sql_ << "SELECT spam, never_answer FROM issue WHERE id = :i", soci::into(spam),
         soci::into(never), soci::use(issue_id);
@@ -1012,7 +1017,7 @@ class SociStore final : public Connection {
 
   int set_state(const std::string& ref, const std::string& state, Composer* composer) override {
     if (state != "opened" && state != "closed") throw Error("state must be opened or closed");
-    Tx tx(sql_, dialect_);
+    Tx tx(sql_, dialect_, batch_open_);
     long long issue_id = issue_id_of(ref);
     IssueCtx ic = load_issue(issue_id);
     if (ic.state == state) return -1;
@@ -1032,7 +1037,7 @@ class SociStore final : public Connection {
 
   std::vector<OutboxItem> claim_outbox(int limit, std::int64_t lease_until,
                                        const std::string& owner) override {
-    Tx tx(sql_, dialect_);
+    Tx tx(sql_, dialect_, batch_open_);
     std::vector<OutboxItem> out;
     long long t = now(), lim = limit, until = lease_until;
     std::string pending = "pending", who = owner;
@@ -1063,7 +1068,7 @@ class SociStore final : public Connection {
   }
 
   int release_claims(const std::string& owner) override {
-    Tx tx(sql_, dialect_);
+    Tx tx(sql_, dialect_, batch_open_);
     long long t = now(), n = 0;
     std::string who = owner, pending = "pending";
     sql_ << "SELECT count(*) FROM outbox WHERE state = :s AND claimed_by = :o AND "
@@ -1123,7 +1128,7 @@ class SociStore final : public Connection {
   }
 
   bool retry_outbox(std::int64_t id_in) override {
-    Tx tx(sql_, dialect_);
+    Tx tx(sql_, dialect_, batch_open_);
     long long id = id_in, t = now();
     int n = 0;
     sql_ << "SELECT count(*) FROM outbox WHERE id = :i AND state <> 'sent'", soci::into(n),
@@ -1134,6 +1139,27 @@ class SociStore final : public Connection {
         soci::use(t), soci::use(id);
     tx.commit();
     return true;
+  }
+
+  void begin_batch() override {
+    try {
+      sql_ << (dialect_ == Dialect::sqlite ? "BEGIN IMMEDIATE" : "BEGIN");
+    } catch (const soci::soci_error& e) {
+      throw NothingSent(e.what(), classify(e, sql_));
+    }
+    batch_open_ = true;
+  }
+
+  void commit_batch() override {
+    batch_open_ = false;
+    common::fault_point("before_commit");
+    sql_ << "COMMIT";
+    common::fault_point("after_commit");
+  }
+
+  void rollback_batch() override {
+    batch_open_ = false;
+    sql_ << "ROLLBACK";
   }
 
   std::vector<std::string> check() override {
@@ -1209,14 +1235,14 @@ class SociStore final : public Connection {
   void set_project_flag(const std::string& path, const std::string& flag, bool on) override {
     if (flag != "confirmation" && flag != "notify_members" && flag != "reopen_on_reply")
       throw Error("unknown project setting " + flag);
-    Tx tx(sql_, dialect_);
+    Tx tx(sql_, dialect_, batch_open_);
     long long id = project_id_of(path), v = on ? 1 : 0;
     sql_ << "UPDATE project SET " + flag + " = :v WHERE id = :i", soci::use(v), soci::use(id);
     tx.commit();
   }
 
   void add_member(const std::string& path, const std::string& email) override {
-    Tx tx(sql_, dialect_);
+    Tx tx(sql_, dialect_, batch_open_);
     long long id = project_id_of(path);
     std::string e = email;
     sql_ << "INSERT INTO project_member (project_id, email) VALUES (:p, :e) ON CONFLICT DO NOTHING",
@@ -1225,7 +1251,7 @@ class SociStore final : public Connection {
   }
 
   bool remove_member(const std::string& path, const std::string& email) override {
-    Tx tx(sql_, dialect_);
+    Tx tx(sql_, dialect_, batch_open_);
     long long id = project_id_of(path);
     std::string e = email;
     int n = 0;
@@ -1239,7 +1265,7 @@ class SociStore final : public Connection {
 
   void set_template(const std::string& path, MailKind kind, const std::string& subject,
                     const std::string& body) override {
-    Tx tx(sql_, dialect_);
+    Tx tx(sql_, dialect_, batch_open_);
     long long id = project_id_of(path);
     std::string k = mail_kind_name(kind), sub = clean_text(subject), b = clean_text(body);
     sql_ << "DELETE FROM project_template WHERE project_id = :p AND kind = :k", soci::use(id),
@@ -1257,7 +1283,8 @@ class SociStore final : public Connection {
   std::string conn_;
   std::chrono::milliseconds wait_;
   soci::session sql_;
-  bool broken_ = false;  // the connection failed: reopen before the next use
+  bool broken_ = false;      // the connection failed: reopen before the next use
+  bool batch_open_ = false;  // inside begin_batch(): transactions are savepoints
   int queued_ = 0;  // outbox rows queued by the current deliver()  // outbox rows queued by the
                     // current deliver()
 };

@@ -208,6 +208,17 @@ class Store {
   /// `composer` writes the mails the delivery causes (may be null: none).
   virtual Outcome deliver(const Target& target, const Inbound& in, Composer* composer) = 0;
 
+  // --- group commit ----------------------------------------------------------
+  /// Opens one transaction that the following calls from this thread join,
+  /// each of them as a savepoint: a call that fails rolls back only itself.
+  /// SQLite's single writer uses it to share one durable COMMIT among
+  /// concurrent deliveries.
+  virtual void begin_batch() = 0;
+  /// Commits everything since begin_batch(); throws (Unavailable) when none
+  /// of it was stored.
+  virtual void commit_batch() = 0;
+  virtual void rollback_batch() = 0;
+
   // --- responders -----------------------------------------------------------
   /// Adds a note to REF; a public one is mailed to every subscribed customer
   /// except its author. Returns the number of mails queued.

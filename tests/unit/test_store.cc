@@ -8,10 +8,14 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
 #include <filesystem>
 #include <set>
 #include <thread>
 
+#include "delivery/group_commit.h"
 #include "store/dialect.h"
 #include "store/store.h"
 
@@ -358,4 +362,51 @@ TEST_CASE("store: db copy keeps issues, notes, attachments, participants, keys a
         "acme/game#4");
   CHECK(target.st->add_note("acme/game#4", {"agent@acme.example", "responder", "n", false},
                             &composer) == 1);
+}
+
+namespace {
+
+struct GroupResult {
+  std::optional<store::Outcome> outcome;
+  bool threw = false;
+};
+
+boost::asio::awaitable<void> deliver_grouped(delivery::GroupCommit& gc, store::Store& st, int i,
+                                             GroupResult& r) {
+  std::function<store::Outcome()> fn = [&st, i] {
+    auto t = st.find_project_key("acme-game");
+    if (i == 7) throw store::Unavailable("the store failed for this one");
+    return st.deliver(*t, inbound("g" + std::to_string(i) + "@x", "b"), nullptr);
+  };
+  try {
+    r.outcome = co_await gc.run<store::Outcome>(std::move(fn), std::chrono::seconds(30));
+  } catch (const store::Unavailable&) {
+    r.threw = true;
+  }
+}
+
+}  // namespace
+
+TEST_CASE("group commit: concurrent deliveries share COMMITs; a failing one fails alone") {
+  TempDb db(true);  // SQLite's single writer
+  db.st->init();
+  db.st->add_project("acme/game", "Game", "acme-game", {});
+  delivery::GroupCommit gc(*db.st);
+  boost::asio::io_context io;
+  std::vector<GroupResult> results(20);
+  for (int i = 0; i < 20; ++i)
+    boost::asio::co_spawn(io, deliver_grouped(gc, *db.st, i, results[i]), boost::asio::detached);
+  io.run();
+  int created = 0;
+  for (int i = 0; i < 20; ++i) {
+    INFO(i);
+    CHECK(results[i].threw == (i == 7));
+    if (results[i].outcome && results[i].outcome->kind == store::Outcome::Kind::created) ++created;
+  }
+  CHECK(created == 19);
+  CHECK(db.st->list_issues({}).size() == 19);
+  auto s = gc.stats();
+  CHECK(s.jobs == 20);
+  CHECK(s.batches <= 20);
+  CHECK(db.st->check().empty());
 }

@@ -1,0 +1,69 @@
+// group_commit.cc: the writer loop.
+#include "delivery/group_commit.h"
+
+namespace delivery {
+
+GroupCommit::GroupCommit(store::Store& store, std::size_t max_batch)
+    : store_(store), max_batch_(max_batch), thread_([this] { loop(); }) {}
+
+GroupCommit::~GroupCommit() {
+  stop();
+}
+
+void GroupCommit::stop() {
+  {
+    std::lock_guard lk(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+GroupCommit::Stats GroupCommit::stats() const {
+  std::lock_guard lk(mu_);
+  return stats_;
+}
+
+void GroupCommit::push(Job j) {
+  {
+    std::lock_guard lk(mu_);
+    queue_.push_back(std::move(j));
+  }
+  cv_.notify_one();
+}
+
+void GroupCommit::loop() {
+  for (;;) {
+    std::vector<Job> batch;
+    {
+      std::unique_lock lk(mu_);
+      cv_.wait(lk, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, nothing left
+      // Everything that queued up while the last COMMIT was syncing.
+      while (!queue_.empty() && batch.size() < max_batch_) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+      ++stats_.batches;
+      stats_.jobs += batch.size();
+      stats_.largest = std::max<std::uint64_t>(stats_.largest, batch.size());
+    }
+    std::exception_ptr failed;
+    try {
+      store_.begin_batch();
+    } catch (...) {
+      failed = std::current_exception();
+    }
+    if (!failed) {
+      for (auto& j : batch) j.work();  // each catches its own exceptions
+      try {
+        store_.commit_batch();
+      } catch (...) {
+        failed = std::current_exception();  // nothing of the batch was stored
+      }
+    }
+    for (auto& j : batch) j.finish(failed);
+  }
+}
+
+}  // namespace delivery

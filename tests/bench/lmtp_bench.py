@@ -1,0 +1,385 @@
+#!/usr/bin/env python3
+"""lmtp_bench.py: deskmaild against its peers, in one run (issue 7).
+
+Builds the release binaries (build-release), starts deskmaild on SQLite (and
+on PostgreSQL with --postgresql), a standalone Dovecot LMTP into Maildir and
+Postfix's smtp-sink -L (stores nothing: the protocol's upper bound here), and
+drives each with Postfix's smtp-source -L -d over the matrix
+{4 KiB, 100 KiB} x {1, 8, 32 sessions} x {1, 5 recipients}. Checks that every
+accepted message was stored, and prints msg/s, deliveries/s, CPU ms per
+message, peak RSS and the ratios deskmail/Dovecot and deskmail/smtp-sink.
+With --extras it also measures RSS with 1 000 idle connections, RSS growth
+while a 25 MB message is delivered, and the rate with 1 000 000 issues in the
+database against an empty one.
+
+    tests/bench/lmtp_bench.py [--quick] [--postgresql] [--extras] [--reps N]
+
+Figures only; never a pass/fail on speed. Not part of contrib/dev/test.
+"""
+import argparse
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BUILD = os.path.join(TOP, "build-release")
+os.environ["DESKMAIL_BUILD"] = BUILD
+sys.path.insert(0, os.path.join(TOP, "tests", "system"))
+
+from harness import Desk, free_port  # noqa: E402
+
+DOMAIN = "support.example.com"
+HZ = os.sysconf("SC_CLK_TCK")
+BENCH_CONFIG = ("limits: { new_issues_per_sender_hour: 0, confirmations_per_sender_day: 0, connections: 2000 }\n"
+                "outbound: { enabled: false }\n")
+
+
+def build_release():
+    if not os.path.exists(os.path.join(BUILD, "build.ninja")):
+        subprocess.run(["meson", "setup", BUILD, "--buildtype=release"], cwd=TOP, check=True,
+                       stdout=subprocess.DEVNULL)
+    subprocess.run(["ninja", "-C", BUILD, "-j2", "src/server/deskmaild", "src/cli/deskmail"], check=True,
+                   stdout=subprocess.DEVNULL)
+
+
+# --- process figures ------------------------------------------------------
+def tree(pid):
+    """pid and all its descendants."""
+    out = subprocess.run(["ps", "-e", "-o", "pid=,ppid="], capture_output=True, text=True).stdout.split("\n")
+    parent = {}
+    for line in out:
+        if line.strip():
+            p, pp = line.split()
+            parent[int(p)] = int(pp)
+    found = {pid}
+    changed = True
+    while changed:
+        changed = False
+        for p, pp in parent.items():
+            if pp in found and p not in found:
+                found.add(p)
+                changed = True
+    return found
+
+
+def ticks(pids):
+    t = 0
+    for p in pids:
+        try:
+            with open(f"/proc/{p}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            t += int(fields[11]) + int(fields[12])
+        except OSError:
+            pass
+    return t
+
+
+def rss_kb(pids):
+    total = 0
+    for p in pids:
+        try:
+            with open(f"/proc/{p}/status") as f:
+                for line in f:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+        except OSError:
+            pass
+    return total
+
+
+class Sampler:
+    """Peak RSS of a process tree while a block runs."""
+
+    def __init__(self, pid):
+        self.pid, self.peak, self.stop = pid, 0, threading.Event()
+
+    def __enter__(self):
+        self.pids = tree(self.pid)
+        self.t = threading.Thread(target=self.run, daemon=True)
+        self.t.start()
+        return self
+
+    def run(self):
+        while not self.stop.is_set():
+            self.peak = max(self.peak, rss_kb(self.pids))
+            self.stop.wait(0.2)
+
+    def __exit__(self, *a):
+        self.stop.set()
+        self.t.join()
+
+
+# --- servers --------------------------------------------------------------
+class DeskServer:
+    def __init__(self, postgresql=False):
+        self.name = "deskmail/" + ("pg" if postgresql else "sqlite")
+        # Five projects; smtp-source's extra recipients are "2desk+b1@",
+        # "3desk+b1@" ...: aliases of projects b2 ... b5.
+        projects = [("b1", ())] + [(f"b{i}", (f"{i}desk+b1@{DOMAIN}",)) for i in range(2, 6)]
+        self.desk = Desk(BENCH_CONFIG + ("database_connections: 8\n" if postgresql else ""),
+                         projects=projects, postgresql=postgresql).start()
+        self.port = self.desk.port
+        self.pid = self.desk.proc.pid
+        self.rcpt = f"desk+b1@{DOMAIN}"
+
+    def stored(self):
+        return self.desk.scalar("SELECT count(*) FROM issue")
+
+    def close(self):
+        self.desk.close()
+
+
+class DovecotServer:
+    name = "dovecot"
+
+    def __init__(self):
+        if not shutil.which("dovecot"):
+            subprocess.run(["apt-get", "install", "-y", "-qq", "dovecot-lmtpd"], check=True,
+                           env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"), stdout=subprocess.DEVNULL)
+        self.dir = tempfile.mkdtemp(prefix="deskmail-bench-dovecot-")
+        self.port = free_port()
+        for u in (["groupadd", "deskbench"], ["useradd", "-g", "deskbench", "-M", "-s", "/usr/sbin/nologin",
+                                              "deskbench"]):
+            subprocess.run(u, stderr=subprocess.DEVNULL)
+        uid = int(subprocess.run(["id", "-u", "deskbench"], capture_output=True, text=True).stdout)
+        gid = int(subprocess.run(["id", "-g", "deskbench"], capture_output=True, text=True).stdout)
+        for d in ("run", "state", "mail"):
+            os.makedirs(os.path.join(self.dir, d))
+        os.chown(os.path.join(self.dir, "mail"), uid, gid)
+        self.conf = os.path.join(self.dir, "dovecot.conf")
+        with open(self.conf, "w") as f:
+            f.write(f"""instance_name = deskbench-{self.port}
+base_dir = {self.dir}/run
+state_dir = {self.dir}/state
+protocols = lmtp
+listen = 127.0.0.1
+ssl = no
+log_path = {self.dir}/dovecot.log
+mail_fsync = optimized
+mail_location = maildir:{self.dir}/mail/%n/Maildir
+first_valid_uid = {uid}
+mail_uid = {uid}
+mail_gid = {gid}
+passdb {{
+  driver = static
+  args = nopassword=y
+}}
+userdb {{
+  driver = static
+  args = uid={uid} gid={gid} home={self.dir}/mail/%n
+}}
+service lmtp {{
+  inet_listener lmtp {{
+    address = 127.0.0.1
+    port = {self.port}
+  }}
+}}
+protocol lmtp {{
+  postmaster_address = postmaster@bench.local
+}}
+""")
+        subprocess.run(["dovecot", "-c", self.conf], check=True)
+        pidfile = os.path.join(self.dir, "run", "master.pid")
+        for _ in range(100):
+            if os.path.exists(pidfile) and open(pidfile).read().strip():
+                break
+            time.sleep(0.05)
+        self.pid = int(open(pidfile).read())
+        self.rcpt = "user@bench.local"
+
+    def stored(self):
+        n = 0
+        for root, dirs, files in os.walk(os.path.join(self.dir, "mail")):
+            if root.endswith("/new") or root.endswith("/cur"):
+                n += len(files)
+        return n
+
+    def close(self):
+        subprocess.run(["doveadm", "-c", self.conf, "stop"], stderr=subprocess.DEVNULL)
+        time.sleep(0.5)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class SinkServer:
+    name = "smtp-sink"
+
+    def __init__(self):
+        self.port = free_port()
+        self.proc = subprocess.Popen(["smtp-sink", "-L", f"127.0.0.1:{self.port}", "1024"])
+        self.pid = self.proc.pid
+        self.rcpt = "user@bench.local"
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+
+    def stored(self):
+        return None
+
+    def close(self):
+        self.proc.kill()
+        self.proc.wait()
+
+
+# --- one cell -----------------------------------------------------------------
+def run_cell(server, size, sessions, rcpts, messages):
+    before = server.stored()
+    pids = tree(server.pid)
+    t0_ticks = ticks(pids)
+    with Sampler(server.pid) as s:
+        t0 = time.perf_counter()
+        p = subprocess.run(["smtp-source", "-L", "-d", "-s", str(sessions), "-m", str(messages), "-r", str(rcpts),
+                            "-l", str(size), "-f", "bench@example.org", "-t", server.rcpt, "-M", "client.test",
+                            f"127.0.0.1:{server.port}"], capture_output=True, text=True, timeout=1800)
+        elapsed = time.perf_counter() - t0
+    cpu = (ticks(tree(server.pid) | pids) - t0_ticks) / HZ
+    after = server.stored()
+    ok = p.returncode == 0
+    stored_ok = None if before is None else (after - before == messages * rcpts)
+    return {"msgs": messages / elapsed, "deliveries": messages * rcpts / elapsed,
+            "cpu_ms": cpu * 1000 / messages, "rss_mb": s.peak / 1024, "ok": ok, "stored_ok": stored_ok,
+            "err": p.stderr.strip()[-200:]}
+
+
+def median(xs):
+    xs = sorted(xs)
+    return xs[len(xs) // 2]
+
+
+def matrix(args):
+    cells = [(size, sess, rcpt) for size in (4096, 102400) for sess in (1, 8, 32) for rcpt in (1, 5)]
+    if args.quick:
+        cells = [(4096, 1, 1), (4096, 8, 1), (4096, 32, 1), (4096, 8, 5), (102400, 32, 1)]
+    servers = [DeskServer(), DovecotServer(), SinkServer()]
+    if args.postgresql:
+        servers.insert(1, DeskServer(postgresql=True))
+    results = {}
+    try:
+        for cell in cells:
+            size, sess, rcpt = cell
+            n = args.small if size == 4096 else args.big
+            for rep in range(args.reps):
+                for srv in servers:  # interleaved: the machine's noise hits everyone alike
+                    r = run_cell(srv, size, sess, rcpt, n)
+                    results.setdefault((cell, srv.name), []).append(r)
+                    flag = "" if r["ok"] and r["stored_ok"] is not False else "  CHECK FAILED " + r["err"]
+                    print(f"  {size // 1024:4d} KiB x{sess:3d} sessions x{rcpt} rcpt  {srv.name:15s} "
+                          f"{r['msgs']:8.0f} msg/s {r['deliveries']:8.0f} deliveries/s {r['cpu_ms']:6.2f} ms CPU/msg "
+                          f"{r['rss_mb']:6.1f} MB{flag}", flush=True)
+    finally:
+        for s in servers:
+            s.close()
+    print()
+    names = [s.name for s in servers]
+    head = "| cell | " + " | ".join(f"{n} msg/s" for n in names) + \
+           " | deskmail/dovecot | deskmail/sink | deskmail deliveries/s | CPU ms/msg | peak RSS MB |"
+    print(head)
+    print("|" + "---|" * (head.count("|") - 1))
+    for cell in cells:
+        size, sess, rcpt = cell
+        med = {n: median([r["msgs"] for r in results[(cell, n)]]) for n in names}
+        d = results[(cell, "deskmail/sqlite")]
+        print(f"| {size // 1024} KiB, {sess} sess, {rcpt} rcpt | " + " | ".join(f"{med[n]:.0f}" for n in names) +
+              f" | {med['deskmail/sqlite'] / med['dovecot']:.2f} | {med['deskmail/sqlite'] / med['smtp-sink']:.2f}"
+              f" | {median([r['deliveries'] for r in d]):.0f} | {median([r['cpu_ms'] for r in d]):.2f}"
+              f" | {max(r['rss_mb'] for r in d):.1f} |")
+    bad = [(c, n) for (c, n), rs in results.items() if any(not r["ok"] or r["stored_ok"] is False for r in rs)]
+    print("\nverification: " + ("every accepted message stored" if not bad else f"FAILED in {bad}"))
+
+
+# --- extras -------------------------------------------------------------------
+def idle_connections(n=1000):
+    desk = DeskServer()
+    try:
+        base = rss_kb({desk.pid})
+        socks = []
+        for _ in range(n):
+            s = socket.create_connection(("127.0.0.1", desk.port))
+            s.recv(100)
+            socks.append(s)
+        time.sleep(1)
+        rss = rss_kb({desk.pid})
+        for s in socks:
+            s.close()
+        print(f"RSS with {n} idle connections: {rss / 1024:.1f} MB (idle daemon {base / 1024:.1f} MB)")
+    finally:
+        desk.close()
+
+
+def big_message(mb=25):
+    from harness import deliver, message
+    desk = DeskServer()
+    try:
+        deliver(desk.desk, [desk.rcpt], message(message_id="warm@x"))
+        base = rss_kb({desk.pid})
+        body = ("0123456789abcdef" * 4 + "\n") * (mb * 1024 * 1024 // 65)
+        with Sampler(desk.pid) as s:
+            rr, dr = deliver(desk.desk, [desk.rcpt], message(body=body, message_id="big@x"))
+        print(f"{mb} MB message: RSS {base / 1024:.1f} -> peak {s.peak / 1024:.1f} MB "
+              f"(+{(s.peak - base) / 1024:.1f} MB); reply {dr[0][:40]}")
+    finally:
+        desk.close()
+
+
+def million_issues(n=1000000, messages=2000):
+    import sqlite3
+    rates = []
+    for fill in (0, n):
+        desk = DeskServer()
+        try:
+            if fill:
+                desk.desk.stop()
+                db = sqlite3.connect(desk.desk.db)
+                pid = db.execute("SELECT id FROM project WHERE path = 'b1'").fetchone()[0]
+                t = int(time.time()) - 86400
+                db.execute("BEGIN")
+                db.execute("INSERT INTO raw_message (id, sha256, mail_from, size, content, received_at) "
+                           "VALUES (1, 'fill', 'f@x', 1, 'x', ?)", (t,))
+                rows = ((pid, i, f"filler {i}", "body", f"f{i % 5000}@example.org", "", f"fill-{i}@x", 1, t, t)
+                        for i in range(1, fill + 1))
+                db.executemany("INSERT INTO issue (project_id, iid, title, description, author_email, author_name, "
+                               "message_id, raw_message_id, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                               rows)
+                db.executemany("INSERT INTO dedupe (scope, dkey, ref, created_at) VALUES (?,?,?,?)",
+                               ((f"project:{pid}", f"mid:fill-{i}@x", f"b1#{i}", t) for i in range(1, fill + 1)))
+                db.execute("UPDATE project SET last_iid = ? WHERE id = ?", (fill, pid))
+                db.execute("COMMIT")
+                db.close()
+                desk.desk.start()
+                desk.pid = desk.desk.proc.pid
+            r = run_cell(desk, 4096, 1, 1, messages)
+            rates.append(r["msgs"])
+            print(f"{fill:8d} issues in the database: {r['msgs']:.0f} msg/s (1 session, 4 KiB)")
+        finally:
+            desk.close()
+    print(f"rate with {n} issues / empty: {rates[1] / rates[0]:.2f}")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true", help="five cells instead of twelve")
+    ap.add_argument("--postgresql", action="store_true", help="also deskmaild on PostgreSQL")
+    ap.add_argument("--extras", action="store_true", help="idle connections, 25 MB message, 1M issues")
+    ap.add_argument("--no-matrix", action="store_true")
+    ap.add_argument("--reps", type=int, default=1)
+    ap.add_argument("--small", type=int, default=3000, help="4 KiB messages per cell")
+    ap.add_argument("--big", type=int, default=500, help="100 KiB messages per cell")
+    args = ap.parse_args()
+    build_release()
+    if not args.no_matrix:
+        matrix(args)
+    if args.extras:
+        idle_connections()
+        big_message()
+        million_issues()
+
+
+if __name__ == "__main__":
+    main()
