@@ -2,6 +2,7 @@
 // always kept next to the trimmed one; this only decides what a responder
 // reads first. Rules from what mail clients write (Gmail, Outlook, Apple
 // Mail, Thunderbird, mutt) and from the email_reply_trimmer gem's ideas.
+#include <cctype>
 #include <regex>
 #include <string>
 #include <vector>
@@ -46,10 +47,20 @@ bool quote_header(const std::string& line) {
   if (starts_with(t, "-----Original Message-----") || starts_with(t, "----- Original Message") ||
       starts_with(t, "-----Ursprüngliche Nachricht-----") || starts_with(t, "________________"))
     return true;
+  // The regular expression only for lines that can match: they end in ':'
+  // and start with one of the six words (the check runs on every line).
+  if (t.size() >= 400 || t.back() != ':') return false;
+  static const char* const kIntro[] = {"on", "am", "le", "el", "il", "op"};
+  bool intro = false;
+  for (const char* w : kIntro)
+    intro = intro || (t.size() > 3 && std::tolower(static_cast<unsigned char>(t[0])) == w[0] &&
+                      std::tolower(static_cast<unsigned char>(t[1])) == w[1] &&
+                      std::isspace(static_cast<unsigned char>(t[2])));
+  if (!intro) return false;
   static const std::regex on_wrote(
       R"(^(On|Am|Le|El|Il|Op)\s.{0,300}(wrote|schrieb|a écrit|escribió|ha scritto|schreef)(\s.{0,200})?\s?:$)",
       std::regex::icase);
-  if (t.size() < 400 && std::regex_match(t, on_wrote)) return true;
+  if (std::regex_match(t, on_wrote)) return true;
   return false;
 }
 
