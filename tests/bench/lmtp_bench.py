@@ -142,6 +142,7 @@ class DovecotServer:
             subprocess.run(["apt-get", "install", "-y", "-qq", "dovecot-lmtpd"], check=True,
                            env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"), stdout=subprocess.DEVNULL)
         self.dir = tempfile.mkdtemp(prefix="deskmail-bench-dovecot-")
+        os.chmod(self.dir, 0o755)  # the mail user must reach mail/
         self.port = free_port()
         for u in (["groupadd", "deskbench"], ["useradd", "-g", "deskbench", "-M", "-s", "/usr/sbin/nologin",
                                               "deskbench"]):
@@ -210,7 +211,8 @@ class SinkServer:
 
     def __init__(self):
         self.port = free_port()
-        self.proc = subprocess.Popen(["smtp-sink", "-L", f"127.0.0.1:{self.port}", "1024"])
+        user = ["-u", "nobody"] if os.getuid() == 0 else []
+        self.proc = subprocess.Popen(["smtp-sink", *user, "-L", f"127.0.0.1:{self.port}", "1024"])
         self.pid = self.proc.pid
         self.rcpt = "user@bench.local"
         for _ in range(100):

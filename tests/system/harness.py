@@ -98,7 +98,8 @@ class Desk:
                 f"address: desk@{DOMAIN}\n"
                 f'database: "{self.database}"\n'
                 f"hostname: deskmail.test\n"
-                f'outbound: {{ relay: "127.0.0.1:{self.relay_port}", retry_base: 1, retry_max: 2 }}\n'
+                + ("" if "outbound:" in self.extra else
+                   f'outbound: {{ relay: "127.0.0.1:{self.relay_port}", retry_base: 1, retry_max: 2 }}\n')
                 + self.extra
             )
 
