@@ -14,6 +14,9 @@ namespace mail {
 namespace {
 
 constexpr int kMaxDepth = 50;  // MIME nesting we walk; deeper parts are ignored
+// Text kept per part (GitLab caps a description at 1 MiB too); the raw
+// message keeps everything.
+constexpr std::size_t kMaxText = std::size_t{1} << 20;
 
 std::string take_gchar(char* s) {
   if (!s) return {};
@@ -47,20 +50,53 @@ std::optional<Mailbox> first_mailbox(InternetAddressList* list) {
   return std::nullopt;
 }
 
-std::string decoded_content(GMimePart* part) {
+// The transfer encoding decoded: everything, or at most `limit` bytes read
+// lazily from the parser's stream (`*cut` says there was more).
+std::string decoded_content(GMimePart* part, std::size_t limit = std::string::npos,
+                            bool* cut = nullptr) {
   GMimeDataWrapper* w = g_mime_part_get_content(part);
   if (!w) return {};
-  GPtr<GMimeStream> mem(g_mime_stream_mem_new());
-  g_mime_data_wrapper_write_to_stream(w, mem.get());
-  GByteArray* arr = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem.get()));
-  return std::string(reinterpret_cast<const char*>(arr->data), arr->len);
+  if (limit == std::string::npos) {
+    GPtr<GMimeStream> mem(g_mime_stream_mem_new());
+    g_mime_data_wrapper_write_to_stream(w, mem.get());
+    GByteArray* arr = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem.get()));
+    return std::string(reinterpret_cast<const char*>(arr->data), arr->len);
+  }
+  GMimeStream* raw = g_mime_data_wrapper_get_stream(w);
+  if (!raw) return {};
+  g_mime_stream_reset(raw);
+  GPtr<GMimeStream> filtered(g_mime_stream_filter_new(raw));
+  GMimeContentEncoding enc = g_mime_data_wrapper_get_encoding(w);
+  if (enc != GMIME_CONTENT_ENCODING_DEFAULT) {
+    GMimeFilter* f = g_mime_filter_basic_new(enc, FALSE);
+    g_mime_stream_filter_add(GMIME_STREAM_FILTER(filtered.get()), f);
+    g_object_unref(f);
+  }
+  std::string out;
+  char buf[65536];
+  while (out.size() <= limit) {
+    gssize n = g_mime_stream_read(filtered.get(), buf, sizeof buf);
+    if (n <= 0) break;
+    out.append(buf, static_cast<std::size_t>(n));
+  }
+  if (out.size() > limit) {
+    out.resize(limit);
+    if (cut) *cut = true;
+  }
+  return out;
 }
 
 std::string text_of(GMimePart* part, Message& msg) {
   // Decode the transfer encoding, then convert from the declared charset.
   // Working on bytes (not g_mime_text_part_get_text's C string) keeps text
-  // after a NUL; an unknown charset is read as UTF-8 and repaired.
-  std::string bytes = decoded_content(part);
+  // after a NUL; an unknown charset is read as UTF-8 and repaired. At most
+  // kMaxText of it: a 25 MB text body cost ten times its size in copies
+  // (decoded, converted, repaired, trimmed, stored, quoted in mail).
+  bool cut = false;
+  std::string bytes = decoded_content(part, kMaxText, &cut);
+  if (cut)
+    msg.problems.push_back("text longer than " + std::to_string(kMaxText >> 20) +
+                           " MiB cut there; the whole message is kept as received");
   const char* cs = g_mime_object_get_content_type_parameter(GMIME_OBJECT(part), "charset");
   std::string converted;
   bool done = false;

@@ -35,7 +35,8 @@ from harness import Desk, free_port  # noqa: E402
 
 DOMAIN = "support.example.com"
 HZ = os.sysconf("SC_CLK_TCK")
-BENCH_CONFIG = ("limits: { new_issues_per_sender_hour: 0, confirmations_per_sender_day: 0, connections: 2000 }\n"
+BENCH_CONFIG = ("limits: { new_issues_per_sender_hour: 0, confirmations_per_sender_day: 0, connections: 2000, "
+                "message_size: 31457280 }\n"
                 "outbound: { enabled: false }\n")
 
 
@@ -370,6 +371,7 @@ def main():
     ap.add_argument("--postgresql", action="store_true", help="also deskmaild on PostgreSQL")
     ap.add_argument("--extras", action="store_true", help="idle connections, 25 MB message, 1M issues")
     ap.add_argument("--no-matrix", action="store_true")
+    ap.add_argument("--no-million", action="store_true", help="skip the 1 000 000 issues extra")
     ap.add_argument("--reps", type=int, default=1)
     ap.add_argument("--small", type=int, default=3000, help="4 KiB messages per cell")
     ap.add_argument("--big", type=int, default=500, help="100 KiB messages per cell")
@@ -380,7 +382,8 @@ def main():
     if args.extras:
         idle_connections()
         big_message()
-        million_issues()
+        if not args.no_million:
+            million_issues()
 
 
 if __name__ == "__main__":

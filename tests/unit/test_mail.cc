@@ -126,3 +126,23 @@ TEST_CASE("mail::to_valid_utf8 repairs and drops NUL") {
   CHECK(mail::to_valid_utf8(std::string("a\0b", 3)) == "ab");
   CHECK(mail::to_valid_utf8("caf\xe9") == "caf\xef\xbf\xbd");
 }
+
+TEST_CASE("mail::parse keeps at most 1 MiB of text per part, and says so") {
+  std::string big;
+  for (int i = 0; i < 40000; ++i)
+    big += "line " + std::to_string(i) + " of a very long mail body\r\n";
+  REQUIRE(big.size() > (2u << 20) / 2);
+  // Quoted-printable, so that the cut happens after decoding.
+  auto m = mail::parse(
+      "Subject: big\r\nContent-Type: text/plain; charset=utf-8\r\n"
+      "Content-Transfer-Encoding: quoted-printable\r\n\r\n" +
+      big + big);
+  CHECK(m.text.size() <= (1u << 20));
+  CHECK(m.text.size() > (1u << 20) - 100);
+  CHECK(m.text.rfind("line 0 of a very long mail body", 0) == 0);
+  bool noted = false;
+  for (const auto& p : m.problems) noted = noted || p.find("1 MiB cut") != std::string::npos;
+  CHECK(noted);
+  auto small = mail::parse("Subject: small\r\n\r\nshort body\r\n");
+  CHECK(small.problems.empty());
+}
