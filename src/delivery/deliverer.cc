@@ -161,6 +161,12 @@ Status status_of(store::Outcome::Kind k) {
 
 }  // namespace
 
+namespace {
+// Inside a group commit the delivery lines wait for the COMMIT: they are
+// logged only if it succeeds (set by the work running on the writer thread).
+thread_local std::vector<std::string>* t_deferred_log = nullptr;
+}  // namespace
+
 void Deliverer::log_delivery(const lmtp::ConnectionInfo& conn, const lmtp::Envelope& env,
                              const Prepared& p, const std::string& rcpt, Status st,
                              const std::string& ref, const lmtp::Reply& reply,
@@ -168,11 +174,16 @@ void Deliverer::log_delivery(const lmtp::ConnectionInfo& conn, const lmtp::Envel
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
                                                                   p.started)
                 .count();
-  log(conn.id + ": from=<" + escape_log(env.mail_from) + "> to=<" + escape_log(rcpt) +
-      "> message-id=<" + escape_log(p.message_id) + "> size=" + std::to_string(p.size) +
-      " result=" + name_of(st) + (ref.empty() ? "" : " ref=" + ref) + " reply=\"" +
-      std::to_string(reply.code) + " " + reply.enhanced + "\"" + " ms=" + std::to_string(ms) +
-      (why.empty() ? "" : " detail=\"" + escape_log(why) + "\""));
+  std::string line = conn.id + ": from=<" + escape_log(env.mail_from) + "> to=<" +
+                     escape_log(rcpt) + "> message-id=<" + escape_log(p.message_id) +
+                     "> size=" + std::to_string(p.size) + " result=" + name_of(st) +
+                     (ref.empty() ? "" : " ref=" + ref) + " reply=\"" + std::to_string(reply.code) +
+                     " " + reply.enhanced + "\"" + " ms=" + std::to_string(ms) +
+                     (why.empty() ? "" : " detail=\"" + escape_log(why) + "\"");
+  if (t_deferred_log)
+    t_deferred_log->push_back(std::move(line));
+  else
+    log(line);
 }
 
 Deliverer::Prepared Deliverer::prepare(const lmtp::Envelope& env,
@@ -339,7 +350,13 @@ asio::awaitable<std::vector<lmtp::Reply>> Deliverer::deliver(const lmtp::Connect
     for (const auto& rcpt : env.recipients) r.push_back(reply_for(Status::store_unavailable, rcpt));
     co_return r;
   }
-  std::function<std::vector<lmtp::Reply>()> work = [this, conn, env, prepared] {
+  auto lines = std::make_shared<std::vector<std::string>>();
+  bool grouped = group_ != nullptr;
+  std::function<std::vector<lmtp::Reply>()> work = [this, conn, env, prepared, lines, grouped] {
+    struct Defer {
+      explicit Defer(std::vector<std::string>* v) { t_deferred_log = v; }
+      ~Defer() { t_deferred_log = nullptr; }
+    } defer(grouped ? lines.get() : nullptr);
     try {
       return commit(conn, env, *prepared);
     } catch (const std::exception& ex) {
@@ -352,11 +369,37 @@ asio::awaitable<std::vector<lmtp::Reply>> Deliverer::deliver(const lmtp::Connect
   };
   // SQLite: into the next group commit; the replies come after its COMMIT.
   std::optional<std::vector<lmtp::Reply>> done;
-  if (group_)
-    done = co_await group_->run<std::vector<lmtp::Reply>>(std::move(work), policy().store_deadline);
-  else
+  if (group_) {
+    std::exception_ptr failed;
+    try {
+      done =
+          co_await group_->run<std::vector<lmtp::Reply>>(std::move(work), policy().store_deadline);
+    } catch (...) {
+      failed = std::current_exception();
+    }
+    if (failed) {
+      // The shared COMMIT failed (disk full, I/O error): nothing of this
+      // message was stored, whatever its savepoints said.
+      std::string what = "unknown error";
+      try {
+        std::rethrow_exception(failed);
+      } catch (const std::exception& e) {
+        what = e.what();
+      } catch (...) {
+      }
+      store_result(false);
+      log(conn.id + ": message-id=<" + escape_log(prepared->message_id) +
+          "> the group commit failed, nothing stored, 451 to every recipient: " + what);
+      for (const auto& rcpt : env.recipients)
+        r.push_back(reply_for(Status::store_unavailable, rcpt));
+      co_return r;
+    }
+    if (done)
+      for (const auto& l : *lines) log(l);
+  } else {
     done = co_await common::run_on_for<std::vector<lmtp::Reply>>(store_ex_, std::move(work),
                                                                  policy().store_deadline);
+  }
   if (done) co_return *done;
   // The store hangs: the MTA hears 451 now. Should the transaction still
   // commit later, the MTA's retry finds it and gets 250 "already delivered".
