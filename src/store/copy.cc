@@ -47,21 +47,6 @@ std::vector<Column> columns(Connection& c, const std::string& table) {
   return out;
 }
 
-long long as_int(const soci::row& r, std::size_t i) {
-  switch (r.get_properties(i).get_data_type()) {
-    case soci::dt_integer:
-      return r.get<int>(i);
-    case soci::dt_long_long:
-      return r.get<long long>(i);
-    case soci::dt_unsigned_long_long:
-      return static_cast<long long>(r.get<unsigned long long>(i));
-    case soci::dt_double:
-      return static_cast<long long>(r.get<double>(i));
-    default:
-      return std::stoll(r.get<std::string>(i));
-  }
-}
-
 long long copy_table(Connection& from, Connection& to, const std::string& table) {
   std::vector<Column> cols = columns(from, table);
   std::string select = "SELECT ", insert = "INSERT INTO " + table + " (", values;
@@ -104,7 +89,7 @@ long long copy_table(Connection& from, Connection& to, const std::string& table)
       if (inds[i] == soci::i_null) continue;
       switch (cols[i].kind) {
         case Kind::integer:
-          ints[i] = as_int(r, i);
+          ints[i] = row_int(r, i);
           break;
         case Kind::text:
           texts[i] = clean_text(r.get<std::string>(i));

@@ -46,6 +46,21 @@ Fault classify(const soci::soci_error& e, soci::session& sql) {
   return Fault::other;
 }
 
+std::int64_t row_int(const soci::row& r, std::size_t i) {
+  switch (r.get_properties(i).get_data_type()) {
+    case soci::dt_integer:
+      return r.get<int>(i);
+    case soci::dt_long_long:
+      return r.get<long long>(i);
+    case soci::dt_unsigned_long_long:
+      return static_cast<std::int64_t>(r.get<unsigned long long>(i));
+    case soci::dt_double:
+      return static_cast<std::int64_t>(r.get<double>(i));
+    default:
+      return std::stoll(r.get<std::string>(i));
+  }
+}
+
 std::string blob_param(Dialect d, const char* name) {
   return d == Dialect::sqlite ? std::string(":") + name
                               : std::string("decode(:") + name + ", 'hex')";

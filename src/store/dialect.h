@@ -3,10 +3,12 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
 namespace soci {
+class row;
 class session;
 class soci_error;
 }  // namespace soci
@@ -40,6 +42,10 @@ std::string blob_value(Dialect d, const std::string& bytes);
 std::string blob_bytes(Dialect d, std::string&& value);
 std::string to_hex(std::string_view bytes);
 std::string from_hex(std::string_view hex);
+
+/// An integer column of a dynamic row, whatever type the backend reports
+/// (SQLite: int or long long by declaration; PostgreSQL: bigint; count(*)).
+std::int64_t row_int(const soci::row& r, std::size_t i);
 
 /// Text for a PostgreSQL text column: valid UTF-8 without NUL. Invalid bytes
 /// become U+FFFD. SQLite stores any bytes; the same repair keeps both alike.

@@ -600,20 +600,7 @@ class SociStore final : public Connection {
     return o;
   }
 
-  static std::int64_t get_int(const soci::row& r, std::size_t i) {
-    switch (r.get_properties(i).get_data_type()) {
-      case soci::dt_integer:
-        return r.get<int>(i);
-      case soci::dt_long_long:
-        return r.get<long long>(i);
-      case soci::dt_unsigned_long_long:
-        return static_cast<std::int64_t>(r.get<unsigned long long>(i));
-      case soci::dt_double:
-        return static_cast<std::int64_t>(r.get<double>(i));
-      default:
-        return std::stoll(r.get<std::string>(i));
-    }
-  }
+  static std::int64_t get_int(const soci::row& r, std::size_t i) { return row_int(r, i); }
 
   long long store_raw(const Inbound& in, long long t) {
     if (!in.raw) return 0;
