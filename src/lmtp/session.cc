@@ -237,9 +237,20 @@ void Session::append_data_line(std::string_view line) {
   if (data_too_big_) return;
   if (!bare || limits_.bare_lf == BareLfPolicy::reject) {
     data_.append(line);
-    return;
+  } else {
+    append_normalized(line);
   }
-  // normalize: every bare CR or LF becomes CRLF.
+  // The limit holds for what is kept, too: normalizing bare CR and LF can
+  // double the data (found by fuzz_lmtp_session).
+  if (data_.size() > limits_.message_size) {
+    data_too_big_ = true;
+    data_.clear();
+    data_.shrink_to_fit();
+  }
+}
+
+// Every bare CR or LF becomes CRLF.
+void Session::append_normalized(std::string_view line) {
   for (std::size_t i = 0; i < line.size(); ++i) {
     char c = line[i];
     if (c == '\r') {

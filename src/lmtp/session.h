@@ -87,6 +87,7 @@ class Session {
   Action bad(int code, const char* enhanced, std::string_view text);
   void reset_transaction();
   void append_data_line(std::string_view line);
+  void append_normalized(std::string_view line);
 
   SessionLimits limits_;
   std::string hostname_;

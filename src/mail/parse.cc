@@ -113,7 +113,8 @@ std::string text_of(GMimePart* part, Message& msg) {
       done = true;
     } else {
       msg.problems.push_back(std::string("charset '") + to_valid_utf8(cs) +
-                             "' could not be converted: " + (err ? err->message : "unknown error"));
+                             "' could not be converted: " +
+                             (err ? to_valid_utf8(err->message) : std::string("unknown error")));
       if (err) g_error_free(err);
     }
   }

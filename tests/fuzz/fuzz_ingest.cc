@@ -8,6 +8,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <string>
@@ -34,8 +35,13 @@ struct World {
   }
 };
 
+[[noreturn]] void fail(const char* why, const std::string& value) {
+  std::fprintf(stderr, "fuzz_ingest: %s: [%s]\n", why, value.c_str());
+  std::abort();
+}
+
 void clean(const std::string& s) {
-  if (!store::is_clean_text(s)) std::abort();
+  if (!store::is_clean_text(s)) fail("text that is not clean UTF-8", s);
 }
 
 }  // namespace
@@ -69,9 +75,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (const auto& a : in.attachments) {
     clean(a.filename);
     clean(a.filename_sent);
-    if (a.filename.find('/') != std::string::npos) std::abort();  // a path, not a name
+    if (a.filename.find('/') != std::string::npos) fail("a path, not a name", a.filename);
   }
-  if (in.title.size() > 255) std::abort();
-  if (!in.raw || in.raw->size() > msg->size()) std::abort();
+  if (in.title.size() > 255) fail("a title over 255 bytes", in.title);
+  if (!in.raw || in.raw->size() > msg->size()) fail("a raw message that grew", "");
   return 0;
 }

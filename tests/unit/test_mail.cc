@@ -1,6 +1,7 @@
 // MIME parsing: golden .eml -> .expected cases (tests/golden/), and helpers.
 // Set UPDATE_GOLDEN=1 to rewrite the .expected files after a reviewed change.
 #include <doctest/doctest.h>
+#include <glib.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -145,4 +146,15 @@ TEST_CASE("mail::parse keeps at most 1 MiB of text per part, and says so") {
   CHECK(noted);
   auto small = mail::parse("Subject: small\r\n\r\nshort body\r\n");
   for (const auto& p : small.problems) CHECK(p.find("cut") == std::string::npos);
+}
+
+// Found by fuzz_ingest: GLib's error quoted the raw bytes of an unknown
+// charset name into a problem line that was not UTF-8.
+TEST_CASE("mail::parse: problem lines are UTF-8 even for a binary charset name") {
+  auto m = mail::parse(
+      std::string("Subject: x\r\nContent-Type: text/plain; charset=x-\xf6\xbc\x90\x8b\r\n"
+                  "Content-Transfer-Encoding: 8bit\r\n\r\n\xff\xfe text\r\n"));
+  REQUIRE_FALSE(m.problems.empty());
+  for (const auto& p : m.problems)
+    CHECK(g_utf8_validate(p.data(), static_cast<gssize>(p.size()), nullptr));
 }

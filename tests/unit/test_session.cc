@@ -212,6 +212,23 @@ TEST_CASE("session: data over the size limit is read to the end, then 552 per re
   CHECK(join(codes(r.out)) == "220 250 250 250 250 354 552 552 250");
 }
 
+// Found by fuzz_lmtp_session: 700 bare LFs (700 bytes on the wire, under
+// the limit) became 1 400 bytes of CRLF, over it.
+TEST_CASE("session: the size limit holds after bare LFs are normalized") {
+  lmtp::SessionLimits lim;
+  lim.message_size = 1000;
+  std::string bare(700, '\n');
+  auto r =
+      drive("LHLO x\r\nMAIL FROM:<a@b>\r\nRCPT TO:<d@e>\r\nDATA\r\n" + bare + "end\r\n.\r\n", lim);
+  CHECK(r.messages.empty());
+  CHECK(join(codes(r.out)) == "220 250 250 250 354 552");
+  auto ok = drive("LHLO x\r\nMAIL FROM:<a@b>\r\nRCPT TO:<d@e>\r\nDATA\r\n" +
+                      std::string(400, '\n') + "end\r\n.\r\n",
+                  lim);
+  REQUIRE(ok.messages.size() == 1);
+  CHECK(ok.messages[0].size() == 805);
+}
+
 TEST_CASE("session: a long line in DATA is passed on, not buffered whole") {
   std::string line(300000, 'y');
   auto r = drive("LHLO x\r\nMAIL FROM:<a@b>\r\nRCPT TO:<d@e>\r\nDATA\r\n" + line + "\r\n.\r\n", {},
