@@ -251,7 +251,8 @@ Deliverer::Prepared Deliverer::prepare(const lmtp::Envelope& env,
                      (msg.from && is_automated_sender(msg.from->email, b));
   in->bounce = ctype.rfind("multipart/report", 0) == 0;
   in->spam = quarantine;
-  in->spam_reason = verdict.reason;
+  in->spam_reason =
+      mail::to_valid_utf8(verdict.reason);  // header bytes as sent (found by fuzz_ingest)
   in->new_issues_per_sender_hour = pol.new_issues_per_sender_hour;
   in->confirmations_per_sender_day = pol.confirmations_per_sender_day;
   in->message_id = msg.message_id;
