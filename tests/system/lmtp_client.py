@@ -56,10 +56,13 @@ class Conn:
             pass
 
 
-def send_all(host, port, messages, sessions=8, retry_delay=0.2, deadline=300, timeout=60):
+def send_all(host, port, messages, sessions=8, retry_delay=0.2, deadline=300, timeout=60, stats=None,
+             gate=None):
     """messages: list of (mail_from, rcpt, data bytes). Each is sent until it
-    gets 250 or 5xx (one recipient per message). Returns Stats."""
-    stats = Stats()
+    gets 250 or 5xx (one recipient per message). Returns Stats (`stats` if
+    given, for another thread to watch); `gate()`, if given, is called before
+    each message and may block (the crash test paces the load by its kills)."""
+    stats = stats if stats is not None else Stats()
     todo = list(range(len(messages)))
     todo_lock = threading.Lock()
     end = time.time() + deadline
@@ -67,6 +70,8 @@ def send_all(host, port, messages, sessions=8, retry_delay=0.2, deadline=300, ti
     def worker():
         conn = None
         while time.time() < end:
+            if gate:
+                gate()
             with todo_lock:
                 if not todo:
                     break

@@ -21,7 +21,7 @@ import unittest
 
 import pg
 from harness import Desk, message, wait_until
-from lmtp_client import send_all
+from lmtp_client import Stats, send_all
 from smtp_capture import CaptureServer
 
 MESSAGES = int(os.environ.get("DESKMAIL_CRASH_MESSAGES", "2000"))
@@ -69,13 +69,31 @@ class CrashCase:
             sender = "first@example.org" if rcpt == reply_to else f"c{i}@example.org"
             messages.append((sender, rcpt, message(subject=f"crash {i}", body=f"message {i}\n" * 20,
                                                    message_id=f"crash-{i}@x", sender=sender).encode()))
-        result = {}
+        # The kills are spread over the whole load: the sender waits at a gate
+        # after each MESSAGES/KILLS accepted messages until the next kill.
+        stats = Stats()
+        per_kill = max(1, MESSAGES // max(1, KILLS))
+        pace = {"kills": 0, "open": False}
+
+        def gate():
+            while not pace["open"] and len(stats.accepted) >= (pace["kills"] + 1) * per_kill:
+                time.sleep(0.002)
+
         started = time.time()
-        sender = threading.Thread(target=lambda: result.setdefault("s", send_all(
-            "127.0.0.1", desk.port, messages, sessions=8, retry_delay=0.05, deadline=1800)))
+        sender = threading.Thread(target=lambda: send_all(
+            "127.0.0.1", desk.port, messages, sessions=8, retry_delay=0.05, deadline=1800, stats=stats,
+            gate=gate))
         sender.start()
         kills = collections.Counter()
         while sender.is_alive() and sum(kills.values()) < KILLS:
+            target = (sum(kills.values()) + 1) * per_kill
+            while sender.is_alive() and len(stats.accepted) < target:
+                time.sleep(0.002)
+            if not sender.is_alive():
+                break
+            # The next chunk may go while this kill happens (a fault point
+            # needs deliveries in flight to fire).
+            pace["kills"] = sum(kills.values()) + 1
             if self.rng.random() < 0.5:
                 time.sleep(self.rng.uniform(0.005, 0.08))
                 kills["random"] += 1
@@ -89,8 +107,8 @@ class CrashCase:
                     time.sleep(0.005)
                 kills[point if desk.proc.poll() is not None else "random"] += 1
                 self.restart()
+        pace["open"] = True
         sender.join()
-        stats = result["s"]
         elapsed = time.time() - started
 
         # Every message was eventually accepted...
