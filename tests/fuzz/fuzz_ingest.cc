@@ -26,8 +26,8 @@ struct World {
   World() {
     mail::init();
     // A real store, never touched by prepare().
-    char dir[] = "/tmp/fuzz-ingest-XXXXXX";
-    st = store::open(std::string("sqlite3://db=") + mkdtemp(dir) + "/t.db",
+    std::string dir = "/tmp/fuzz-ingest-" + std::string(6, 'X');  // mkdtemp's template
+    st = store::open(std::string("sqlite3://db=") + mkdtemp(dir.data()) + "/t.db",
                      std::chrono::milliseconds(100));
     d = std::make_unique<delivery::Deliverer>(io.get_executor(), io.get_executor(), *st,
                                               route::Base{"desk", "support.example.com", '+'});
