@@ -162,9 +162,15 @@ Status status_of(store::Outcome::Kind k) {
 }  // namespace
 
 namespace {
-// Inside a group commit the delivery lines wait for the COMMIT: they are
-// logged only if it succeeds (set by the work running on the writer thread).
-thread_local std::vector<std::string>* t_deferred_log = nullptr;
+// Inside a group commit the delivery lines and the outbox wake-up wait for
+// the COMMIT: they happen only if it succeeds (set by the work running on the
+// writer thread). A wake before the COMMIT sent the dispatcher to wait for the
+// writer's connection on the store thread, in front of the next RCPT lookups.
+struct Deferred {
+  std::vector<std::string> lines;
+  bool wake = false;
+};
+thread_local Deferred* t_deferred = nullptr;
 }  // namespace
 
 void Deliverer::log_delivery(const lmtp::ConnectionInfo& conn, const lmtp::Envelope& env,
@@ -180,8 +186,8 @@ void Deliverer::log_delivery(const lmtp::ConnectionInfo& conn, const lmtp::Envel
                      (ref.empty() ? "" : " ref=" + ref) + " reply=\"" + std::to_string(reply.code) +
                      " " + reply.enhanced + "\"" + " ms=" + std::to_string(ms) +
                      (why.empty() ? "" : " detail=\"" + escape_log(why) + "\"");
-  if (t_deferred_log)
-    t_deferred_log->push_back(std::move(line));
+  if (t_deferred)
+    t_deferred->lines.push_back(std::move(line));
   else
     log(line);
 }
@@ -308,7 +314,12 @@ std::vector<lmtp::Reply> Deliverer::commit(const lmtp::ConnectionInfo& conn,
   }
   // Wake the dispatcher only when there is something to send: every wake
   // costs it an outbox query on the store thread.
-  if (mails > 0 && on_commit) on_commit();
+  if (mails > 0 && on_commit) {
+    if (t_deferred)
+      t_deferred->wake = true;
+    else
+      on_commit();
+  }
   return replies;
 }
 
@@ -351,13 +362,13 @@ asio::awaitable<std::vector<lmtp::Reply>> Deliverer::deliver(const lmtp::Connect
     for (const auto& rcpt : env.recipients) r.push_back(reply_for(Status::store_unavailable, rcpt));
     co_return r;
   }
-  auto lines = std::make_shared<std::vector<std::string>>();
+  auto deferred = std::make_shared<Deferred>();
   bool grouped = group_ != nullptr;
-  std::function<std::vector<lmtp::Reply>()> work = [this, conn, env, prepared, lines, grouped] {
+  std::function<std::vector<lmtp::Reply>()> work = [this, conn, env, prepared, deferred, grouped] {
     struct Defer {
-      explicit Defer(std::vector<std::string>* v) { t_deferred_log = v; }
-      ~Defer() { t_deferred_log = nullptr; }
-    } defer(grouped ? lines.get() : nullptr);
+      explicit Defer(Deferred* d) { t_deferred = d; }
+      ~Defer() { t_deferred = nullptr; }
+    } defer(grouped ? deferred.get() : nullptr);
     try {
       return commit(conn, env, *prepared);
     } catch (const std::exception& ex) {
@@ -395,8 +406,10 @@ asio::awaitable<std::vector<lmtp::Reply>> Deliverer::deliver(const lmtp::Connect
         r.push_back(reply_for(Status::store_unavailable, rcpt));
       co_return r;
     }
-    if (done)
-      for (const auto& l : *lines) log(l);
+    if (done) {
+      for (const auto& l : deferred->lines) log(l);
+      if (deferred->wake && on_commit) on_commit();
+    }
   } else {
     done = co_await common::run_on_for<std::vector<lmtp::Reply>>(store_ex_, std::move(work),
                                                                  policy().store_deadline);

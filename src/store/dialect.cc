@@ -28,12 +28,12 @@ Fault classify(const soci::soci_error& e, soci::session& sql) {
     std::string state = pg->sqlstate();
     // 40001 serialization failure, 40P01 deadlock, 23505 a unique race lost.
     if (state == "40001" || state == "40P01" || state == "23505") return Fault::conflict;
-    // 08xxx connection exceptions; 57P01-03 the server is shutting down or
+    // Class 08: connection exceptions; 57P01-03 the server is shutting down or
     // starting; 57P04 the database was dropped.
     if (state.compare(0, 2, "08") == 0 || state.compare(0, 4, "57P0") == 0)
       return Fault::connection;
     // 55P03 lock_not_available, 57014 query_canceled (statement_timeout),
-    // 53xxx insufficient resources (disk full, out of memory or connections).
+    // class 53: insufficient resources (disk full, out of memory or connections).
     if (state == "55P03" || state == "57014" || state.compare(0, 2, "53") == 0) return Fault::busy;
   }
   if (e.get_error_category() == soci::soci_error::connection_error) return Fault::connection;
