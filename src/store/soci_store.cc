@@ -19,6 +19,7 @@
 #include "schema_sqlite_003.h"
 #include "schema_sqlite_004.h"
 #include "store/connection.h"
+#include "store/statements.h"
 
 namespace store {
 
@@ -85,9 +86,10 @@ class NothingSent : public std::runtime_error {
 class Tx {
  public:
   // `nested`: inside a group commit (begin_batch), a savepoint.
-  Tx(soci::session& sql, Dialect d, bool nested) : sql_(sql), nested_(nested) {
+  Tx(Statements& st, soci::session& sql, Dialect d, bool nested)
+      : st_(st), sql_(sql), nested_(nested) {
     try {
-      sql_ << (nested ? "SAVEPOINT tx" : d == Dialect::sqlite ? "BEGIN IMMEDIATE" : "BEGIN");
+      st_.run(nested ? "SAVEPOINT tx" : d == Dialect::sqlite ? "BEGIN IMMEDIATE" : "BEGIN");
     } catch (const soci::soci_error& e) {
       if (nested) throw;
       throw NothingSent(e.what(), classify(e, sql_));
@@ -96,19 +98,20 @@ class Tx {
   ~Tx() {
     if (!done_) {
       try {
-        sql_ << (nested_ ? "ROLLBACK TO tx" : "ROLLBACK");
-        if (nested_) sql_ << "RELEASE tx";
+        st_.run(nested_ ? "ROLLBACK TO tx" : "ROLLBACK");
+        if (nested_) st_.run("RELEASE tx");
       } catch (...) {
       }
     }
   }
   void commit() {
-    sql_ << (nested_ ? "RELEASE tx" : "COMMIT");
+    st_.run(nested_ ? "RELEASE tx" : "COMMIT");
     done_ = true;
   }
   bool nested() const { return nested_; }
 
  private:
+  Statements& st_;
   soci::session& sql_;
   bool nested_;
   bool done_ = false;
@@ -141,6 +144,7 @@ class SociStore final : public Connection {
 
   void connect() {
     try {
+      stmts_.clear();  // prepared on the old connection
       sql_.open(conn_);
       configure();
     } catch (const soci::soci_error& e) {
@@ -150,6 +154,7 @@ class SociStore final : public Connection {
 
   void reconnect_if_broken() {
     if (!broken_) return;
+    stmts_.clear();
     try {
       sql_.close();
     } catch (...) {
@@ -242,7 +247,7 @@ class SociStore final : public Connection {
   }
 
   int migrate() override {
-    Tx tx(sql_, dialect_, batch_open_);
+    Tx tx(stmts_, sql_, dialect_, batch_open_);
     // Several hosts may run 'db migrate' at once: one waits for the other.
     if (dialect_ == Dialect::postgresql) sql_ << "SELECT pg_advisory_xact_lock(20331)";
     int v = version();
@@ -265,8 +270,8 @@ class SociStore final : public Connection {
     long long id = 0, enabled = 0;
     std::string path;
     std::string k = key;
-    sql_ << "SELECT id, path, enabled FROM project WHERE project_key = :k", soci::into(id),
-        soci::into(path), soci::into(enabled), soci::use(k);
+    stmts_.run("SELECT id, path, enabled FROM project WHERE project_key = :k", soci::into(id),
+               soci::into(path), soci::into(enabled), soci::use(k));
     if (!sql_.got_data() || !enabled) return std::nullopt;
     Target t;
     t.kind = Target::Kind::project;
@@ -279,9 +284,10 @@ class SociStore final : public Connection {
     long long id = 0, enabled = 0;
     std::string path;
     std::string a = address;
-    sql_ << "SELECT p.id, p.path, p.enabled FROM project_alias a JOIN project p "
-            "ON p.id = a.project_id WHERE a.address = :a",
-        soci::into(id), soci::into(path), soci::into(enabled), soci::use(a);
+    stmts_.run(
+        "SELECT p.id, p.path, p.enabled FROM project_alias a JOIN project p "
+        "ON p.id = a.project_id WHERE a.address = :a",
+        soci::into(id), soci::into(path), soci::into(enabled), soci::use(a));
     if (!sql_.got_data() || !enabled) return std::nullopt;
     Target t;
     t.kind = Target::Kind::project;
@@ -294,11 +300,12 @@ class SociStore final : public Connection {
     long long pid = 0, iid_row = 0, part = 0, iid = 0, enabled = 0;
     std::string path;
     std::string k = key;
-    sql_ << "SELECT pa.id, i.id, i.iid, p.id, p.path, p.enabled FROM participant pa "
-            "JOIN issue i ON i.id = pa.issue_id JOIN project p ON p.id = i.project_id "
-            "WHERE pa.reply_key = :k",
+    stmts_.run(
+        "SELECT pa.id, i.id, i.iid, p.id, p.path, p.enabled FROM participant pa "
+        "JOIN issue i ON i.id = pa.issue_id JOIN project p ON p.id = i.project_id "
+        "WHERE pa.reply_key = :k",
         soci::into(part), soci::into(iid_row), soci::into(iid), soci::into(pid), soci::into(path),
-        soci::into(enabled), soci::use(k);
+        soci::into(enabled), soci::use(k));
     if (!sql_.got_data() || !enabled) return std::nullopt;
     Target t;
     t.kind = unsubscribe ? Target::Kind::unsubscribe : Target::Kind::reply;
@@ -329,7 +336,7 @@ class SociStore final : public Connection {
   }
 
   Outcome deliver_tx(const Target& target_in, const Inbound& in, Composer* composer) {
-    Tx tx(sql_, dialect_, batch_open_);
+    Tx tx(stmts_, sql_, dialect_, batch_open_);
     Target target = target_in;
     // A mail to a project address that answers one of our (or a received)
     // Message-IDs is a reply on that issue (DESIGN.md section 4).
@@ -355,14 +362,15 @@ class SociStore final : public Connection {
     std::string pending_ref;
     long long claimed = 0;
     soci::indicator claimed_ind = soci::i_null;
-    sql_ << "INSERT INTO dedupe (scope, dkey, ref, created_at) VALUES (:s, :k, :r, :t) "
-            "ON CONFLICT (scope, dkey) DO NOTHING RETURNING 1",
+    stmts_.run(
+        "INSERT INTO dedupe (scope, dkey, ref, created_at) VALUES (:s, :k, :r, :t) "
+        "ON CONFLICT (scope, dkey) DO NOTHING RETURNING 1",
         soci::use(scope), soci::use(dkey), soci::use(pending_ref), soci::use(t),
-        soci::into(claimed, claimed_ind);
+        soci::into(claimed, claimed_ind));
     if (!sql_.got_data() || claimed_ind != soci::i_ok) {
       std::string prior;
-      sql_ << "SELECT ref FROM dedupe WHERE scope = :s AND dkey = :k", soci::into(prior),
-          soci::use(scope), soci::use(dkey);
+      stmts_.run("SELECT ref FROM dedupe WHERE scope = :s AND dkey = :k", soci::into(prior),
+                 soci::use(scope), soci::use(dkey));
       return {Outcome::Kind::duplicate, prior};
     }
 
@@ -372,12 +380,12 @@ class SociStore final : public Connection {
       // that participant bounced. Recorded on the participant, not a note.
       long long part = target.participant_id;
       if (part) {
-        sql_ << "UPDATE participant SET bouncing = 1, bounces = bounces + 1 WHERE id = :p",
-            soci::use(part);
+        stmts_.run("UPDATE participant SET bouncing = 1, bounces = bounces + 1 WHERE id = :p",
+                   soci::use(part));
       }
       std::string ref = target.issue_ref;
-      sql_ << "UPDATE dedupe SET ref = :r WHERE scope = :s AND dkey = :k", soci::use(ref),
-          soci::use(scope), soci::use(dkey);
+      stmts_.run("UPDATE dedupe SET ref = :r WHERE scope = :s AND dkey = :k", soci::use(ref),
+                 soci::use(scope), soci::use(dkey));
       tx.commit();
       return {Outcome::Kind::bounce, target.issue_ref};
     }
@@ -385,14 +393,14 @@ class SociStore final : public Connection {
         !in.author_email.empty()) {
       long long since = t - 3600, n = 0;
       std::string author = in.author_email;
-      sql_ << "SELECT count(*) FROM issue WHERE author_email = :a AND created_at > :s",
-          soci::into(n), soci::use(author), soci::use(since);
+      stmts_.run("SELECT count(*) FROM issue WHERE author_email = :a AND created_at > :s",
+                 soci::into(n), soci::use(author), soci::use(since));
       if (n >= static_cast<long long>(in.new_issues_per_sender_hour))
         return {Outcome::Kind::rate_limited, ""};
     }
     if (target.kind == Target::Kind::unsubscribe) {
       long long part = target.participant_id;
-      sql_ << "UPDATE participant SET subscribed = 0 WHERE id = :p", soci::use(part);
+      stmts_.run("UPDATE participant SET subscribed = 0 WHERE id = :p", soci::use(part));
       out = {Outcome::Kind::unsubscribed, target.issue_ref};
     } else {
       long long raw_id = store_raw(in, t);
@@ -405,8 +413,8 @@ class SociStore final : public Connection {
       }
     }
     std::string ref = out.ref;
-    sql_ << "UPDATE dedupe SET ref = :r WHERE scope = :s AND dkey = :k", soci::use(ref),
-        soci::use(scope), soci::use(dkey);
+    stmts_.run("UPDATE dedupe SET ref = :r WHERE scope = :s AND dkey = :k", soci::use(ref),
+               soci::use(scope), soci::use(dkey));
     if (!tx.nested()) common::fault_point("before_commit");
     tx.commit();
     if (!tx.nested()) common::fault_point("after_commit");
@@ -415,25 +423,26 @@ class SociStore final : public Connection {
 
   Project add_project(const std::string& path, const std::string& name, const std::string& key,
                       const std::vector<std::string>& aliases) override {
-    Tx tx(sql_, dialect_, batch_open_);
+    Tx tx(stmts_, sql_, dialect_, batch_open_);
     int n = 0;
     std::string p = clean_text(path), nm = clean_text(name), k = clean_text(key);
-    sql_ << "SELECT count(*) FROM project WHERE path = :p OR project_key = :k", soci::into(n),
-        soci::use(p), soci::use(k);
+    stmts_.run("SELECT count(*) FROM project WHERE path = :p OR project_key = :k", soci::into(n),
+               soci::use(p), soci::use(k));
     if (n) throw Error("a project with path " + path + " or key " + key + " already exists");
     long long t = now();
     long long id = 0;
-    sql_ << "INSERT INTO project (path, name, project_key, created_at) VALUES (:p, :n, :k, :t) "
-            "RETURNING id",
-        soci::use(p), soci::use(nm), soci::use(k), soci::use(t), soci::into(id);
+    stmts_.run(
+        "INSERT INTO project (path, name, project_key, created_at) VALUES (:p, :n, :k, :t) "
+        "RETURNING id",
+        soci::use(p), soci::use(nm), soci::use(k), soci::use(t), soci::into(id));
     for (const auto& alias : aliases) {
       std::string a = clean_text(alias);
       int used = 0;
-      sql_ << "SELECT count(*) FROM project_alias WHERE address = :a", soci::into(used),
-          soci::use(a);
+      stmts_.run("SELECT count(*) FROM project_alias WHERE address = :a", soci::into(used),
+                 soci::use(a));
       if (used) throw Error("alias " + alias + " already belongs to a project");
-      sql_ << "INSERT INTO project_alias (address, project_id) VALUES (:a, :id)", soci::use(a),
-          soci::use(id);
+      stmts_.run("INSERT INTO project_alias (address, project_id) VALUES (:a, :id)", soci::use(a),
+                 soci::use(id));
     }
     tx.commit();
     Project pr;
@@ -609,12 +618,13 @@ class SociStore final : public Connection {
     std::string hex;
     if (dialect_ != Dialect::sqlite) hex = to_hex(*in.raw);
     const std::string& content = dialect_ == Dialect::sqlite ? *in.raw : hex;
-    sql_ << "INSERT INTO raw_message (sha256, mail_from, size, content, received_at) "
-            "VALUES (:h, :f, :s, " +
-                blob_param(dialect_, "c") + ", :t) ON CONFLICT (sha256) DO NOTHING",
-        soci::use(sha), soci::use(from), soci::use(size), soci::use(content), soci::use(t);
+    stmts_.run(
+        "INSERT INTO raw_message (sha256, mail_from, size, content, received_at) "
+        "VALUES (:h, :f, :s, " +
+            blob_param(dialect_, "c") + ", :t) ON CONFLICT (sha256) DO NOTHING",
+        soci::use(sha), soci::use(from), soci::use(size), soci::use(content), soci::use(t));
     long long id = 0;
-    sql_ << "SELECT id FROM raw_message WHERE sha256 = :h", soci::into(id), soci::use(sha);
+    stmts_.run("SELECT id FROM raw_message WHERE sha256 = :h", soci::into(id), soci::use(sha));
     return id;
   }
 
@@ -626,20 +636,22 @@ class SociStore final : public Connection {
       std::string hex;
       if (dialect_ != Dialect::sqlite) hex = to_hex(a.content);
       const std::string& content = dialect_ == Dialect::sqlite ? a.content : hex;
-      sql_ << "INSERT INTO attachment (issue_id, note_id, filename_sent, filename, content_type, "
-              "size, sha256, content) VALUES (:i, :n, :fs, :f, :ct, :s, :h, " +
-                  blob_param(dialect_, "c") + ")",
+      stmts_.run(
+          "INSERT INTO attachment (issue_id, note_id, filename_sent, filename, content_type, "
+          "size, sha256, content) VALUES (:i, :n, :fs, :f, :ct, :s, :h, " +
+              blob_param(dialect_, "c") + ")",
           soci::use(issue_id), soci::use(note_id, note_ind), soci::use(sent), soci::use(fn),
-          soci::use(ct), soci::use(size), soci::use(sha), soci::use(content);
+          soci::use(ct), soci::use(size), soci::use(sha), soci::use(content));
     }
   }
 
   void remember_message_id(const std::string& mid, long long issue_id) {
     if (mid.empty()) return;
     std::string m = mid;
-    sql_ << "INSERT INTO message_ref (message_id, issue_id) VALUES (:m, :i) "
-            "ON CONFLICT DO NOTHING",
-        soci::use(m), soci::use(issue_id);
+    stmts_.run(
+        "INSERT INTO message_ref (message_id, issue_id) VALUES (:m, :i) "
+        "ON CONFLICT DO NOTHING",
+        soci::use(m), soci::use(issue_id));
   }
 
   Outcome create_issue(const Target& target, const Inbound& in, long long raw_id,
@@ -651,8 +663,8 @@ class SociStore final : public Connection {
     // iid) guards against anything else.
     long long iid = 0;
     std::string path;
-    sql_ << "UPDATE project SET last_iid = last_iid + 1 WHERE id = :p RETURNING last_iid, path",
-        soci::use(pid), soci::into(iid), soci::into(path);
+    stmts_.run("UPDATE project SET last_iid = last_iid + 1 WHERE id = :p RETURNING last_iid, path",
+               soci::use(pid), soci::into(iid), soci::into(path));
     if (!sql_.got_data()) throw Error("project vanished during delivery");
     // A new issue keeps the whole text: a forward is all quote (GitLab does the same).
     std::string title = in.title, body = in.full_body.empty() ? in.body : in.full_body,
@@ -662,22 +674,24 @@ class SociStore final : public Connection {
     long long issue_id = 0;
     long long spam = in.spam ? 1 : 0, never = in.never_answer ? 1 : 0;
     std::string spam_reason = in.spam_reason;
-    sql_ << "INSERT INTO issue (project_id, iid, title, description, author_email, author_name, "
-            "message_id, raw_message_id, problems, created_at, updated_at, spam, spam_reason, "
-            "never_answer) VALUES (:p, :iid, :title, :body, :email, :name, :mid, :raw, :probs, "
-            ":t, :t2, :spam, :sr, :na) RETURNING id",
+    stmts_.run(
+        "INSERT INTO issue (project_id, iid, title, description, author_email, author_name, "
+        "message_id, raw_message_id, problems, created_at, updated_at, spam, spam_reason, "
+        "never_answer) VALUES (:p, :iid, :title, :body, :email, :name, :mid, :raw, :probs, "
+        ":t, :t2, :spam, :sr, :na) RETURNING id",
         soci::use(pid), soci::use(iid), soci::use(title), soci::use(body), soci::use(email),
         soci::use(name), soci::use(mid), soci::use(raw_id, raw_ind), soci::use(probs), soci::use(t),
         soci::use(t), soci::use(spam), soci::use(spam_reason), soci::use(never),
-        soci::into(issue_id);
+        soci::into(issue_id));
     std::string contact = in.contact_email.empty() ? in.author_email : in.contact_email;
     if (!contact.empty()) {
       std::string key = random_key();
       std::string role = "customer";
-      sql_ << "INSERT INTO participant (issue_id, email, name, role, reply_key, created_at) "
-              "VALUES (:i, :e, :n, :r, :k, :t)",
+      stmts_.run(
+          "INSERT INTO participant (issue_id, email, name, role, reply_key, created_at) "
+          "VALUES (:i, :e, :n, :r, :k, :t)",
           soci::use(issue_id), soci::use(contact), soci::use(name), soci::use(role), soci::use(key),
-          soci::use(t);
+          soci::use(t));
     }
     store_attachments(in, issue_id, 0, false);
     remember_message_id(in.message_id, issue_id);
@@ -708,8 +722,8 @@ class SociStore final : public Connection {
     if (limit == 0) return true;
     long long since = t - 86400, n = 0;
     std::string e = email, kind = "thank_you";
-    sql_ << "SELECT count(*) FROM outbox WHERE recipient = :r AND kind = :k AND created_at > :s",
-        soci::into(n), soci::use(e), soci::use(kind), soci::use(since);
+    stmts_.run("SELECT count(*) FROM outbox WHERE recipient = :r AND kind = :k AND created_at > :s",
+               soci::into(n), soci::use(e), soci::use(kind), soci::use(since));
     return n < static_cast<long long>(limit);
   }
 
@@ -730,18 +744,19 @@ class SociStore final : public Connection {
     soci::indicator raw_ind = raw_id ? soci::i_ok : soci::i_null;
     long long note_id = 0;
     long long spam = in.spam ? 1 : 0;
-    sql_ << "INSERT INTO note (issue_id, author_kind, author, participant_id, body, full_body, "
-            "message_id, raw_message_id, problems, created_at, spam) VALUES (:i, :k, :a, :p, :b, "
-            ":f, :m, :r, :pr, :t, :spam) RETURNING id",
+    stmts_.run(
+        "INSERT INTO note (issue_id, author_kind, author, participant_id, body, full_body, "
+        "message_id, raw_message_id, problems, created_at, spam) VALUES (:i, :k, :a, :p, :b, "
+        ":f, :m, :r, :pr, :t, :spam) RETURNING id",
         soci::use(issue_id), soci::use(kind), soci::use(author), soci::use(part, part_ind),
         soci::use(body), soci::use(full), soci::use(mid), soci::use(raw_id, raw_ind),
-        soci::use(probs), soci::use(t), soci::use(spam), soci::into(note_id);
+        soci::use(probs), soci::use(t), soci::use(spam), soci::into(note_id));
     if (in.spam) {
       // Quarantined: kept, but it neither reopens nor reaches anyone.
       remember_message_id(in.message_id, issue_id);
       return {Outcome::Kind::quarantined, ic.ref};
     }
-    sql_ << "UPDATE issue SET updated_at = :t WHERE id = :i", soci::use(t), soci::use(issue_id);
+    stmts_.run("UPDATE issue SET updated_at = :t WHERE id = :i", soci::use(t), soci::use(issue_id));
     store_attachments(in, issue_id, note_id, true);
     remember_message_id(in.message_id, issue_id);
     std::vector<std::string> refs = thread_refs(ic, in.message_id);
@@ -751,8 +766,8 @@ class SociStore final : public Connection {
     } else {
       if (ic.state == "closed" && ic.reopen_on_reply && !in.automated) {
         std::string opened = "opened";
-        sql_ << "UPDATE issue SET state = :s, closed_at = NULL WHERE id = :i", soci::use(opened),
-            soci::use(issue_id);
+        stmts_.run("UPDATE issue SET state = :s, closed_at = NULL WHERE id = :i", soci::use(opened),
+                   soci::use(issue_id));
         ic.state = "opened";
       }
       if (composer && ic.notify_members) {
@@ -793,12 +808,13 @@ class SociStore final : public Connection {
     IssueCtx c;
     c.id = issue_id;
     long long conf = 1, notify = 0, reopen = 1;
-    sql_ << "SELECT i.project_id, i.iid, i.title, i.description, i.state, i.message_id, p.path, "
-            "p.name, p.confirmation, p.notify_members, p.reopen_on_reply FROM issue i JOIN "
-            "project p ON p.id = i.project_id WHERE i.id = :i",
+    stmts_.run(
+        "SELECT i.project_id, i.iid, i.title, i.description, i.state, i.message_id, p.path, "
+        "p.name, p.confirmation, p.notify_members, p.reopen_on_reply FROM issue i JOIN "
+        "project p ON p.id = i.project_id WHERE i.id = :i",
         soci::into(c.project_id), soci::into(c.iid), soci::into(c.title), soci::into(c.description),
         soci::into(c.state), soci::into(c.message_id), soci::into(c.path), soci::into(c.name),
-        soci::into(conf), soci::into(notify), soci::into(reopen), soci::use(issue_id);
+        soci::into(conf), soci::into(notify), soci::into(reopen), soci::use(issue_id));
     if (!sql_.got_data()) throw Error("issue vanished");
     c.confirmation = conf != 0;
     c.notify_members = notify != 0;
@@ -833,14 +849,16 @@ class SociStore final : public Connection {
   Part member_participant(long long issue_id, const std::string& email, long long t) {
     std::string e = email, role = "member", empty;
     std::string key = random_key();
-    sql_ << "INSERT INTO participant (issue_id, email, name, role, reply_key, created_at) VALUES "
-            "(:i, :e, :n, :r, :k, :t) ON CONFLICT (issue_id, email) DO NOTHING",
+    stmts_.run(
+        "INSERT INTO participant (issue_id, email, name, role, reply_key, created_at) VALUES "
+        "(:i, :e, :n, :r, :k, :t) ON CONFLICT (issue_id, email) DO NOTHING",
         soci::use(issue_id), soci::use(e), soci::use(empty), soci::use(role), soci::use(key),
-        soci::use(t);
+        soci::use(t));
     Part p;
-    sql_ << "SELECT id, email, name, reply_key FROM participant WHERE issue_id = :i AND email = :e",
+    stmts_.run(
+        "SELECT id, email, name, reply_key FROM participant WHERE issue_id = :i AND email = :e",
         soci::into(p.id), soci::into(p.email), soci::into(p.name), soci::into(p.reply_key),
-        soci::use(issue_id), soci::use(e);
+        soci::use(issue_id), soci::use(e));
     return p;
   }
 
@@ -855,9 +873,9 @@ class SociStore final : public Connection {
     std::string k = mail_kind_name(kind);
     ic.template_subject.clear();
     ic.template_body.clear();
-    sql_ << "SELECT subject, body FROM project_template WHERE project_id = :p AND kind = :k",
-        soci::into(ic.template_subject), soci::into(ic.template_body), soci::use(ic.project_id),
-        soci::use(k);
+    stmts_.run("SELECT subject, body FROM project_template WHERE project_id = :p AND kind = :k",
+               soci::into(ic.template_subject), soci::into(ic.template_body),
+               soci::use(ic.project_id), soci::use(k));
   }
 
   int mail_customers(Composer& composer, IssueCtx& ic, MailKind kind,
@@ -898,11 +916,13 @@ class SociStore final : public Connection {
     long long t = now();
     long long issue_id = ic.id;
     std::string content = blob_value(dialect_, m.bytes), subject = clean_text(m.subject);
-    sql_ << "INSERT INTO outbox (kind, issue_id, recipient, mail_from, subject, message_id, "
-            "content, next_attempt_at, created_at) VALUES (:k, :i, :r, :f, :s, :m, " +
-                blob_param(dialect_, "c") + ", :n, :t)",
+    stmts_.run(
+        "INSERT INTO outbox (kind, issue_id, recipient, mail_from, subject, message_id, "
+        "content, next_attempt_at, created_at) VALUES (:k, :i, :r, :f, :s, :m, " +
+            blob_param(dialect_, "c") + ", :n, :t)",
         soci::use(k), soci::use(issue_id), soci::use(rcpt), soci::use(m.mail_from),
-        soci::use(subject), soci::use(m.message_id), soci::use(content), soci::use(t), soci::use(t);
+        soci::use(subject), soci::use(m.message_id), soci::use(content), soci::use(t),
+        soci::use(t));
     remember_message_id(m.message_id, issue_id);
   }
 
@@ -911,11 +931,12 @@ class SociStore final : public Connection {
       std::string mid = *it;
       long long issue_id = 0, iid = 0;
       std::string path;
-      sql_ << "SELECT i.id, i.iid, p.path FROM message_ref r JOIN issue i ON i.id = r.issue_id "
-              "JOIN project p ON p.id = i.project_id WHERE r.message_id = :m AND i.project_id = :p "
-              "ORDER BY i.id DESC LIMIT 1",
+      stmts_.run(
+          "SELECT i.id, i.iid, p.path FROM message_ref r JOIN issue i ON i.id = r.issue_id "
+          "JOIN project p ON p.id = i.project_id WHERE r.message_id = :m AND i.project_id = :p "
+          "ORDER BY i.id DESC LIMIT 1",
           soci::into(issue_id), soci::into(iid), soci::into(path), soci::use(mid),
-          soci::use(project_id);
+          soci::use(project_id));
       if (!sql_.got_data()) continue;
       Target t;
       t.kind = Target::Kind::reply;
@@ -926,8 +947,8 @@ class SociStore final : public Connection {
       // The sender's participant row, if they have one.
       std::string email = in.author_email;
       long long part = 0;
-      sql_ << "SELECT id FROM participant WHERE issue_id = :i AND email = :e", soci::into(part),
-          soci::use(issue_id), soci::use(email);
+      stmts_.run("SELECT id FROM participant WHERE issue_id = :i AND email = :e", soci::into(part),
+                 soci::use(issue_id), soci::use(email));
       t.participant_id = sql_.got_data() ? part : 0;
       return t;
     }
@@ -939,9 +960,10 @@ class SociStore final : public Connection {
     if (!pr) throw Error("not an issue reference: " + ref + " (expected group/project#N)");
     std::string path = pr->first;
     long long iid = pr->second, id = 0;
-    sql_ << "SELECT i.id FROM issue i JOIN project p ON p.id = i.project_id WHERE p.path = :p AND "
-            "i.iid = :n",
-        soci::into(id), soci::use(path), soci::use(iid);
+    stmts_.run(
+        "SELECT i.id FROM issue i JOIN project p ON p.id = i.project_id WHERE p.path = :p AND "
+        "i.iid = :n",
+        soci::into(id), soci::use(path), soci::use(iid));
     if (!sql_.got_data()) throw Error("no issue " + ref);
     return id;
   }
@@ -949,14 +971,14 @@ class SociStore final : public Connection {
   long long project_id_of(const std::string& path) {
     std::string p = path;
     long long id = 0;
-    sql_ << "SELECT id FROM project WHERE path = :p", soci::into(id), soci::use(p);
+    stmts_.run("SELECT id FROM project WHERE path = :p", soci::into(id), soci::use(p));
     if (!sql_.got_data()) throw Error("no project " + path);
     return id;
   }
 
  public:
   int add_note(const std::string& ref, const NoteIn& note, Composer* composer) override {
-    Tx tx(sql_, dialect_, batch_open_);
+    Tx tx(stmts_, sql_, dialect_, batch_open_);
     long long issue_id = issue_id_of(ref);
     IssueCtx ic = load_issue(issue_id);
     long long t = now();
@@ -977,7 +999,7 @@ class SociStore final : public Connection {
   }
 
   int set_spam(const std::string& ref, bool spam_in, Composer* composer) override {
-    Tx tx(sql_, dialect_, batch_open_);
+    Tx tx(stmts_, sql_, dialect_, batch_open_);
     long long issue_id = issue_id_of(ref), spam = 0, never = 0;
     sql_ << "SELECT spam, never_answer FROM issue WHERE id = :i", soci::into(spam),
         soci::into(never), soci::use(issue_id);
@@ -1008,7 +1030,7 @@ class SociStore final : public Connection {
 
   int set_state(const std::string& ref, const std::string& state, Composer* composer) override {
     if (state != "opened" && state != "closed") throw Error("state must be opened or closed");
-    Tx tx(sql_, dialect_, batch_open_);
+    Tx tx(stmts_, sql_, dialect_, batch_open_);
     long long issue_id = issue_id_of(ref);
     IssueCtx ic = load_issue(issue_id);
     if (ic.state == state) return -1;
@@ -1028,7 +1050,7 @@ class SociStore final : public Connection {
 
   std::vector<OutboxItem> claim_outbox(int limit, std::int64_t lease_until,
                                        const std::string& owner) override {
-    Tx tx(sql_, dialect_, batch_open_);
+    Tx tx(stmts_, sql_, dialect_, batch_open_);
     std::vector<OutboxItem> out;
     long long t = now(), lim = limit, until = lease_until;
     std::string pending = "pending", who = owner;
@@ -1059,7 +1081,7 @@ class SociStore final : public Connection {
   }
 
   int release_claims(const std::string& owner) override {
-    Tx tx(sql_, dialect_, batch_open_);
+    Tx tx(stmts_, sql_, dialect_, batch_open_);
     long long t = now(), n = 0;
     std::string who = owner, pending = "pending";
     sql_ << "SELECT count(*) FROM outbox WHERE state = :s AND claimed_by = :o AND "
@@ -1075,18 +1097,20 @@ class SociStore final : public Connection {
   void outbox_sent(std::int64_t id_in) override {
     long long id = id_in, t = now();
     std::string sent = "sent", empty;
-    sql_ << "UPDATE outbox SET state = :s, sent_at = :t, attempts = attempts + 1, last_error = :e, "
-            "claimed_by = '' WHERE id = :i",
-        soci::use(sent), soci::use(t), soci::use(empty), soci::use(id);
+    stmts_.run(
+        "UPDATE outbox SET state = :s, sent_at = :t, attempts = attempts + 1, last_error = :e, "
+        "claimed_by = '' WHERE id = :i",
+        soci::use(sent), soci::use(t), soci::use(empty), soci::use(id));
   }
 
   void outbox_failed(std::int64_t id_in, const std::string& error, bool permanent,
                      std::int64_t next_in) override {
     long long id = id_in, next = next_in;
     std::string st = permanent ? "failed" : "pending", e = clean_text(error);
-    sql_ << "UPDATE outbox SET state = :s, attempts = attempts + 1, last_error = :e, "
-            "next_attempt_at = :n, claimed_by = '' WHERE id = :i",
-        soci::use(st), soci::use(e), soci::use(next), soci::use(id);
+    stmts_.run(
+        "UPDATE outbox SET state = :s, attempts = attempts + 1, last_error = :e, "
+        "next_attempt_at = :n, claimed_by = '' WHERE id = :i",
+        soci::use(st), soci::use(e), soci::use(next), soci::use(id));
   }
 
   std::vector<OutboxItem> list_outbox(const std::optional<std::string>& state) override {
@@ -1119,7 +1143,7 @@ class SociStore final : public Connection {
   }
 
   bool retry_outbox(std::int64_t id_in) override {
-    Tx tx(sql_, dialect_, batch_open_);
+    Tx tx(stmts_, sql_, dialect_, batch_open_);
     long long id = id_in, t = now();
     int n = 0;
     sql_ << "SELECT count(*) FROM outbox WHERE id = :i AND state <> 'sent'", soci::into(n),
@@ -1134,7 +1158,7 @@ class SociStore final : public Connection {
 
   void begin_batch() override {
     try {
-      sql_ << (dialect_ == Dialect::sqlite ? "BEGIN IMMEDIATE" : "BEGIN");
+      stmts_.run(dialect_ == Dialect::sqlite ? "BEGIN IMMEDIATE" : "BEGIN");
     } catch (const soci::soci_error& e) {
       throw NothingSent(e.what(), classify(e, sql_));
     }
@@ -1144,13 +1168,13 @@ class SociStore final : public Connection {
   void commit_batch() override {
     batch_open_ = false;
     common::fault_point("before_commit");
-    sql_ << "COMMIT";
+    stmts_.run("COMMIT");
     common::fault_point("after_commit");
   }
 
   void rollback_batch() override {
     batch_open_ = false;
-    sql_ << "ROLLBACK";
+    stmts_.run("ROLLBACK");
   }
 
   std::vector<std::string> check() override {
@@ -1226,14 +1250,14 @@ class SociStore final : public Connection {
   void set_project_flag(const std::string& path, const std::string& flag, bool on) override {
     if (flag != "confirmation" && flag != "notify_members" && flag != "reopen_on_reply")
       throw Error("unknown project setting " + flag);
-    Tx tx(sql_, dialect_, batch_open_);
+    Tx tx(stmts_, sql_, dialect_, batch_open_);
     long long id = project_id_of(path), v = on ? 1 : 0;
     sql_ << "UPDATE project SET " + flag + " = :v WHERE id = :i", soci::use(v), soci::use(id);
     tx.commit();
   }
 
   void add_member(const std::string& path, const std::string& email) override {
-    Tx tx(sql_, dialect_, batch_open_);
+    Tx tx(stmts_, sql_, dialect_, batch_open_);
     long long id = project_id_of(path);
     std::string e = email;
     sql_ << "INSERT INTO project_member (project_id, email) VALUES (:p, :e) ON CONFLICT DO NOTHING",
@@ -1242,7 +1266,7 @@ class SociStore final : public Connection {
   }
 
   bool remove_member(const std::string& path, const std::string& email) override {
-    Tx tx(sql_, dialect_, batch_open_);
+    Tx tx(stmts_, sql_, dialect_, batch_open_);
     long long id = project_id_of(path);
     std::string e = email;
     int n = 0;
@@ -1256,7 +1280,7 @@ class SociStore final : public Connection {
 
   void set_template(const std::string& path, MailKind kind, const std::string& subject,
                     const std::string& body) override {
-    Tx tx(sql_, dialect_, batch_open_);
+    Tx tx(stmts_, sql_, dialect_, batch_open_);
     long long id = project_id_of(path);
     std::string k = mail_kind_name(kind), sub = clean_text(subject), b = clean_text(body);
     sql_ << "DELETE FROM project_template WHERE project_id = :p AND kind = :k", soci::use(id),
@@ -1274,10 +1298,10 @@ class SociStore final : public Connection {
   std::string conn_;
   std::chrono::milliseconds wait_;
   soci::session sql_;
-  bool broken_ = false;      // the connection failed: reopen before the next use
-  bool batch_open_ = false;  // inside begin_batch(): transactions are savepoints
-  int queued_ = 0;  // outbox rows queued by the current deliver()  // outbox rows queued by the
-                    // current deliver()
+  Statements stmts_{sql_, dialect_};  // after sql_: destroyed before it
+  bool broken_ = false;               // the connection failed: reopen before the next use
+  bool batch_open_ = false;           // inside begin_batch(): transactions are savepoints
+  int queued_ = 0;                    // outbox rows queued by the current deliver()
 };
 
 }  // namespace

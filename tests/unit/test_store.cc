@@ -91,6 +91,39 @@ TEST_CASE("store: schema init, version and migrate") {
   CHECK(db.st->migrate() == store::Store::kSchemaVersion);
 }
 
+// Lookups run statements prepared once per connection. A kept SQLite
+// statement that is not reset holds its read snapshot: another process's new
+// project, alias or reply key would stay invisible to the daemon.
+TEST_CASE("store: kept statements see what other connections wrote since") {
+  TempDb db;
+  db.st->init();
+  auto daemon = store::open(db.conn, kWait);  // a second connection, like deskmaild's
+  db.st->add_project("acme/a", "A", "key-a", {"a@acme.example"});
+  auto a = daemon->find_project_key("key-a");
+  REQUIRE(a);
+  CHECK(daemon->find_alias("a@acme.example"));
+  CHECK_FALSE(daemon->find_project_key("key-b"));
+  // Written by another connection ('deskmail project add') after the lookups.
+  db.st->add_project("acme/b", "B", "key-b", {"b@acme.example"});
+  CHECK(daemon->find_project_key("key-b"));
+  CHECK(daemon->find_alias("b@acme.example"));
+  auto o = db.st->deliver(*a, inbound("first@x", "body"), nullptr);
+  REQUIRE(o.kind == store::Outcome::Kind::created);
+  // Seen by the daemon's connection, which then delivers the same message.
+  CHECK(daemon->deliver(*a, inbound("first@x", "body"), nullptr).kind ==
+        store::Outcome::Kind::duplicate);
+  {
+    soci::session other(db.conn);  // 'enabled' has no command yet: plain SQL
+    other << "UPDATE project SET enabled = 0 WHERE path = 'acme/b'";
+  }
+  CHECK_FALSE(daemon->find_project_key("key-b"));
+  // A failed statement leaves the kept ones usable.
+  CHECK_THROWS(daemon->add_project("acme/a", "A", "key-a", {}));
+  CHECK(daemon->find_project_key("key-a"));
+  CHECK(daemon->deliver(*a, inbound("second@x", "body"), nullptr).kind ==
+        store::Outcome::Kind::created);
+}
+
 TEST_CASE("store: issues, numbers, dedupe, notes, attachments, unsubscribe") {
   TempDb db;
   db.st->init();
