@@ -50,6 +50,12 @@ class Deliverer final : public lmtp::Handler {
   /// each, on the store executor).
   void set_group_commit(GroupCommit* g) { group_ = g; }
 
+  /// SQLite: a connection of its own that the session's thread uses for
+  /// recipient lookups, without a hop to the store thread and back (WAL
+  /// readers never wait for the writer). When it fails (busy, broken), the
+  /// lookup goes to the store thread as without it. Null: always there.
+  void set_reader(store::Store* reader) { reader_ = reader; }
+
   /// Replaces the routing base (SIGHUP).
   void set_base(route::Base base);
   void set_policy(Policy p);
@@ -91,7 +97,7 @@ class Deliverer final : public lmtp::Handler {
                                        std::shared_ptr<std::string> data);
 
  private:
-  std::optional<store::Target> resolve(const route::Route& r);
+  std::optional<store::Target> resolve(store::Store& st, const route::Route& r);
   void log_delivery(const lmtp::ConnectionInfo& conn, const lmtp::Envelope& env, const Prepared& p,
                     const std::string& rcpt, Status st, const std::string& ref,
                     const lmtp::Reply& reply, const std::string& why);
@@ -109,6 +115,7 @@ class Deliverer final : public lmtp::Handler {
   std::atomic<int> failures_{0};  // store failures in a row
   std::atomic<bool> probing_{false};
   GroupCommit* group_ = nullptr;
+  store::Store* reader_ = nullptr;
 };
 
 }  // namespace delivery

@@ -33,9 +33,15 @@ class GroupCommit {
                                                std::chrono::steady_clock::duration limit) {
     auto submit = [this](std::function<void()> work,
                          std::function<void(std::exception_ptr)> finish) {
-      push({std::move(work), std::move(finish)});
+      this->submit(std::move(work), std::move(finish));
     };
     return common::run_deferred<R>(std::move(submit), std::move(fn), limit);
+  }
+
+  /// Queues `work` (store calls) for the next batch; `finish` runs after its
+  /// COMMIT with null, or with the exception that failed the COMMIT.
+  void submit(std::function<void()> work, std::function<void(std::exception_ptr)> finish) {
+    push({std::move(work), std::move(finish)});
   }
 
   /// Finishes the queued deliveries and ends the writer thread.

@@ -15,6 +15,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -36,10 +37,25 @@ namespace asio = boost::asio;
 
 namespace {
 
-std::mutex log_mu;
+// One write(2) per line, whole: journald and a log pipe never see a line cut
+// by another thread's, and a delivery costs one system call for its line
+// (iostream wrote prefix, pid, text and newline in five).
 void log_line(const std::string& s) {
-  std::lock_guard lk(log_mu);
-  std::cerr << "deskmaild[" << getpid() << "]: " << s << std::endl;
+  static const std::string prefix = "deskmaild[" + std::to_string(getpid()) + "]: ";
+  std::string line;
+  line.reserve(prefix.size() + s.size() + 1);
+  line += prefix;
+  line += s;
+  line += '\n';
+  const char* p = line.data();
+  std::size_t left = line.size();
+  while (left > 0) {
+    ssize_t n = ::write(STDERR_FILENO, p, left);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;
+    p += n;
+    left -= static_cast<std::size_t>(n);
+  }
 }
 
 int usage(int rc) {
@@ -180,9 +196,18 @@ int main(int argc, char** argv) {
                                 route_base(cfg), &composer);
   // SQLite's single writer: concurrent deliveries share one durable COMMIT.
   std::optional<delivery::GroupCommit> group;
+  // and RCPT lookups on the session's thread through a reading connection
+  // of their own (no hop to the store thread and back).
+  std::unique_ptr<store::Store> reader;
   if (sqlite) {
     group.emplace(*st);
     deliverer.set_group_commit(&*group);
+    try {
+      reader = store::open(cfg.database, std::chrono::milliseconds(200), 1);
+      deliverer.set_reader(reader.get());
+    } catch (const std::exception& e) {
+      log_line(std::string("recipient lookups go through the store thread: ") + e.what());
+    }
   }
   deliverer.log = log_line;
   deliverer.set_policy(delivery_policy(cfg));
