@@ -217,6 +217,12 @@ Config load_string(const std::string& text, const std::string& name) {
                 ck.integer(n, "database_connections", cfg.database_connections, 1, 256);
               }},
              {"hostname", [&](const YAML::Node& n) { ck.string(n, "hostname", cfg.hostname); }},
+             {"spool_directory",
+              [&](const YAML::Node& n) {
+                if (!ck.string(n, "spool_directory", cfg.spool_directory)) return;
+                if (cfg.spool_directory.empty() || cfg.spool_directory[0] != '/')
+                  ck.error(n, "spool_directory must be an absolute path");
+              }},
              {"responder", [&](const YAML::Node& n) { ck.string(n, "responder", cfg.responder); }},
              {"bare_lf",
               [&](const YAML::Node& n) {

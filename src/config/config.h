@@ -77,6 +77,8 @@ struct Config {
   // PostgreSQL connections (and store threads) per instance; SQLite: always 1.
   std::uint32_t database_connections = 4;
   std::string hostname;  // for the greeting; default: gethostname()
+  // Large messages while they arrive (unlinked files); "": $TMPDIR or /tmp.
+  std::string spool_directory;
   Limits limits;
   Timeouts timeouts;
   BareLf bare_lf = BareLf::normalize;

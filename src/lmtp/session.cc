@@ -16,7 +16,9 @@
 namespace lmtp {
 
 Session::Session(SessionLimits limits, std::string hostname)
-    : limits_(limits), hostname_(std::move(hostname)) {}
+    : limits_(limits),
+      hostname_(std::move(hostname)),
+      data_(limits.spool_memory, limits.spool_dir) {}
 
 std::string Session::greeting() const {
   return "220 " + hostname_ + " LMTP deskmail ready\r\n";
@@ -232,7 +234,6 @@ void Session::append_data_line(std::string_view line) {
   if (data_size_ > limits_.message_size) {
     data_too_big_ = true;
     data_.clear();
-    data_.shrink_to_fit();
   }
   if (data_too_big_) return;
   if (!bare || limits_.bare_lf == BareLfPolicy::reject) {
@@ -245,7 +246,6 @@ void Session::append_data_line(std::string_view line) {
   if (data_.size() > limits_.message_size) {
     data_too_big_ = true;
     data_.clear();
-    data_.shrink_to_fit();
   }
 }
 
@@ -254,12 +254,12 @@ void Session::append_normalized(std::string_view line) {
   for (std::size_t i = 0; i < line.size(); ++i) {
     char c = line[i];
     if (c == '\r') {
-      data_ += "\r\n";
+      data_.append("\r\n");
       if (i + 1 < line.size() && line[i + 1] == '\n') ++i;
     } else if (c == '\n') {
-      data_ += "\r\n";
+      data_.append("\r\n");
     } else {
-      data_ += c;
+      data_.append(c);
     }
   }
 }
@@ -287,6 +287,13 @@ bool Session::consume_data(Action& act) {
       if (data_too_big_) {
         for (std::size_t i = 0; i < env_.recipients.size(); ++i)
           reply(552, "5.3.4", "Message size exceeds fixed maximum message size");
+        reset_transaction();
+        return false;
+      }
+      if (data_.failed()) {
+        // The spool file could not be written (disk full): try again later.
+        for (std::size_t i = 0; i < env_.recipients.size(); ++i)
+          reply(451, "4.3.0", "Cannot spool the message, try again later");
         reset_transaction();
         return false;
       }

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "lmtp/reply.h"
+#include "lmtp/spool.h"
 
 namespace lmtp {
 
@@ -24,6 +25,10 @@ struct SessionLimits {
   std::uint32_t bad_commands = 10;
   std::size_t command_line = 4096;  // bytes including CRLF
   BareLfPolicy bare_lf = BareLfPolicy::normalize;
+  // Message data beyond this many bytes goes to an unlinked file in
+  // spool_dir while it arrives (0: always in memory).
+  std::size_t spool_memory = 1 << 20;
+  std::string spool_dir = "/tmp";
 };
 
 /// The envelope of one transaction, handed to the handler with the data.
@@ -67,7 +72,8 @@ class Session {
 
   const Envelope& envelope() const { return env_; }
   /// The message as received, dot-unstuffed, CRLF line endings. Moved out.
-  std::string take_data() { return std::move(data_); }
+  /// The message's data, in a string of exactly its size.
+  std::string take_data() { return data_.take(); }
 
   /// Output waiting to be written; the server clears it after writing.
   std::string& output() { return out_; }
@@ -103,7 +109,7 @@ class Session {
   bool awaiting_rcpt_ = false;
 
   // DATA state
-  std::string data_;
+  Spool data_;
   std::uint64_t data_size_ = 0;
   bool data_too_big_ = false;
   bool data_bare_ = false;

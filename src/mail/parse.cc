@@ -8,6 +8,7 @@
 
 #include "mail/gobject.h"
 #include "mail/message.h"
+#include "mail/view_stream.h"
 
 namespace mail {
 
@@ -278,7 +279,7 @@ Message parse(std::string_view raw) {
       pos = end;
     }
   }
-  GPtr<GMimeStream> stream(g_mime_stream_mem_new_with_buffer(input.data(), input.size()));
+  GPtr<GMimeStream> stream(view_stream_new(input.data(), input.size()));  // no copy
   GPtr<GMimeParser> parser(g_mime_parser_new_with_stream(stream.get()));
   g_mime_parser_set_format(parser.get(), GMIME_FORMAT_MESSAGE);
   GPtr<GMimeMessage> m(g_mime_parser_construct_message(parser.get(), nullptr));

@@ -70,6 +70,11 @@ int usage(int rc) {
 lmtp::ServerOptions server_options(const config::Config& c) {
   lmtp::ServerOptions o;
   o.session.message_size = c.limits.message_size;
+  o.session.spool_dir = c.spool_directory;
+  if (o.session.spool_dir.empty()) {
+    const char* tmp = std::getenv("TMPDIR");
+    o.session.spool_dir = tmp && *tmp == '/' ? tmp : "/tmp";
+  }
   o.session.recipients = c.limits.recipients;
   o.session.bad_commands = c.limits.bad_commands;
   o.session.bare_lf = c.bare_lf == config::BareLf::reject ? lmtp::BareLfPolicy::reject

@@ -14,10 +14,12 @@
 #include "schema_postgresql_002.h"
 #include "schema_postgresql_003.h"
 #include "schema_postgresql_004.h"
+#include "schema_postgresql_005.h"
 #include "schema_sqlite_001.h"
 #include "schema_sqlite_002.h"
 #include "schema_sqlite_003.h"
 #include "schema_sqlite_004.h"
+#include "schema_sqlite_005.h"
 #include "store/connection.h"
 #include "store/statements.h"
 
@@ -122,8 +124,8 @@ struct Migration {
   const char* sql;
 };
 const Migration kSqliteMigrations[] = {
-    {1, kSqlite001}, {2, kSqlite002}, {3, kSqlite003}, {4, kSqlite004}};
-const Migration kPgMigrations[] = {{1, kPg001}, {2, kPg002}, {3, kPg003}, {4, kPg004}};
+    {1, kSqlite001}, {2, kSqlite002}, {3, kSqlite003}, {4, kSqlite004}, {5, kSqlite005}};
+const Migration kPgMigrations[] = {{1, kPg001}, {2, kPg002}, {3, kPg003}, {4, kPg004}, {5, kPg005}};
 
 class SociStore final : public Connection {
  public:
@@ -247,6 +249,22 @@ class SociStore final : public Connection {
   }
 
   int migrate() override {
+    // SQLite: a migration that rebuilds a table (005) must not check foreign
+    // keys half-way; the switch only works outside a transaction. They are
+    // checked as a whole before the COMMIT instead.
+    bool sqlite = dialect_ == Dialect::sqlite;
+    if (sqlite) sql_ << "PRAGMA foreign_keys = OFF";
+    struct KeysBackOn {
+      soci::session& sql;
+      bool on;
+      ~KeysBackOn() {
+        try {
+          if (on) sql << "PRAGMA foreign_keys = ON";
+        } catch (...) {
+        }
+      }
+    } back_on{sql_, sqlite};
+    stmts_.clear();  // a rebuilt table: statements prepared against the old one
     Tx tx(stmts_, sql_, dialect_, batch_open_);
     // Several hosts may run 'db migrate' at once: one waits for the other.
     if (dialect_ == Dialect::postgresql) sql_ << "SELECT pg_advisory_xact_lock(20331)";
@@ -261,6 +279,14 @@ class SociStore final : public Connection {
       sql_ << "DELETE FROM schema_version";
       sql_ << "INSERT INTO schema_version (version) VALUES (:v)", soci::use(ver);
       v = m.version;
+    }
+    if (sqlite) {
+      int broken = 0;
+      soci::rowset<soci::row> fk = sql_.prepare << "PRAGMA foreign_key_check";
+      for (auto it = fk.begin(); it != fk.end(); ++it) ++broken;
+      if (broken)
+        throw Error("the migration would break " + std::to_string(broken) +
+                    " foreign key references; nothing changed");
     }
     tx.commit();
     return v;
@@ -611,19 +637,61 @@ class SociStore final : public Connection {
 
   static std::int64_t get_int(const soci::row& r, std::size_t i) { return row_int(r, i); }
 
+  // SQLite: a large value is not bound whole. SQLite would copy it into the
+  // row record first (a 25 MB message cost 26 MB more); a zeroblob of its
+  // size is inserted and the bytes are written into it in pieces.
+  static constexpr std::size_t kBlobInPieces = 256 * 1024;
+  bool blob_in_pieces(const std::string& bytes) const {
+    return dialect_ == Dialect::sqlite && bytes.size() >= kBlobInPieces;
+  }
+
+  void write_blob(const char* table, const char* column, long long rowid,
+                  const std::string& bytes) {
+    auto* be = static_cast<soci::sqlite3_session_backend*>(sql_.get_backend());
+    sqlite_api::sqlite3_blob* blob = nullptr;
+    auto fail = [&](int rc) {
+      std::string msg = std::string("writing ") + table + "." + column + ": " +
+                        sqlite_api::sqlite3_errmsg(be->conn_);
+      if (blob) sqlite_api::sqlite3_blob_close(blob);
+      throw soci::soci_error(msg + " (SQLite error " + std::to_string(rc) + ")");
+    };
+    int rc = sqlite_api::sqlite3_blob_open(be->conn_, "main", table, column, rowid, 1, &blob);
+    if (rc != SQLITE_OK) fail(rc);
+    constexpr std::size_t kPiece = 1 << 20;
+    for (std::size_t off = 0; off < bytes.size(); off += kPiece) {
+      int n = static_cast<int>(std::min(kPiece, bytes.size() - off));
+      rc = sqlite_api::sqlite3_blob_write(blob, bytes.data() + off, n, static_cast<int>(off));
+      if (rc != SQLITE_OK) fail(rc);
+    }
+    rc = sqlite_api::sqlite3_blob_close(blob);
+    blob = nullptr;
+    if (rc != SQLITE_OK) fail(rc);
+  }
+
   long long store_raw(const Inbound& in, long long t) {
     if (!in.raw) return 0;
     std::string sha = in.raw_sha256, from = in.mail_from;
     long long size = static_cast<long long>(in.raw->size());
-    std::string hex;
-    if (dialect_ != Dialect::sqlite) hex = to_hex(*in.raw);
-    const std::string& content = dialect_ == Dialect::sqlite ? *in.raw : hex;
-    stmts_.run(
-        "INSERT INTO raw_message (sha256, mail_from, size, content, received_at) "
-        "VALUES (:h, :f, :s, " +
-            blob_param(dialect_, "c") + ", :t) ON CONFLICT (sha256) DO NOTHING",
-        soci::use(sha), soci::use(from), soci::use(size), soci::use(content), soci::use(t));
     long long id = 0;
+    if (blob_in_pieces(*in.raw)) {
+      if (stmts_.run("INSERT INTO raw_message (sha256, mail_from, size, received_at, content) "
+                     "VALUES (:h, :f, :s, :t, zeroblob(:n)) ON CONFLICT (sha256) DO NOTHING "
+                     "RETURNING id",
+                     soci::use(sha), soci::use(from), soci::use(size), soci::use(t),
+                     soci::use(size), soci::into(id))) {
+        write_blob("raw_message", "content", id, *in.raw);
+        return id;
+      }
+    } else {
+      std::string hex;
+      if (dialect_ != Dialect::sqlite) hex = to_hex(*in.raw);
+      const std::string& content = dialect_ == Dialect::sqlite ? *in.raw : hex;
+      stmts_.run(
+          "INSERT INTO raw_message (sha256, mail_from, size, content, received_at) "
+          "VALUES (:h, :f, :s, " +
+              blob_param(dialect_, "c") + ", :t) ON CONFLICT (sha256) DO NOTHING",
+          soci::use(sha), soci::use(from), soci::use(size), soci::use(content), soci::use(t));
+    }
     stmts_.run("SELECT id FROM raw_message WHERE sha256 = :h", soci::into(id), soci::use(sha));
     return id;
   }
@@ -633,6 +701,17 @@ class SociStore final : public Connection {
       std::string sent = a.filename_sent, fn = a.filename, ct = a.content_type, sha = a.sha256;
       long long size = static_cast<long long>(a.content.size());
       soci::indicator note_ind = with_note ? soci::i_ok : soci::i_null;
+      if (blob_in_pieces(a.content)) {
+        long long id = 0;
+        stmts_.run(
+            "INSERT INTO attachment (issue_id, note_id, filename_sent, filename, content_type, "
+            "size, sha256, content) VALUES (:i, :n, :fs, :f, :ct, :s, :h, zeroblob(:z)) "
+            "RETURNING id",
+            soci::use(issue_id), soci::use(note_id, note_ind), soci::use(sent), soci::use(fn),
+            soci::use(ct), soci::use(size), soci::use(sha), soci::use(size), soci::into(id));
+        write_blob("attachment", "content", id, a.content);
+        continue;
+      }
       std::string hex;
       if (dialect_ != Dialect::sqlite) hex = to_hex(a.content);
       const std::string& content = dialect_ == Dialect::sqlite ? a.content : hex;

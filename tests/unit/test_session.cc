@@ -1,7 +1,9 @@
 // The LMTP state machine driven from memory: whole scripts, and the same
 // scripts fed one byte at a time.
 #include <doctest/doctest.h>
+#include <unistd.h>
 
+#include <cstdlib>
 #include <functional>
 #include <string>
 #include <vector>
@@ -235,6 +237,46 @@ TEST_CASE("session: a long line in DATA is passed on, not buffered whole") {
                  4096);
   REQUIRE(r.messages.size() == 1);
   CHECK(r.messages[0] == line + "\r\n");
+}
+
+// Beyond spool_memory the data goes to an unlinked file and comes back exact:
+// the same bytes, in a string of exactly their size, whatever the chunking.
+TEST_CASE("session: large data is spooled to a file and read back exactly") {
+  std::string tmpl = "/tmp/deskmail-spool-" + std::string(6, 'X');  // mkdtemp's template
+  std::string dir = mkdtemp(tmpl.data());
+  lmtp::SessionLimits lim;
+  lim.spool_memory = 1000;
+  lim.spool_dir = dir;
+  std::string body, expect;
+  for (int i = 0; i < 3000; ++i) {
+    std::string line = "line " + std::to_string(i) + (i % 7 ? "\r\n" : "\n");  // some bare LFs
+    if (i % 11 == 0) line = "." + line;                                        // dot-stuffed
+    body += line;
+    std::string kept = i % 11 == 0 ? line.substr(1) : line;
+    if (i % 7 == 0) kept = kept.substr(0, kept.size() - 1) + "\r\n";
+    expect += kept;
+  }
+  std::string one = "MAIL FROM:<a@b>\r\nRCPT TO:<d@e>\r\nDATA\r\n" + body + ".\r\n";
+  for (std::size_t chunk : {std::size_t(0), std::size_t(1), std::size_t(777)}) {
+    CAPTURE(chunk);
+    auto r = drive("LHLO x\r\n" + one + one, lim, chunk);
+    REQUIRE(r.messages.size() == 2);
+    CHECK(r.messages[0] == expect);
+    CHECK(r.messages[0].capacity() == expect.size());
+    CHECK(r.messages[1] == expect);
+  }
+  // No spool directory to write to: 451 for each recipient, nothing handed on.
+  lim.spool_dir = dir + "/missing";
+  auto r = drive("LHLO x\r\nMAIL FROM:<a@b>\r\nRCPT TO:<d@e>\r\nRCPT TO:<f@e>\r\nDATA\r\n" + body +
+                     ".\r\nNOOP\r\n",
+                 lim);
+  CHECK(r.messages.empty());
+  CHECK(join(codes(r.out)) == "220 250 250 250 250 354 451 451 250");
+  // Under spool_memory nothing touches the directory.
+  auto small = drive("LHLO x\r\nMAIL FROM:<a@b>\r\nRCPT TO:<d@e>\r\nDATA\r\nhi\r\n.\r\n", lim);
+  REQUIRE(small.messages.size() == 1);
+  CHECK(small.messages[0] == "hi\r\n");
+  rmdir(dir.c_str());
 }
 
 TEST_CASE("session: command line limit and the bad command cap") {

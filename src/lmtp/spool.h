@@ -1,0 +1,49 @@
+// spool.h: where a message's data goes while it arrives (issue 7). The
+// first `memory` bytes stay in memory; beyond that the data is written to an
+// unlinked file in `dir` (O_TMPFILE), so that many large messages arriving at
+// once hold one buffer each, not their whole size. take() reads it back into
+// one string of exactly its size (a growing std::string doubles: a 25 MB
+// message took a 41 MB buffer).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace lmtp {
+
+class Spool {
+ public:
+  Spool(std::size_t memory, std::string dir) : memory_(memory), dir_(std::move(dir)) {}
+  ~Spool() { clear(); }
+  Spool(const Spool&) = delete;
+  Spool& operator=(const Spool&) = delete;
+
+  void append(std::string_view s);
+  void append(char c) {
+    buf_ += c;
+    if (buf_.size() >= memory_ && memory_ > 0) flush();
+  }
+  /// Bytes appended since the last clear() or take().
+  std::uint64_t size() const { return on_disk_ + buf_.size(); }
+  /// True when the spool file could not be made or written (disk full): the
+  /// data is gone and the transaction must get a temporary failure.
+  bool failed() const { return failed_; }
+  bool spooled() const { return fd_ >= 0; }
+  /// Forgets the data (file closed, buffer freed when it was large).
+  void clear();
+  /// All the data, in a string of exactly its size; then clear().
+  std::string take();
+
+ private:
+  void flush();
+
+  std::size_t memory_;
+  std::string dir_;
+  std::string buf_;
+  int fd_ = -1;
+  std::uint64_t on_disk_ = 0;
+  bool failed_ = false;
+};
+
+}  // namespace lmtp
