@@ -23,7 +23,8 @@ class Handler {
   virtual ~Handler() = default;
 
   /// Decides one recipient at RCPT time: 250 2.1.5, 550 5.1.1 or 451 4.3.0.
-  /// Must not block the calling (I/O) thread.
+  /// Must not wait on the calling (I/O) thread for anything slow: a lookup
+  /// in a local SQLite file is fine, a network round trip is not.
   virtual boost::asio::awaitable<Reply> check_recipient(const ConnectionInfo& conn,
                                                         const Envelope& env,
                                                         const std::string& address) = 0;

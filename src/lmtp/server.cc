@@ -237,8 +237,26 @@ awaitable<void> Server::run(Socket sock, std::string peer) {
         break;
       }
       case Action::Kind::deliver: {
-        auto data = std::make_shared<std::string>(session.take_data());
-        auto replies = co_await handler_.deliver(info, session.envelope(), data);
+        // A large message waits, its data on disk, until fewer than
+        // large_in_memory others are being parsed and stored.
+        bool large = session.data_spooled();
+        if (large) {
+          asio::steady_timer wait(io_);
+          while (large_busy_ >= std::max<std::uint32_t>(1, opts.large_in_memory)) {
+            wait.expires_after(std::chrono::milliseconds(20));
+            co_await wait.async_wait(asio::redirect_error(use_awaitable, ec));
+          }
+          ++large_busy_;
+        }
+        std::vector<Reply> replies;
+        try {
+          auto data = std::make_shared<std::string>(session.take_data());
+          replies = co_await handler_.deliver(info, session.envelope(), std::move(data));
+        } catch (...) {
+          if (large) --large_busy_;
+          throw;
+        }
+        if (large) --large_busy_;
         session.delivered(replies);
         if (common::fault_due("mid_reply")) {
           // The crash tests: the first half of the replies reach the client.

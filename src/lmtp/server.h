@@ -22,6 +22,10 @@ struct ServerOptions {
   std::chrono::seconds idle_timeout{300};
   std::string hostname = "localhost";
   unsigned socket_mode = 0660;
+  // Messages that were spooled (larger than session.spool_memory) read back
+  // into memory at once, across all connections; the others wait with their
+  // data on disk. Bounds the memory of many large messages arriving together.
+  std::uint32_t large_in_memory = 4;
 };
 
 class Server {
@@ -66,6 +70,7 @@ class Server {
   std::size_t live_ = 0;
   std::uint64_t next_id_ = 0;
   bool draining_ = false;
+  std::uint32_t large_busy_ = 0;  // spooled messages in memory now (I/O thread only)
 };
 
 }  // namespace lmtp

@@ -74,6 +74,8 @@ class Session {
   /// The message as received, dot-unstuffed, CRLF line endings. Moved out.
   /// The message's data, in a string of exactly its size.
   std::string take_data() { return data_.take(); }
+  /// True when the data went to a spool file (it is larger than spool_memory).
+  bool data_spooled() const { return data_.spooled(); }
 
   /// Output waiting to be written; the server clears it after writing.
   std::string& output() { return out_; }

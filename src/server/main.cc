@@ -5,6 +5,7 @@
 //   deskmaild --version
 //
 // Signals: SIGTERM/SIGINT drain and exit, SIGHUP reloads the configuration.
+#include <malloc.h>
 #include <unistd.h>
 
 #include <boost/asio/co_spawn.hpp>
@@ -132,6 +133,12 @@ outbox::Options outbox_options(const config::Config& c) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Buffers of 256 KiB and more (a large message, its text) are mapped and
+  // unmapped, never kept in a malloc arena. glibc's default raises this
+  // threshold to the size of each such buffer freed, after which the next
+  // ones stayed in the arenas of the parse and store threads: the daemon
+  // kept the memory of its largest messages (issue 7).
+  mallopt(M_MMAP_THRESHOLD, 256 * 1024);
   std::string path = "/etc/deskmail/deskmail.yaml";
   if (const char* env = std::getenv("DESKMAIL_CONFIG")) path = env;
   bool check = false;

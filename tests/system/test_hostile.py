@@ -256,5 +256,48 @@ class TenTimesTheLimits(unittest.TestCase):
         self.check("100 000 addresses", raw, "554 5.6.0")
 
 
+class ManyLargeMessagesAtOnce(unittest.TestCase):
+    """Twelve 5 MB messages arrive at once. Each is spooled to a file while it
+    arrives and at most four are read back into memory at a time: every one
+    is stored byte for byte, and the daemon's peak memory stays far below
+    twelve messages' worth."""
+
+    def test_twelve_5_mb_messages(self):
+        desk = Desk().start()
+        try:
+            game = desk.address["acme/game"]
+            deliver(desk, [game], message(message_id="warmup@x"))
+            _, hwm0 = proc_stats(desk.proc.pid)
+            raws = []
+            for i in range(12):
+                body = "".join(f"{i:02d} line {n:07d} of a large message\r\n"
+                               for n in range(5 * 1024 * 1024 // 37))
+                raws.append(message(body=body, message_id=f"large-{i}@x", subject=f"large {i}"))
+            replies = [None] * 12
+
+            def send(i):
+                _, dr = deliver(desk, [game], raws[i])
+                replies[i] = dr[0]
+
+            threads = [threading.Thread(target=send, args=(i,)) for i in range(12)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(300)
+            _, hwm1 = proc_stats(desk.proc.pid)
+            grew = (hwm1 - hwm0) / 1024
+            print(f"\n  12 x {len(raws[0]) / 1e6:.1f} MB at once: peak RSS +{grew:.1f} MiB", flush=True)
+            for r in replies:
+                self.assertTrue(r and r.startswith("250"), r)
+            stored = set(desk.raw_messages())
+            for raw in raws:
+                self.assertIn(raw.encode() if isinstance(raw, str) else raw, stored)
+            self.assertEqual(len(desk.issues()), 13)
+            # Twelve in memory at once would be over 60 MiB of data alone.
+            self.assertLess(grew, 60)
+        finally:
+            desk.close()
+
+
 if __name__ == "__main__":
     unittest.main()
