@@ -76,7 +76,10 @@ boost::asio::awaitable<std::optional<R>> run_deferred(Submit submit, std::functi
         h.emplace(std::move(*st->handler));
         st->handler.reset();
       }
-      asio::dispatch(hex, [h = std::move(*h), ep, r = std::move(r)]() mutable {
+      // The timer lives on the caller's executor: cancelled there, in the
+      // same turn as the resumption (one wake of the caller's thread, not two).
+      asio::dispatch(hex, [st, h = std::move(*h), ep, r = std::move(r)]() mutable {
+        st->timer->cancel();
         std::move(h)(ep, std::move(r));
       });
     };
@@ -91,12 +94,11 @@ boost::asio::awaitable<std::optional<R>> run_deferred(Submit submit, std::functi
         st->ep = std::current_exception();
       }
     };
-    std::function<void(std::exception_ptr)> finish = [complete, st, hex](std::exception_ptr ep) {
+    std::function<void(std::exception_ptr)> finish = [complete, st](std::exception_ptr ep) {
       if (ep)
         complete(ep, std::nullopt);
       else
         complete(st->ep, std::move(st->result));
-      asio::post(hex, [st] { st->timer->cancel(); });  // the timer lives on the caller's executor
     };
     submit(std::move(work), std::move(finish));
   };

@@ -5,6 +5,7 @@
 //   deskmaild --version
 //
 // Signals: SIGTERM/SIGINT drain and exit, SIGHUP reloads the configuration.
+#include <fcntl.h>
 #include <malloc.h>
 #include <unistd.h>
 
@@ -169,6 +170,18 @@ int main(int argc, char** argv) {
   if (check) {
     std::cout << path << ": ok\n";
     return 0;
+  }
+
+  // Large messages are spooled there while they arrive: a directory that
+  // takes no files would turn every one of them into a 451. Say so now.
+  {
+    std::string dir = server_options(cfg).session.spool_dir;
+    int fd = ::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (fd < 0 && errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL) {
+      log_line("spool directory " + dir + ": " + std::strerror(errno));
+      return 1;
+    }
+    if (fd >= 0) ::close(fd);
   }
 
   // GMime must be initialised before any thread starts.

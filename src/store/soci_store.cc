@@ -740,11 +740,17 @@ class SociStore final : public Connection {
     // write lock of BEGIN IMMEDIATE) until COMMIT, so concurrent deliveries,
     // from any instance, take numbers one after the other. UNIQUE (project_id,
     // iid) guards against anything else.
-    long long iid = 0;
-    std::string path;
-    stmts_.run("UPDATE project SET last_iid = last_iid + 1 WHERE id = :p RETURNING last_iid, path",
-               soci::use(pid), soci::into(iid), soci::into(path));
+    // It also returns what the mails need of the project: no second query.
+    IssueCtx ic;
+    long long conf = 1, notify = 0, reopen = 1;
+    stmts_.run(
+        "UPDATE project SET last_iid = last_iid + 1 WHERE id = :p RETURNING last_iid, path, name, "
+        "confirmation, notify_members, reopen_on_reply",
+        soci::use(pid), soci::into(ic.iid), soci::into(ic.path), soci::into(ic.name),
+        soci::into(conf), soci::into(notify), soci::into(reopen));
     if (!sql_.got_data()) throw Error("project vanished during delivery");
+    long long iid = ic.iid;
+    const std::string& path = ic.path;
     // A new issue keeps the whole text: a forward is all quote (GitLab does the same).
     std::string title = in.title, body = in.full_body.empty() ? in.body : in.full_body,
                 email = in.author_email, name = in.author_name, mid = in.message_id,
@@ -763,26 +769,38 @@ class SociStore final : public Connection {
         soci::use(t), soci::use(spam), soci::use(spam_reason), soci::use(never),
         soci::into(issue_id));
     std::string contact = in.contact_email.empty() ? in.author_email : in.contact_email;
+    Part customer;
     if (!contact.empty()) {
-      std::string key = random_key();
+      customer.email = contact;
+      customer.name = name;
+      customer.reply_key = random_key();
       std::string role = "customer";
       stmts_.run(
           "INSERT INTO participant (issue_id, email, name, role, reply_key, created_at) "
-          "VALUES (:i, :e, :n, :r, :k, :t)",
-          soci::use(issue_id), soci::use(contact), soci::use(name), soci::use(role), soci::use(key),
-          soci::use(t));
+          "VALUES (:i, :e, :n, :r, :k, :t) RETURNING id",
+          soci::use(issue_id), soci::use(contact), soci::use(name), soci::use(role),
+          soci::use(customer.reply_key), soci::use(t), soci::into(customer.id));
     }
     store_attachments(in, issue_id, 0, false);
     remember_message_id(in.message_id, issue_id);
     if (composer && !in.spam) {
-      IssueCtx ic = load_issue(issue_id);
+      // The issue as load_issue() would read it back, from what was just
+      // written (the only participant is the customer row above).
+      ic.id = issue_id;
+      ic.project_id = pid;
+      ic.title = title;
+      ic.description = body;
+      ic.state = "opened";
+      ic.message_id = mid;
+      ic.confirmation = conf != 0;
+      ic.notify_members = notify != 0;
+      ic.reopen_on_reply = reopen != 0;
+      ic.ref = path + "#" + std::to_string(iid);
       std::vector<std::string> refs;
       if (!in.message_id.empty()) refs.push_back(in.message_id);
-      if (ic.confirmation && !in.never_answer && !contact.empty()) {
-        for (const auto& p : participants(issue_id, "customer"))
-          if (confirmation_allowed(p.email, in.confirmations_per_sender_day, t))
-            queue(*composer, ic, MailKind::thank_you, p, refs, "", "");
-      }
+      if (ic.confirmation && !in.never_answer && !contact.empty() &&
+          confirmation_allowed(customer.email, in.confirmations_per_sender_day, t))
+        queue(*composer, ic, MailKind::thank_you, customer, refs, "", "");
       if (ic.notify_members) {
         for (const auto& m : members(ic.project_id)) {
           if (iequal(m, in.author_email)) continue;

@@ -361,6 +361,16 @@ class ConfigCheck(unittest.TestCase):
         finally:
             d.close()
 
+    def test_refuses_to_start_without_a_spool_directory(self):
+        d = Desk("spool_directory: /nonexistent/deskmail-spool\n")
+        try:
+            from harness import DESKMAILD
+            p = subprocess.run([DESKMAILD, "-c", d.config], capture_output=True, text=True, timeout=10)
+            self.assertEqual(p.returncode, 1)
+            self.assertIn("spool directory /nonexistent/deskmail-spool", p.stderr)
+        finally:
+            d.close()
+
 
 class Cli(DeskTest):
     def test_lists_and_show(self):

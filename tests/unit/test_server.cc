@@ -8,6 +8,7 @@
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -95,7 +96,9 @@ struct Run {
     for (std::size_t i = 0; i < clients; ++i)
       cs.emplace_back([&, i] { replies[i] = send_one(path, size); });
     for (auto& t : cs) t.join();
-    io.stop();
+    // Stop accepting and let every session end, so that io.run() returns
+    // with no coroutine frame left pointing into the server.
+    asio::post(io, [&] { server.drain(); });
     srv.join();
     ::unlink(path.c_str());
     ::rmdir(dir.c_str());
