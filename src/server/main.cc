@@ -19,6 +19,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <cerrno>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -26,6 +27,7 @@
 #include <iostream>
 #include <mutex>
 #include <optional>
+#include <thread>
 
 #include "config/config.h"
 #include "delivery/deliverer.h"
@@ -234,6 +236,40 @@ int main(int argc, char** argv) {
       log_line(std::string("recipient lookups go through the store thread: ") + e.what());
     }
   }
+  // SQLite: the write-ahead log is copied into the database by a thread of
+  // its own (PASSIVE, four times a second), not by the writer's COMMIT: that
+  // copy fsyncs the database file, a stall for every delivery in the batch.
+  std::unique_ptr<store::Store> checkpointer;
+  std::thread checkpoint_thread;
+  std::mutex checkpoint_mu;
+  std::condition_variable checkpoint_cv;
+  bool checkpoint_stop = false;
+  if (sqlite) {
+    try {
+      checkpointer = store::open(cfg.database, cfg.timeouts.store_wait, 1);
+      st->manual_checkpoints();
+      checkpoint_thread = std::thread([&] {
+        auto last_log = std::chrono::steady_clock::time_point{};
+        std::unique_lock lk(checkpoint_mu);
+        while (!checkpoint_cv.wait_for(lk, std::chrono::milliseconds(250),
+                                       [&] { return checkpoint_stop; })) {
+          lk.unlock();
+          try {
+            checkpointer->checkpoint();
+          } catch (const std::exception& e) {
+            auto now = std::chrono::steady_clock::now();
+            if (now - last_log > std::chrono::minutes(1)) {
+              log_line(std::string("checkpoint failed: ") + e.what());
+              last_log = now;
+            }
+          }
+          lk.lock();
+        }
+      });
+    } catch (const std::exception& e) {
+      log_line(std::string("checkpoints stay with the writer: ") + e.what());
+    }
+  }
   deliverer.log = log_line;
   deliverer.set_policy(delivery_policy(cfg));
   outbox::Dispatcher dispatcher(io, store_pool.get_executor(), *st, outbox_options(cfg));
@@ -341,6 +377,14 @@ int main(int argc, char** argv) {
   io.run();
   parse_pool.join();
   store_pool.join();
+  if (checkpoint_thread.joinable()) {
+    {
+      std::lock_guard lk(checkpoint_mu);
+      checkpoint_stop = true;
+    }
+    checkpoint_cv.notify_all();
+    checkpoint_thread.join();
+  }
   if (group) {
     auto gs = group->stats();
     group->stop();
@@ -351,7 +395,9 @@ int main(int argc, char** argv) {
   }
   // Close the database cleanly, then leave without unwinding: connection
   // coroutine frames still owned by the io_context point into the server.
-  st.reset();
+  checkpointer.reset();
+  reader.reset();
+  st.reset();  // the last connection: SQLite checkpoints the log as it closes
   log_line("stopped");
   std::fflush(nullptr);
   std::_Exit(0);

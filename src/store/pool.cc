@@ -112,6 +112,12 @@ class PooledStore final : public Store {
   std::vector<std::string> check() override {
     return call(true, [&](Store& s) { return s.check(); });
   }
+  void manual_checkpoints() override {
+    for (auto& c : conns_) c->manual_checkpoints();
+  }
+  void checkpoint() override {
+    call(false, [&](Store& s) { return (s.checkpoint(), 0); });
+  }
   std::vector<IssueSummary> list_issues(const IssueFilter& f) override {
     return call(true, [&](Store& s) { return s.list_issues(f); });
   }

@@ -185,6 +185,7 @@ class SociStore final : public Connection {
       // journal in memory, not in a temporary file opened and unlinked each
       // time (strace: an open, access and unlink per delivery).
       sql_ << "PRAGMA temp_store = MEMORY";
+      if (manual_checkpoints_) sql_ << "PRAGMA wal_autocheckpoint = 0";
       return;
     }
     std::string fsync;
@@ -686,12 +687,15 @@ class SociStore final : public Connection {
       std::string hex;
       if (dialect_ != Dialect::sqlite) hex = to_hex(*in.raw);
       const std::string& content = dialect_ == Dialect::sqlite ? *in.raw : hex;
-      stmts_.run(
-          "INSERT INTO raw_message (sha256, mail_from, size, content, received_at) "
-          "VALUES (:h, :f, :s, " +
-              blob_param(dialect_, "c") + ", :t) ON CONFLICT (sha256) DO NOTHING",
-          soci::use(sha), soci::use(from), soci::use(size), soci::use(content), soci::use(t));
+      if (stmts_.run("INSERT INTO raw_message (sha256, mail_from, size, content, received_at) "
+                     "VALUES (:h, :f, :s, " +
+                         blob_param(dialect_, "c") +
+                         ", :t) ON CONFLICT (sha256) DO NOTHING RETURNING id",
+                     soci::use(sha), soci::use(from), soci::use(size), soci::use(content),
+                     soci::use(t), soci::into(id)))
+        return id;
     }
+    // Stored before (the same message to another recipient, or again).
     stmts_.run("SELECT id FROM raw_message WHERE sha256 = :h", soci::into(id), soci::use(sha));
     return id;
   }
@@ -1253,6 +1257,18 @@ class SociStore final : public Connection {
     return true;
   }
 
+  void manual_checkpoints() override {
+    if (dialect_ != Dialect::sqlite) return;
+    manual_checkpoints_ = true;  // kept across reconnects (configure())
+    sql_ << "PRAGMA wal_autocheckpoint = 0";
+  }
+
+  void checkpoint() override {
+    if (dialect_ != Dialect::sqlite) return;
+    int busy = 0, log = 0, done = 0;
+    sql_ << "PRAGMA wal_checkpoint(PASSIVE)", soci::into(busy), soci::into(log), soci::into(done);
+  }
+
   void begin_batch() override {
     try {
       stmts_.run(dialect_ == Dialect::sqlite ? "BEGIN IMMEDIATE" : "BEGIN");
@@ -1398,6 +1414,7 @@ class SociStore final : public Connection {
   Statements stmts_{sql_, dialect_};  // after sql_: destroyed before it
   bool broken_ = false;               // the connection failed: reopen before the next use
   bool batch_open_ = false;           // inside begin_batch(): transactions are savepoints
+  bool manual_checkpoints_ = false;   // wal_autocheckpoint = 0, also after a reconnect
   int queued_ = 0;                    // outbox rows queued by the current deliver()
 };
 

@@ -266,6 +266,15 @@ class Store {
   /// file itself on SQLite). Returns one line per problem; empty when clean.
   virtual std::vector<std::string> check() = 0;
   virtual std::optional<IssueDetail> show_issue(const std::string& ref) = 0;
+
+  // --- SQLite's write-ahead log -------------------------------------------
+  /// Leaves checkpoints to checkpoint() calls from elsewhere: the COMMIT no
+  /// longer copies the log into the database now and then (and fsyncs it) on
+  /// the writer's thread. No-op on PostgreSQL.
+  virtual void manual_checkpoints() {}
+  /// Copies what it can of the log into the database without waiting for
+  /// anyone (PASSIVE). No-op on PostgreSQL.
+  virtual void checkpoint() {}
 };
 
 /// Opens the store named by a SOCI connection string ("sqlite3://db=PATH" or

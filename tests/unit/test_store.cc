@@ -221,6 +221,34 @@ TEST_CASE("store: migration 5 rebuilds raw_message with the same ids and bytes")
   CHECK(db.st->check().empty());
 }
 
+// deskmaild leaves SQLite's checkpoints to a thread of its own: the writer's
+// COMMITs never copy the log back, the other connection's checkpoint() does,
+// and then the log is reused from its start instead of growing.
+TEST_CASE("store: manual checkpoints: the writer lets the log grow, checkpoint() empties it") {
+  TempDb db(true);
+  db.st->init();
+  db.st->add_project("acme/a", "A", "key-a", {});
+  db.st->manual_checkpoints();
+  auto a = db.st->find_project_key("key-a");
+  std::string wal = (db.dir / "t.db-wal").string();
+  auto deliver = [&](int from, int n) {
+    for (int i = from; i < from + n; ++i)
+      REQUIRE(db.st
+                  ->deliver(*a, inbound("w" + std::to_string(i) + "@x", std::string(3000, 'b')),
+                            nullptr)
+                  .kind == store::Outcome::Kind::created);
+  };
+  deliver(0, 400);
+  auto grown = fs::file_size(wal);
+  CHECK(grown > 1000 * 4096);  // past SQLite's automatic checkpoint at 1 000 pages
+  auto other = store::open(db.conn, kWait, 1);
+  other->checkpoint();
+  deliver(400, 200);
+  CHECK(fs::file_size(wal) <= grown);  // written from its start again
+  CHECK(db.st->list_issues({}).size() == 600);
+  CHECK(db.st->check().empty());
+}
+
 TEST_CASE("store: issues, numbers, dedupe, notes, attachments, unsubscribe") {
   TempDb db;
   db.st->init();
