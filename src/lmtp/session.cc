@@ -10,6 +10,7 @@
 #include "lmtp/session.h"
 
 #include <charconv>
+#include <cstring>
 
 #include "lmtp/command.h"
 
@@ -224,9 +225,14 @@ void Session::recipient_checked(const Reply& r) {
 void Session::append_data_line(std::string_view line) {
   // `line` is one piece of data ending in '\n', or a chunk of a long line.
   bool bare = false;
-  for (std::size_t i = 0; i < line.size(); ++i) {
-    if (line[i] == '\n' && (i == 0 || line[i - 1] != '\r')) bare = true;
-    if (line[i] == '\r' && (i + 1 >= line.size() || line[i + 1] != '\n')) bare = true;
+  std::size_t n = line.size();
+  bool plain = n >= 2 && line[n - 2] == '\r' && line[n - 1] == '\n' &&
+               !std::memchr(line.data(), '\r', n - 2) && !std::memchr(line.data(), '\n', n - 2);
+  if (!plain) {  // the common "text CRLF" line needs no byte-by-byte look
+    for (std::size_t i = 0; i < n; ++i) {
+      if (line[i] == '\n' && (i == 0 || line[i - 1] != '\r')) bare = true;
+      if (line[i] == '\r' && (i + 1 >= n || line[i + 1] != '\n')) bare = true;
+    }
   }
   if (bare) data_bare_ = true;
   std::uint64_t add = line.size();

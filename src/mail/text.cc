@@ -15,6 +15,10 @@ std::string sha256_hex(std::string_view data) {
 }
 
 std::string to_valid_utf8(std::string_view s) {
+  // Most text already is valid UTF-8 without NUL: one copy, no rebuilding.
+  if (s.find('\0') == std::string_view::npos &&
+      g_utf8_validate_len(s.data(), static_cast<gsize>(s.size()), nullptr))
+    return std::string(s);
   std::string no_nul;
   no_nul.reserve(s.size());
   for (char c : s)
@@ -60,8 +64,10 @@ std::string one_line(std::string_view s) {
 std::string make_title(std::string_view subject, std::string_view body) {
   std::string t = one_line(to_valid_utf8(subject));
   if (!t.empty()) return utf8_cut(t, 255);
-  // No subject: the first words of the body, cut at a word boundary.
-  std::string b = one_line(to_valid_utf8(body));
+  // No subject: the first words of the body, cut at a word boundary. 4 KiB
+  // of it are plenty for 60 characters (not the whole 100 KiB body).
+  std::string b = one_line(to_valid_utf8(body.substr(0, 4096)));
+  if (b.size() <= 60 && body.size() > 4096) b = one_line(to_valid_utf8(body));
   if (b.empty()) return "(no subject)";
   if (b.size() <= 60) return b;
   std::string cut = utf8_cut(b, 60);

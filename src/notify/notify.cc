@@ -118,22 +118,24 @@ std::string unsubscribe_address(const Settings& s, const std::string& key) {
 }
 
 std::map<std::string, std::string> variables(const store::MailContext& c, const Settings& s) {
+  // emplace: an initializer list would copy every value twice, and the
+  // description of a 100 KiB message is one of them.
   std::string path = c.project_path + "#" + std::to_string(c.iid);
-  return {
-      {"ISSUE_ID", std::to_string(c.iid)},
-      {"ISSUE_PATH", path},
-      {"ISSUE_URL", path},
-      {"ISSUE_TITLE", c.issue_title},
-      {"ISSUE_DESCRIPTION", c.issue_description},
-      {"NOTE_TEXT", c.note_text},
-      {"AUTHOR", c.note_author},
-      {"PROJECT_NAME", c.project_name},
-      {"PROJECT_PATH", c.project_path},
-      {"UNSUBSCRIBE_URL", "mailto:" + unsubscribe_address(s, c.reply_key)},
-      {"SYSTEM_HEADER", ""},
-      {"SYSTEM_FOOTER", ""},
-      {"ADDITIONAL_TEXT", ""},
-  };
+  std::map<std::string, std::string> v;
+  v.emplace("ISSUE_ID", std::to_string(c.iid));
+  v.emplace("ISSUE_PATH", path);
+  v.emplace("ISSUE_URL", std::move(path));
+  v.emplace("ISSUE_TITLE", c.issue_title);
+  v.emplace("ISSUE_DESCRIPTION", c.issue_description);
+  v.emplace("NOTE_TEXT", c.note_text);
+  v.emplace("AUTHOR", c.note_author);
+  v.emplace("PROJECT_NAME", c.project_name);
+  v.emplace("PROJECT_PATH", c.project_path);
+  v.emplace("UNSUBSCRIBE_URL", "mailto:" + unsubscribe_address(s, c.reply_key));
+  v.emplace("SYSTEM_HEADER", "");
+  v.emplace("SYSTEM_FOOTER", "");
+  v.emplace("ADDITIONAL_TEXT", "");
+  return v;
 }
 
 store::OutMail Composer::compose(const store::MailContext& c) {

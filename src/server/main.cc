@@ -136,12 +136,15 @@ outbox::Options outbox_options(const config::Config& c) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  // Buffers of 256 KiB and more (a large message, its text) are mapped and
-  // unmapped, never kept in a malloc arena. glibc's default raises this
+  // Buffers of 1 MiB and more (a large message, its text) are mapped and
+  // unmapped, never kept in a malloc arena: glibc's default raises this
   // threshold to the size of each such buffer freed, after which the next
-  // ones stayed in the arenas of the parse and store threads: the daemon
-  // kept the memory of its largest messages (issue 7).
-  mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+  // ones stayed in the arenas of the parse and store threads, and the daemon
+  // kept the memory of its largest messages (issue 7). Setting it fixes the
+  // trim threshold too: up to 4 MiB free at the top of an arena stays, so
+  // that every 100 KiB message does not fault its pages in again.
+  mallopt(M_MMAP_THRESHOLD, 1024 * 1024);
+  mallopt(M_TRIM_THRESHOLD, 4 * 1024 * 1024);
   std::string path = "/etc/deskmail/deskmail.yaml";
   if (const char* env = std::getenv("DESKMAIL_CONFIG")) path = env;
   bool check = false;

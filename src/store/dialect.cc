@@ -140,6 +140,11 @@ std::string from_hex(std::string_view hex) {
 
 bool is_clean_text(std::string_view s) {
   for (std::size_t i = 0; i < s.size();) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c != 0 && c < 0x80) {  // ASCII, the common case
+      ++i;
+      continue;
+    }
     std::size_t n = utf8_len(s, i);
     if (n == 0) return false;
     i += n;
