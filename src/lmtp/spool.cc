@@ -25,7 +25,7 @@ void Spool::flush() {
     fd_ = ::open(dir_.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
     if (fd_ < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
       // A file system without O_TMPFILE: a named file, unlinked at once.
-      std::string path = dir_ + "/deskmail-spool.XXXXXX";  // mkstemp's template
+      std::string path = dir_ + "/deskmail-spool." + std::string(6, 'X');  // mkstemp
       fd_ = ::mkostemp(path.data(), O_CLOEXEC);
       if (fd_ >= 0) ::unlink(path.c_str());
     }
