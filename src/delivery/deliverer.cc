@@ -67,13 +67,17 @@ std::optional<store::Target> Deliverer::resolve(store::Store& st, const route::R
   return std::nullopt;
 }
 
-lmtp::Reply Deliverer::check_now(const std::string& address) {
+lmtp::Reply Deliverer::lookup(store::Store& st, const std::string& address) {
   auto r = route::parse(address, base());
   if (!r) return reply_for(Status::bad_address, address);
+  bool found = resolve(st, *r).has_value();
+  store_result(true);
+  return reply_for(found ? Status::recipient_ok : Status::no_such_recipient, address);
+}
+
+lmtp::Reply Deliverer::check_now(const std::string& address) {
   try {
-    bool found = resolve(store_, *r).has_value();
-    store_result(true);
-    return reply_for(found ? Status::recipient_ok : Status::no_such_recipient, address);
+    return lookup(store_, address);
   } catch (const std::exception& e) {
     store_result(false);
     log("recipient check for <" + address + "> failed: " + e.what());
@@ -333,19 +337,13 @@ asio::awaitable<lmtp::Reply> Deliverer::check_recipient(const lmtp::ConnectionIn
                                                         const lmtp::Envelope&,
                                                         const std::string& address) {
   if (reader_) {
-    auto r = route::parse(address, base());
-    if (!r) co_return reply_for(Status::bad_address, address);
-    bool answered = false, found = false;
+    std::optional<lmtp::Reply> answer;
     try {
-      found = resolve(*reader_, *r).has_value();
-      answered = true;
+      answer = lookup(*reader_, address);
     } catch (const std::exception&) {
       // Busy or broken: the store thread answers, as without a reader.
     }
-    if (answered) {
-      store_result(true);
-      co_return reply_for(found ? Status::recipient_ok : Status::no_such_recipient, address);
-    }
+    if (answer) co_return *answer;
   }
   std::function<lmtp::Reply()> work = [this, address] { return check_now(address); };
   auto r =

@@ -98,6 +98,8 @@ class Deliverer final : public lmtp::Handler {
 
  private:
   std::optional<store::Target> resolve(store::Store& st, const route::Route& r);
+  /// The RCPT answer from `st`; throws when the store does.
+  lmtp::Reply lookup(store::Store& st, const std::string& address);
   void log_delivery(const lmtp::ConnectionInfo& conn, const lmtp::Envelope& env, const Prepared& p,
                     const std::string& rcpt, Status st, const std::string& ref,
                     const lmtp::Reply& reply, const std::string& why);

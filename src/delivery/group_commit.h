@@ -5,14 +5,13 @@
 // fsync per batch instead of one per recipient.
 #pragma once
 
-#include <boost/asio/awaitable.hpp>
 #include <condition_variable>
 #include <deque>
+#include <exception>
 #include <functional>
 #include <mutex>
 #include <thread>
 
-#include "common/run_on.h"
 #include "store/store.h"
 
 namespace delivery {
@@ -25,21 +24,9 @@ class GroupCommit {
   GroupCommit(const GroupCommit&) = delete;
   GroupCommit& operator=(const GroupCommit&) = delete;
 
-  /// Runs `fn` (store calls) inside the next batch; the caller resumes after
-  /// the batch's COMMIT with fn's result, or with the exception fn threw, or
-  /// with Unavailable if the COMMIT failed; with nullopt after `limit`.
-  template <class R>
-  boost::asio::awaitable<std::optional<R>> run(std::function<R()> fn,
-                                               std::chrono::steady_clock::duration limit) {
-    auto submit = [this](std::function<void()> work,
-                         std::function<void(std::exception_ptr)> finish) {
-      this->submit(std::move(work), std::move(finish));
-    };
-    return common::run_deferred<R>(std::move(submit), std::move(fn), limit);
-  }
-
   /// Queues `work` (store calls) for the next batch; `finish` runs after its
-  /// COMMIT with null, or with the exception that failed the COMMIT.
+  /// COMMIT with null, or with the exception that failed the COMMIT. With
+  /// common::run_deferred, a coroutine awaits it with a deadline.
   void submit(std::function<void()> work, std::function<void(std::exception_ptr)> finish) {
     push({std::move(work), std::move(finish)});
   }

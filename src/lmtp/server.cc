@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "common/fault.h"
+#include "common/run_on.h"
 
 namespace asio = boost::asio;
 using asio::awaitable;
@@ -250,7 +251,17 @@ awaitable<void> Server::run(Socket sock, std::string peer) {
         }
         std::vector<Reply> replies;
         try {
-          auto data = std::make_shared<std::string>(session.take_data());
+          std::shared_ptr<std::string> data;
+          if (large && spool_executor) {
+            // Only this coroutine touches the session, suspended meanwhile.
+            std::function<std::shared_ptr<std::string>()> read = [&session] {
+              return std::make_shared<std::string>(session.take_data());
+            };
+            data = co_await common::run_on<std::shared_ptr<std::string>>(*spool_executor,
+                                                                         std::move(read));
+          } else {
+            data = std::make_shared<std::string>(session.take_data());
+          }
           replies = co_await handler_.deliver(info, session.envelope(), std::move(data));
         } catch (...) {
           if (large) --large_busy_;

@@ -16,19 +16,24 @@ void Spool::append(std::string_view s) {
   if (memory_ > 0 && buf_.size() >= memory_) flush();
 }
 
+int Spool::open_file(const std::string& dir) {
+  int fd = ::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+  if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
+    // A file system without O_TMPFILE: a named file, unlinked at once.
+    std::string path = dir + "/deskmail-spool." + std::string(6, 'X');  // mkstemp
+    fd = ::mkostemp(path.data(), O_CLOEXEC);
+    if (fd >= 0) ::unlink(path.c_str());
+  }
+  return fd;
+}
+
 void Spool::flush() {
   if (failed_) {
     buf_.clear();
     return;
   }
   if (fd_ < 0) {
-    fd_ = ::open(dir_.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-    if (fd_ < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
-      // A file system without O_TMPFILE: a named file, unlinked at once.
-      std::string path = dir_ + "/deskmail-spool." + std::string(6, 'X');  // mkstemp
-      fd_ = ::mkostemp(path.data(), O_CLOEXEC);
-      if (fd_ >= 0) ::unlink(path.c_str());
-    }
+    fd_ = open_file(dir_);
     if (fd_ < 0) {
       failed_ = true;
       buf_.clear();

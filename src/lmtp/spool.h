@@ -30,6 +30,9 @@ class Spool {
   /// data is gone and the transaction must get a temporary failure.
   bool failed() const { return failed_; }
   bool spooled() const { return fd_ >= 0; }
+  /// Opens a new unnamed file in `dir` (O_TMPFILE; a named file unlinked at
+  /// once where the file system has no O_TMPFILE). -1 and errno on failure.
+  static int open_file(const std::string& dir);
   /// Forgets the data (file closed, buffer freed when it was large).
   void clear();
   /// All the data, in a string of exactly its size; then clear().

@@ -5,7 +5,6 @@
 //   deskmaild --version
 //
 // Signals: SIGTERM/SIGINT drain and exit, SIGHUP reloads the configuration.
-#include <fcntl.h>
 #include <malloc.h>
 #include <unistd.h>
 
@@ -32,6 +31,7 @@
 #include "config/config.h"
 #include "delivery/deliverer.h"
 #include "lmtp/server.h"
+#include "lmtp/spool.h"
 #include "mail/message.h"
 #include "notify/notify.h"
 #include "outbox/dispatcher.h"
@@ -181,12 +181,12 @@ int main(int argc, char** argv) {
   // takes no files would turn every one of them into a 451. Say so now.
   {
     std::string dir = server_options(cfg).session.spool_dir;
-    int fd = ::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-    if (fd < 0 && errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL) {
+    int fd = lmtp::Spool::open_file(dir);
+    if (fd < 0) {
       log_line("spool directory " + dir + ": " + std::strerror(errno));
       return 1;
     }
-    if (fd >= 0) ::close(fd);
+    ::close(fd);
   }
 
   // GMime must be initialised before any thread starts.
@@ -281,6 +281,7 @@ int main(int argc, char** argv) {
     asio::post(io, [&dispatcher] { dispatcher.wake(); });
   };
   lmtp::Server server(io, deliverer, server_options(cfg));
+  server.spool_executor = parse_pool.get_executor();
   server.log = log_line;
   server.store_down = [&deliverer] { return deliverer.store_down(); };
   // While the store is down, ask it every second whether it answers again.

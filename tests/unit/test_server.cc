@@ -12,6 +12,7 @@
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <chrono>
@@ -79,7 +80,7 @@ std::string send_one(const std::string& path, std::size_t size) {
 struct Run {
   SlowHandler handler;
   std::vector<std::string> replies;
-  Run(std::size_t clients, std::size_t size) {
+  Run(std::size_t clients, std::size_t size, bool read_back_elsewhere = false) {
     std::string tmpl = "/tmp/deskmail-server-" + std::string(6, 'X');  // mkdtemp's template
     std::string dir = mkdtemp(tmpl.data());
     std::string path = dir + "/lmtp";
@@ -89,6 +90,8 @@ struct Run {
     o.session.spool_dir = dir;
     o.large_in_memory = 2;
     lmtp::Server server(io, handler, o);
+    asio::thread_pool reader(1);
+    if (read_back_elsewhere) server.spool_executor = reader.get_executor();
     server.listen_unix(path);
     std::thread srv([&] { io.run(); });
     replies.resize(clients);
@@ -108,7 +111,7 @@ struct Run {
 }  // namespace
 
 TEST_CASE("server: at most large_in_memory spooled messages are handed on at once") {
-  Run r(8, 200 * 1024);  // each spooled: over spool_memory
+  Run r(8, 200 * 1024, true);  // each spooled: over spool_memory, read back on a pool
   for (const auto& rep : r.replies) CHECK(rep.rfind("250", 0) == 0);
   CHECK(r.handler.done == 8);
   CHECK(r.handler.most == 2);

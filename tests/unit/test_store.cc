@@ -15,6 +15,7 @@
 #include <set>
 #include <thread>
 
+#include "common/run_on.h"
 #include "delivery/group_commit.h"
 #include "store/dialect.h"
 #include "store/store.h"
@@ -537,7 +538,13 @@ boost::asio::awaitable<void> deliver_grouped(delivery::GroupCommit& gc, store::S
     return st.deliver(*t, inbound("g" + std::to_string(i) + "@x", "b"), nullptr);
   };
   try {
-    r.outcome = co_await gc.run<store::Outcome>(std::move(fn), std::chrono::seconds(30));
+    // As the deliverer awaits it: the work queued for the next batch, the
+    // coroutine resumed after that batch's COMMIT.
+    auto submit = [&gc](std::function<void()> work, std::function<void(std::exception_ptr)> done) {
+      gc.submit(std::move(work), std::move(done));
+    };
+    r.outcome = co_await common::run_deferred<store::Outcome>(std::move(submit), std::move(fn),
+                                                              std::chrono::seconds(30));
   } catch (const store::Unavailable&) {
     r.threw = true;
   }
