@@ -22,6 +22,7 @@
 #include "schema_sqlite_005.h"
 #include "store/connection.h"
 #include "store/statements.h"
+#include "store/wal_vfs.h"
 
 namespace store {
 
@@ -138,6 +139,7 @@ class SociStore final : public Connection {
       throw Error(
           "the database connection string lowers SQLite's synchronous setting: "
           "deskmail refuses a store that can lose acknowledged mail");
+    if (dialect_ == Dialect::sqlite) install_wal_write_coalescing();
     connect();
   }
 
