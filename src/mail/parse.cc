@@ -334,19 +334,28 @@ Message parse(std::string_view raw) {
     msg.text = html_to_text(w.html);
     msg.text_from_html = true;
   }
-  // Normalize line endings of the stored text to LF.
-  std::string t;
-  t.reserve(msg.text.size());
-  for (std::size_t i = 0; i < msg.text.size(); ++i) {
-    if (msg.text[i] == '\r') {
-      if (i + 1 < msg.text.size() && msg.text[i + 1] == '\n') continue;
-      t += '\n';
-      continue;
+  // Normalize line endings of the stored text to LF: CRLF and a lone CR
+  // become LF. Copied in runs between CRs (a byte at a time was 3 % of the
+  // CPU for 100 KiB messages); text without CR is not copied at all.
+  std::string_view src = msg.text;
+  if (src.find('\r') != std::string_view::npos) {
+    std::string t;
+    t.reserve(src.size());
+    std::size_t p = 0;
+    for (;;) {
+      auto r = src.find('\r', p);
+      if (r == std::string_view::npos) {
+        t.append(src.substr(p));
+        break;
+      }
+      t.append(src.substr(p, r - p));
+      if (r + 1 >= src.size() || src[r + 1] != '\n') t += '\n';  // CRLF: its LF follows
+      p = r + 1;
     }
-    t += msg.text[i];
+    msg.text = std::move(t);
   }
-  while (!t.empty() && (t.back() == '\n' || t.back() == ' ')) t.pop_back();
-  msg.text = std::move(t);
+  while (!msg.text.empty() && (msg.text.back() == '\n' || msg.text.back() == ' '))
+    msg.text.pop_back();
   return msg;
 }
 
