@@ -1,6 +1,7 @@
 // text.cc: small text helpers for titles, file names and UTF-8 hygiene.
 #include <glib.h>
 
+#include "common/ascii.h"
 #include "mail/message.h"
 
 namespace mail {
@@ -15,9 +16,11 @@ std::string sha256_hex(std::string_view data) {
 }
 
 std::string to_valid_utf8(std::string_view s) {
-  // Most text already is valid UTF-8 without NUL: one copy, no rebuilding.
-  if (s.find('\0') == std::string_view::npos &&
-      g_utf8_validate_len(s.data(), static_cast<gsize>(s.size()), nullptr))
+  // Most text already is valid UTF-8 without NUL: one copy, no rebuilding;
+  // GLib validates only what follows the leading run of plain ASCII.
+  std::string_view rest = s.substr(common::ascii_run(s));
+  if (rest.find('\0') == std::string_view::npos &&
+      g_utf8_validate_len(rest.data(), static_cast<gsize>(rest.size()), nullptr))
     return std::string(s);
   std::string no_nul;
   no_nul.reserve(s.size());

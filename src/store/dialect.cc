@@ -4,9 +4,7 @@
 #include <soci/postgresql/soci-postgresql.h>
 #include <soci/soci.h>
 
-#include <cstdint>
-#include <cstring>
-
+#include "common/ascii.h"
 #include "store/store.h"
 
 namespace store {
@@ -142,19 +140,9 @@ std::string from_hex(std::string_view hex) {
 }
 
 bool is_clean_text(std::string_view s) {
-  for (std::size_t i = 0; i < s.size();) {
-    // Eight ASCII bytes at a time, none of them NUL (the common case: a
-    // 100 KiB body is checked twice, as trimmed and as full text).
-    constexpr std::uint64_t kOnes = 0x0101010101010101ULL, kHigh = 0x8080808080808080ULL;
-    while (i + 8 <= s.size()) {
-      std::uint64_t w;
-      std::memcpy(&w, s.data() + i, 8);
-      if ((w & kHigh) != 0 || ((w - kOnes) & ~w & kHigh) != 0) break;
-      i += 8;
-    }
-    if (i >= s.size()) break;
+  for (std::size_t i = common::ascii_run(s); i < s.size();) {
     auto c = static_cast<unsigned char>(s[i]);
-    if (c != 0 && c < 0x80) {  // ASCII, the common case
+    if (c != 0 && c < 0x80) {  // ASCII again after a character that was not
       ++i;
       continue;
     }
