@@ -294,12 +294,12 @@ class ManyLargeMessagesAtOnce(unittest.TestCase):
                 self.assertIn(raw.encode() if isinstance(raw, str) else raw, stored)
             self.assertEqual(len(desk.issues()), 13)
             # Twelve in memory at once would be over 60 MiB of data alone. The
-            # figure means something on SQLite in a plain build only: under
-            # ASan freed memory sits in quarantine, and PostgreSQL gets each
-            # raw message as hex text, twice its size and copied on the way
-            # (+174 MiB measured here: a known cost of the bytea path).
-            if not desk.pg and "ASAN_OPTIONS" not in os.environ:
-                self.assertLess(grew, 60)
+            # figure means nothing under ASan (freed memory sits in
+            # quarantine). PostgreSQL gets large messages as binary bytea
+            # parameters through libpq: +70 MiB measured (+174 MiB when they
+            # went as hex text through SOCI, twice their size and copied).
+            if "ASAN_OPTIONS" not in os.environ:
+                self.assertLess(grew, 100 if desk.pg else 60)
         finally:
             desk.close()
 
