@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -240,15 +241,32 @@ awaitable<void> Server::run(Socket sock, std::string peer) {
       case Action::Kind::deliver: {
         // A large message waits, its data on disk, until fewer than
         // large_in_memory others are being parsed and stored.
+        // Waiters queue in arrival order; each release wakes the first (it
+        // checks again: a message that arrived meanwhile may have the slot).
         bool large = session.data_spooled();
         if (large) {
-          asio::steady_timer wait(io_);
           while (large_busy_ >= std::max<std::uint32_t>(1, opts.large_in_memory)) {
-            wait.expires_after(std::chrono::milliseconds(20));
-            co_await wait.async_wait(asio::redirect_error(use_awaitable, ec));
+            asio::steady_timer wake(io_, asio::steady_timer::time_point::max());
+            large_waiters_.push_back(&wake);
+            struct Leave {  // also when the coroutine is destroyed while waiting
+              std::deque<asio::steady_timer*>& q;
+              asio::steady_timer* t;
+              ~Leave() {
+                if (auto it = std::find(q.begin(), q.end(), t); it != q.end()) q.erase(it);
+              }
+            } leave{large_waiters_, &wake};
+            co_await wake.async_wait(asio::redirect_error(use_awaitable, ec));
           }
           ++large_busy_;
         }
+        auto release = [this] {
+          --large_busy_;
+          if (!large_waiters_.empty()) {
+            asio::steady_timer* first = large_waiters_.front();
+            large_waiters_.pop_front();
+            first->cancel();
+          }
+        };
         std::vector<Reply> replies;
         try {
           std::shared_ptr<std::string> data;
@@ -264,10 +282,10 @@ awaitable<void> Server::run(Socket sock, std::string peer) {
           }
           replies = co_await handler_.deliver(info, session.envelope(), std::move(data));
         } catch (...) {
-          if (large) --large_busy_;
+          if (large) release();
           throw;
         }
-        if (large) --large_busy_;
+        if (large) release();
         session.delivered(replies);
         if (common::fault_due("mid_reply")) {
           // The crash tests: the first half of the replies reach the client.

@@ -5,8 +5,10 @@
 #include <atomic>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <list>
 #include <memory>
@@ -78,6 +80,7 @@ class Server {
   std::uint64_t next_id_ = 0;
   bool draining_ = false;
   std::uint32_t large_busy_ = 0;  // spooled messages in memory now (I/O thread only)
+  std::deque<boost::asio::steady_timer*> large_waiters_;  // spooled messages waiting for a slot
 };
 
 }  // namespace lmtp
