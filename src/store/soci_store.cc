@@ -819,13 +819,15 @@ class SociStore final : public Connection {
     long long iid = ic.iid;
     const std::string& path = ic.path;
     // A new issue keeps the whole text: a forward is all quote (GitLab does the same).
-    std::string title = in.title, body = in.full_body.empty() ? in.body : in.full_body,
-                email = in.author_email, name = in.author_name, mid = in.message_id,
-                probs = problems;
+    // Bound by reference: a copy of a 100 KiB description per statement was
+    // measurable, and for a 25 MB message 1 MiB of text each.
+    const std::string &title = in.title, &body = in.full_body.empty() ? in.body : in.full_body,
+                      &email = in.author_email, &name = in.author_name, &mid = in.message_id,
+                      &probs = problems;
     soci::indicator raw_ind = raw_id ? soci::i_ok : soci::i_null;
     long long issue_id = 0;
     long long spam = in.spam ? 1 : 0, never = in.never_answer ? 1 : 0;
-    std::string spam_reason = in.spam_reason;
+    const std::string& spam_reason = in.spam_reason;
     stmts_.run(
         "INSERT INTO issue (project_id, iid, title, description, author_email, author_name, "
         "message_id, raw_message_id, problems, created_at, updated_at, spam, spam_reason, "
@@ -901,8 +903,8 @@ class SociStore final : public Connection {
     for (const auto& m : members(ic.project_id))
       if (iequal(m, author)) responder = true;
     std::string kind = responder ? "responder" : "customer";
-    std::string body = in.body, full = in.full_body.empty() ? in.body : in.full_body,
-                mid = in.message_id, probs = problems;
+    const std::string &body = in.body, &full = in.full_body.empty() ? in.body : in.full_body,
+                      &mid = in.message_id, &probs = problems;
     long long part = target.participant_id;
     soci::indicator part_ind = part ? soci::i_ok : soci::i_null;
     soci::indicator raw_ind = raw_id ? soci::i_ok : soci::i_null;
