@@ -253,7 +253,11 @@ Deliverer::Prepared Deliverer::prepare(const lmtp::Envelope& env,
   in->contact_email = msg.reply_to ? msg.reply_to->email : in->author_email;
   in->title = mail::make_title(msg.subject, msg.text);
   in->body = mail::trim_reply(msg.text);
-  in->full_body = std::move(msg.text);
+  // Nothing trimmed (the trimmed text is a prefix): one copy, not two.
+  if (in->body.size() == msg.text.size())
+    in->body = std::move(msg.text);  // full_body "" = the same as body
+  else
+    in->full_body = std::move(msg.text);
   in->thread_ids = std::move(msg.references);
   if (!msg.in_reply_to.empty()) in->thread_ids.push_back(msg.in_reply_to);
   in->automated = msg.automated || env.mail_from.empty() || is_daemon_sender(env.mail_from);

@@ -117,7 +117,12 @@ std::string unsubscribe_address(const Settings& s, const std::string& key) {
   return s.base_local + "+reply-" + key + "-unsubscribe@" + s.base_domain;
 }
 
-std::map<std::string, std::string> variables(const store::MailContext& c, const Settings& s) {
+std::map<std::string, std::string> variables(const store::MailContext& c, const Settings& s,
+                                             const Template* only_for) {
+  auto wanted = [&](std::string_view name) {
+    return !only_for || only_for->subject.find(name) != std::string::npos ||
+           only_for->body.find(name) != std::string::npos;
+  };
   // emplace: an initializer list would copy every value twice, and the
   // description of a 100 KiB message is one of them.
   std::string path = c.project_path + "#" + std::to_string(c.iid);
@@ -126,8 +131,8 @@ std::map<std::string, std::string> variables(const store::MailContext& c, const 
   v.emplace("ISSUE_PATH", path);
   v.emplace("ISSUE_URL", std::move(path));
   v.emplace("ISSUE_TITLE", c.issue_title);
-  v.emplace("ISSUE_DESCRIPTION", c.issue_description);
-  v.emplace("NOTE_TEXT", c.note_text);
+  if (wanted("ISSUE_DESCRIPTION")) v.emplace("ISSUE_DESCRIPTION", c.issue_description);
+  if (wanted("NOTE_TEXT")) v.emplace("NOTE_TEXT", c.note_text);
   v.emplace("AUTHOR", c.note_author);
   v.emplace("PROJECT_NAME", c.project_name);
   v.emplace("PROJECT_PATH", c.project_path);
@@ -142,7 +147,7 @@ store::OutMail Composer::compose(const store::MailContext& c) {
   Template t = default_template(c.kind);
   if (!c.template_subject.empty()) t.subject = c.template_subject;
   if (!c.template_body.empty()) t.body = c.template_body;
-  auto vars = variables(c, s_);
+  auto vars = variables(c, s_, &t);
 
   mail::Outgoing o;
   o.from = {s_.from_name, s_.base_local + "@" + s_.base_domain};

@@ -42,7 +42,11 @@ Template default_template(store::MailKind kind);
 std::string render(std::string_view tpl, const std::map<std::string, std::string>& vars);
 
 /// The placeholder values for a context (ISSUE_ID, ISSUE_PATH, NOTE_TEXT, ...).
-std::map<std::string, std::string> variables(const store::MailContext& ctx, const Settings& s);
+/// With `only_for`, the long texts (ISSUE_DESCRIPTION, NOTE_TEXT) are left
+/// out unless that template names them: a confirmation does not copy the
+/// description.
+std::map<std::string, std::string> variables(const store::MailContext& ctx, const Settings& s,
+                                             const Template* only_for = nullptr);
 
 /// desk+reply-KEY@domain and its -unsubscribe form.
 std::string reply_address(const Settings& s, const std::string& key);

@@ -9,6 +9,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace store {
@@ -46,8 +47,11 @@ struct MailContext {
   MailKind kind = MailKind::thank_you;
   std::string project_path, project_name;
   std::int64_t iid = 0;
-  std::string issue_title, issue_description, issue_state;
-  std::string note_text, note_author;
+  std::string issue_title, issue_state;
+  // Views of the store's own strings, valid while compose() runs: the texts
+  // of a large message (up to 1 MiB each) are not copied for every mail.
+  std::string_view issue_description, note_text;
+  std::string note_author;
   std::string to_email, to_name;
   std::string reply_key;                        // the recipient participant's key
   std::vector<std::string> references;          // the thread, oldest first
