@@ -685,8 +685,11 @@ class SociStore final : public Connection {
     if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
       const char* state = r ? PQresultErrorField(r.get(), PG_DIAG_SQLSTATE) : nullptr;
       std::string msg = r ? PQresultErrorMessage(r.get()) : PQerrorMessage(be->conn_);
-      // No result or no SQLSTATE: the connection is gone (class 08).
-      throw soci::postgresql_soci_error(msg, state && std::strlen(state) == 5 ? state : "08006");
+      // Errors libpq makes itself carry no SQLSTATE: a lost connection is
+      // class 08 for classify(), anything else an internal error.
+      if (!state || std::strlen(state) != 5)
+        state = PQstatus(be->conn_) == CONNECTION_BAD ? "08006" : "XX000";
+      throw soci::postgresql_soci_error(msg, state);
     }
     if (st == PGRES_TUPLES_OK && PQntuples(r.get()) > 0)
       return std::stoll(PQgetvalue(r.get(), 0, 0));

@@ -337,6 +337,26 @@ def big_message(mb=25):
         desk.close()
 
 
+def fsync_probe(directory, n=500, size=45 * 1024):
+    """What one durable COMMIT costs this disk at least: an append of a
+    batch's log pages and fdatasync, alone (the 1-session ceiling)."""
+    path = os.path.join(directory, "fsync-probe")
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        buf, times = b"x" * size, []
+        for i in range(n):
+            os.pwrite(fd, buf, i * size)
+            t = time.perf_counter()
+            os.fdatasync(fd)
+            times.append(time.perf_counter() - t)
+    finally:
+        os.close(fd)
+        os.unlink(path)
+    m = median(times)
+    print(f"append {size // 1024} KiB + fdatasync in {directory}: median {m * 1000:.2f} ms "
+          f"(at most {1 / m:.0f} durable commits/s, one after the other)")
+
+
 def million_issues(n=1000000, messages=2000, reps=3):
     """The same cells against an empty database and one with n issues, both
     daemons up at once and the runs alternating (empty, full, empty, ...):
@@ -398,6 +418,11 @@ def main():
     if args.extras:
         idle_connections()
         big_message()
+        desk = DeskServer()
+        try:
+            fsync_probe(os.path.dirname(desk.desk.db))
+        finally:
+            desk.close()
         if not args.no_million:
             million_issues(reps=max(3, args.reps))
 
