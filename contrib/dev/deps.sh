@@ -19,4 +19,4 @@ dm_install() {
 # What building needs (DESIGN.md section 9). libboost1.81-dev must be
 # installed alone: it conflicts with the 1.74 -dev packages.
 DM_BUILD_DEPS=(g++ meson ninja-build pkg-config cmake libboost1.81-dev libgmime-3.0-dev
-  libsoci-dev libsqlite3-dev libpq-dev libyaml-cpp-dev doctest-dev nlohmann-json3-dev)
+  libsoci-dev libsqlite3-dev libpq-dev libssl-dev libyaml-cpp-dev doctest-dev nlohmann-json3-dev)

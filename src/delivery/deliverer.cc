@@ -197,7 +197,7 @@ void Deliverer::log_delivery(const lmtp::ConnectionInfo& conn, const lmtp::Envel
 }
 
 Deliverer::Prepared Deliverer::prepare(const lmtp::Envelope& env,
-                                       std::shared_ptr<std::string> data) const {
+                                       common::BytesPtr data) const {
   Prepared p;
   p.started = std::chrono::steady_clock::now();
   p.size = data->size();
@@ -210,7 +210,7 @@ Deliverer::Prepared Deliverer::prepare(const lmtp::Envelope& env,
   };
 
   // 1. Structure, in bounded time and memory, before GMime sees anything.
-  mail::Scan sc = mail::scan(*data, pol.scan);
+  mail::Scan sc = mail::scan(*data, pol.scan);  // releases a mapped message as it goes
   p.message_id = mail::header_safe(mail::first_header(sc, "Message-ID"), 200);
   if (sc.verdict == mail::Scan::Verdict::too_many_hops)
     return decided(Status::too_many_hops, sc.detail);
@@ -234,9 +234,9 @@ Deliverer::Prepared Deliverer::prepare(const lmtp::Envelope& env,
   bool internal = false;
   for (const auto& [name, value] : sc.headers)
     if (route::lower(name).rfind(route::lower(notify::kInternalPrefix), 0) == 0) internal = true;
-  std::shared_ptr<const std::string> raw = data;
+  common::BytesPtr raw = data;
   if (internal)
-    raw = std::make_shared<const std::string>(mail::strip_headers(*data, notify::kInternalPrefix));
+    raw = common::bytes_of(mail::strip_headers(data->view(), notify::kInternalPrefix));
   mail::Message msg = mail::parse(*raw);
   p.message_id = msg.message_id;
   std::string ctype = route::lower(mail::first_header(sc, "Content-Type"));
@@ -277,7 +277,7 @@ Deliverer::Prepared Deliverer::prepare(const lmtp::Envelope& env,
                                std::move(a.content_type), std::move(a.sha256),
                                std::move(a.content)});
   in->raw = raw;
-  in->raw_sha256 = mail::sha256_hex(*raw);
+  in->raw_sha256 = mail::sha256_hex(raw->view(), raw.get());
   p.inbound = std::move(in);
   return p;
 }
@@ -333,7 +333,7 @@ std::vector<lmtp::Reply> Deliverer::commit(const lmtp::ConnectionInfo& conn,
 
 std::vector<lmtp::Reply> Deliverer::deliver_now(const lmtp::ConnectionInfo& conn,
                                                 const lmtp::Envelope& env,
-                                                std::shared_ptr<std::string> data) {
+                                                common::BytesPtr data) {
   return commit(conn, env, prepare(env, std::move(data)));
 }
 
@@ -360,7 +360,7 @@ asio::awaitable<lmtp::Reply> Deliverer::check_recipient(const lmtp::ConnectionIn
 
 asio::awaitable<std::vector<lmtp::Reply>> Deliverer::deliver(const lmtp::ConnectionInfo& conn,
                                                              const lmtp::Envelope& env,
-                                                             std::shared_ptr<std::string> data) {
+                                                             common::BytesPtr data) {
   // Scanning, MIME parsing and hashing run on the work executor, so that the
   // store thread (the one SQLite writer) only ever waits for SQL: a 20 MB
   // message being parsed no longer holds up everyone else's RCPT and COMMIT.

@@ -44,7 +44,7 @@ class Deliverer final : public lmtp::Handler {
                                                       const std::string& address) override;
   boost::asio::awaitable<std::vector<lmtp::Reply>> deliver(
       const lmtp::ConnectionInfo& conn, const lmtp::Envelope& env,
-      std::shared_ptr<std::string> data) override;
+      common::BytesPtr data) override;
 
   /// SQLite: deliveries share COMMITs through `g` (null: one transaction
   /// each, on the store executor).
@@ -79,7 +79,7 @@ class Deliverer final : public lmtp::Handler {
   };
 
   /// Scan, loop and spam checks and MIME parsing: no store access.
-  Prepared prepare(const lmtp::Envelope& env, std::shared_ptr<std::string> data) const;
+  Prepared prepare(const lmtp::Envelope& env, common::BytesPtr data) const;
   /// One store transaction per recipient; runs on the store's thread.
   std::vector<lmtp::Reply> commit(const lmtp::ConnectionInfo& conn, const lmtp::Envelope& env,
                                   const Prepared& p);
@@ -94,7 +94,7 @@ class Deliverer final : public lmtp::Handler {
   /// The work itself, synchronous; public for tests.
   lmtp::Reply check_now(const std::string& address);
   std::vector<lmtp::Reply> deliver_now(const lmtp::ConnectionInfo& conn, const lmtp::Envelope& env,
-                                       std::shared_ptr<std::string> data);
+                                       common::BytesPtr data);
 
  private:
   std::optional<store::Target> resolve(store::Store& st, const route::Route& r);

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "common/bytes.h"
 #include "lmtp/reply.h"
 #include "lmtp/session.h"
 
@@ -32,9 +33,11 @@ class Handler {
   /// Delivers the message to every accepted recipient. Returns exactly one
   /// reply per env.recipients entry, in order; a 2xx only after that
   /// recipient's data is durably committed. Must not block the I/O thread.
+  /// `data` is the message as received (a large one mapped from its spool
+  /// file, see common/bytes.h).
   virtual boost::asio::awaitable<std::vector<Reply>> deliver(const ConnectionInfo& conn,
                                                              const Envelope& env,
-                                                             std::shared_ptr<std::string> data) = 0;
+                                                             common::BytesPtr data) = 0;
 };
 
 }  // namespace lmtp

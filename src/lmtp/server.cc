@@ -269,18 +269,23 @@ awaitable<void> Server::run(Socket sock, std::string peer) {
         };
         std::vector<Reply> replies;
         try {
-          std::shared_ptr<std::string> data;
+          common::BytesPtr data;
           if (large && spool_executor) {
             // Only this coroutine touches the session, suspended meanwhile.
-            std::function<std::shared_ptr<std::string>()> read = [&session] {
-              return std::make_shared<std::string>(session.take_data());
-            };
-            data = co_await common::run_on<std::shared_ptr<std::string>>(*spool_executor,
-                                                                         std::move(read));
+            // The spool file is mapped, not read back (its last buffer is
+            // written out first: file I/O, not for the I/O thread).
+            std::function<common::BytesPtr()> read = [&session] { return session.take_bytes(); };
+            data = co_await common::run_on<common::BytesPtr>(*spool_executor, std::move(read));
           } else {
-            data = std::make_shared<std::string>(session.take_data());
+            data = session.take_bytes();
           }
-          replies = co_await handler_.deliver(info, session.envelope(), std::move(data));
+          if (!data) {
+            // The spool file could not be read back: nothing was stored.
+            for (std::size_t i = 0; i < session.envelope().recipients.size(); ++i)
+              replies.push_back({451, "4.3.0", "Cannot read the spooled message, try again later"});
+          } else {
+            replies = co_await handler_.deliver(info, session.envelope(), std::move(data));
+          }
         } catch (...) {
           if (large) release();
           throw;

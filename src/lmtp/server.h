@@ -26,9 +26,11 @@ struct ServerOptions {
   std::chrono::seconds idle_timeout{300};
   std::string hostname = "localhost";
   unsigned socket_mode = 0660;
-  // Messages that were spooled (larger than session.spool_memory) read back
-  // into memory at once, across all connections; the others wait with their
-  // data on disk. Bounds the memory of many large messages arriving together.
+  // Messages that were spooled (larger than session.spool_memory) worked on
+  // at once, across all connections; the others wait with their data on
+  // disk. Each is mapped from its file, not read back, but its decoded text
+  // and attachments are in memory: bounds many large messages arriving
+  // together.
   std::uint32_t large_in_memory = 4;
 };
 

@@ -74,6 +74,9 @@ class Session {
   /// The message as received, dot-unstuffed, CRLF line endings. Moved out.
   /// The message's data, in a string of exactly its size.
   std::string take_data() { return data_.take(); }
+  /// The same, spooled data left in its file (mapped); null when the spool
+  /// could not be read back.
+  common::BytesPtr take_bytes() { return data_.take_bytes(); }
   /// True when the data went to a spool file (it is larger than spool_memory).
   bool data_spooled() const { return data_.spooled(); }
 

@@ -93,4 +93,27 @@ std::string Spool::take() {
   return out;
 }
 
+common::BytesPtr Spool::take_bytes() {
+  if (fd_ >= 0 && !failed_) {
+    flush();  // the tail still in memory: the file then holds everything
+    if (!failed_) {
+      int fd = ::dup(fd_);
+      std::size_t size = static_cast<std::size_t>(on_disk_);
+      if (fd >= 0) {
+        if (auto b = common::Bytes::map_file(fd, size)) {
+          clear();
+          return b;
+        }
+      }
+    }
+  }
+  if (failed_) {
+    clear();
+    return nullptr;
+  }
+  std::string s = take();
+  if (failed_) return nullptr;
+  return common::bytes_of(std::move(s));
+}
+
 }  // namespace lmtp

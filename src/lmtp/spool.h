@@ -3,12 +3,14 @@
 // unlinked file in `dir` (O_TMPFILE), so that many large messages arriving at
 // once hold one buffer each, not their whole size. take() reads it back into
 // one string of exactly its size (a growing std::string doubles: a 25 MB
-// message took a 41 MB buffer).
+// message took a 41 MB buffer), or take_bytes() maps the file instead.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <string_view>
+
+#include "common/bytes.h"
 
 namespace lmtp {
 
@@ -37,6 +39,10 @@ class Spool {
   void clear();
   /// All the data, in a string of exactly its size; then clear().
   std::string take();
+  /// All the data; then clear(). Spooled data stays in its file, mapped
+  /// read-only (read back into memory if it cannot be mapped); the rest is
+  /// the buffer itself. Null when the spool failed.
+  common::BytesPtr take_bytes();
 
  private:
   void flush();

@@ -6,6 +6,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/bytes.h"
+
 namespace mail {
 
 struct Mailbox {
@@ -42,6 +44,9 @@ void init();
 /// Parses one message (CRLF or LF line endings). Never throws for bad input:
 /// what cannot be understood is recorded in `problems`.
 Message parse(std::string_view raw);
+/// The same over a message's Bytes: GMime reads a mapped message where it
+/// lies and every pass over it releases what it has read (common/bytes.h).
+Message parse(const common::Bytes& raw);
 
 /// Converts HTML to readable plain text (tags dropped, block elements become
 /// line breaks, entities decoded, script/style removed).
@@ -62,7 +67,8 @@ std::string make_title(std::string_view subject, std::string_view body);
 /// text unchanged when nothing would be left (a pure quote or forward).
 std::string trim_reply(std::string_view text);
 
-/// Lower-case hex SHA-256.
-std::string sha256_hex(std::string_view data);
+/// Lower-case hex SHA-256. With `owner` (the Bytes that `data` lies in),
+/// read in steps that release() what was hashed.
+std::string sha256_hex(std::string_view data, const common::Bytes* owner = nullptr);
 
 }  // namespace mail

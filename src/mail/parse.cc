@@ -229,15 +229,18 @@ std::string strip_brackets(const char* s) {
 // The hash that stands in for a missing Message-ID when deduplicating: it
 // covers what follows the header block, so a retry with rewritten trace
 // headers still matches.
-std::string body_hash(std::string_view raw) {
+std::string body_hash(std::string_view raw, const common::Bytes* owner) {
   std::size_t hdr_end = raw.find("\r\n\r\n");
   std::size_t skip = 4;
   if (hdr_end == std::string_view::npos) {
     hdr_end = raw.find("\n\n");
     skip = 2;
   }
-  return sha256_hex(hdr_end == std::string_view::npos ? raw : raw.substr(hdr_end + skip));
+  if (owner) owner->release(owner->size());  // the finds may have read it all
+  return sha256_hex(hdr_end == std::string_view::npos ? raw : raw.substr(hdr_end + skip), owner);
 }
+
+Message parse_impl(std::string_view raw, const common::Bytes* owner);
 
 }  // namespace
 
@@ -247,6 +250,16 @@ void init() {
 }
 
 Message parse(std::string_view raw) {
+  return parse_impl(raw, nullptr);
+}
+
+Message parse(const common::Bytes& raw) {
+  return parse_impl(raw.view(), &raw);
+}
+
+namespace {
+
+Message parse_impl(std::string_view raw, const common::Bytes* owner) {
   init();
   Message msg;
   // A header block that runs into the body without an empty line (RFC 5322
@@ -273,20 +286,28 @@ Message parse(std::string_view raw) {
         fixed.append("\r\n");
         fixed.append(raw.substr(pos));
         input = fixed;
+        owner = nullptr;  // GMime reads the copy; the hashes below still read `raw`
         msg.problems.push_back("no empty line after the header block");
         break;
       }
       pos = end;
     }
   }
-  GPtr<GMimeStream> stream(view_stream_new(input.data(), input.size()));  // no copy
+  const common::Bytes* hash_owner = input.data() == raw.data() ? owner : nullptr;
+  GPtr<GMimeStream> stream(view_stream_new(input.data(), input.size(), owner));  // no copy
   GPtr<GMimeParser> parser(g_mime_parser_new_with_stream(stream.get()));
   g_mime_parser_set_format(parser.get(), GMIME_FORMAT_MESSAGE);
   GPtr<GMimeMessage> m(g_mime_parser_construct_message(parser.get(), nullptr));
   if (!m) {
-    msg.body_sha256 = body_hash(raw);
+    msg.body_sha256 = body_hash(raw, hash_owner);
     msg.problems.push_back("not a parseable message; stored as raw text");
-    msg.text = to_valid_utf8(raw);
+    std::string_view text = raw;
+    if (text.size() > kMaxText) {
+      text = text.substr(0, kMaxText);
+      msg.problems.push_back("text longer than " + std::to_string(kMaxText >> 20) +
+                             " MiB cut there; the whole message is kept as received");
+    }
+    msg.text = to_valid_utf8(text);
     return msg;
   }
   if (const char* s = g_mime_message_get_subject(m.get())) msg.subject = to_valid_utf8(s);
@@ -294,7 +315,7 @@ Message parse(std::string_view raw) {
   msg.reply_to = first_mailbox(g_mime_message_get_reply_to(m.get()));
   if (!msg.from) msg.problems.push_back("no usable From address");
   msg.message_id = strip_brackets(g_mime_message_get_message_id(m.get()));
-  if (msg.message_id.empty()) msg.body_sha256 = body_hash(raw);
+  if (msg.message_id.empty()) msg.body_sha256 = body_hash(raw, hash_owner);
   if (msg.message_id.empty()) msg.problems.push_back("no Message-ID");
   GMimeObject* top = GMIME_OBJECT(m.get());
   msg.in_reply_to = strip_brackets(g_mime_object_get_header(top, "In-Reply-To"));
@@ -358,5 +379,7 @@ Message parse(std::string_view raw) {
     msg.text.pop_back();
   return msg;
 }
+
+}  // namespace
 
 }  // namespace mail

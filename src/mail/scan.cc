@@ -64,8 +64,11 @@ std::size_t count_addresses(std::string_view v) {
 
 }  // namespace
 
-Scan scan(std::string_view raw, const ScanLimits& lim) {
+namespace {
+
+Scan scan_impl(std::string_view raw, const ScanLimits& lim, const common::Bytes* owner) {
   Scan s;
+  std::size_t next_release = common::Bytes::kReleaseStep;
   auto fail = [&](Scan::Verdict v, std::string d) {
     s.verdict = v;
     s.detail = std::move(d);
@@ -105,6 +108,10 @@ Scan scan(std::string_view raw, const ScanLimits& lim) {
     std::size_t end = nl == std::string_view::npos ? raw.size() : nl + 1;
     std::string_view line = raw.substr(pos, end - pos);
     pos = end;
+    if (owner && pos >= next_release) {
+      owner->release(static_cast<std::size_t>(raw.data() + pos - line.size() - owner->data()));
+      next_release = pos + common::Bytes::kReleaseStep;
+    }
     if (line.size() > lim.line_length)
       return fail(Scan::Verdict::line_too_long,
                   "a line longer than " + std::to_string(lim.line_length) + " bytes");
@@ -217,6 +224,16 @@ Scan scan(std::string_view raw, const ScanLimits& lim) {
                   "more than " + std::to_string(lim.header_addresses) + " addresses in headers");
   }
   return s;
+}
+
+}  // namespace
+
+Scan scan(std::string_view raw, const ScanLimits& lim) {
+  return scan_impl(raw, lim, nullptr);
+}
+
+Scan scan(const common::Bytes& raw, const ScanLimits& lim) {
+  return scan_impl(raw.view(), lim, &raw);
 }
 
 std::string first_header(const Scan& s, std::string_view name) {

@@ -11,6 +11,8 @@
 #include <utility>
 #include <vector>
 
+#include "common/bytes.h"
+
 namespace mail {
 
 struct ScanLimits {
@@ -43,6 +45,8 @@ struct Scan {
 };
 
 Scan scan(std::string_view raw, const ScanLimits& limits);
+/// The same over a message's Bytes, releasing what it has read.
+Scan scan(const common::Bytes& raw, const ScanLimits& limits);
 
 /// The value of the first top-level field `name` (case-insensitive), or "".
 std::string first_header(const Scan& s, std::string_view name);

@@ -1,17 +1,38 @@
 // text.cc: small text helpers for titles, file names and UTF-8 hygiene.
 #include <glib.h>
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <memory>
+#include <stdexcept>
 
 #include "common/ascii.h"
 #include "mail/message.h"
 
 namespace mail {
 
-std::string sha256_hex(std::string_view data) {
-  GChecksum* c = g_checksum_new(G_CHECKSUM_SHA256);
-  g_checksum_update(c, reinterpret_cast<const guchar*>(data.data()),
-                    static_cast<gssize>(data.size()));
-  std::string out = g_checksum_get_string(c);
-  g_checksum_free(c);
+std::string sha256_hex(std::string_view data, const common::Bytes* owner) {
+  // Fetched once: an implicit fetch by name per message costs more than
+  // hashing a small one.
+  static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> c(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  bool ok = c && EVP_DigestInit_ex(c.get(), sha256 ? sha256 : EVP_sha256(), nullptr) == 1;
+  constexpr std::size_t step = common::Bytes::kReleaseStep;
+  for (std::size_t off = 0; ok && off < data.size(); off += step) {
+    std::size_t n = std::min(step, data.size() - off);
+    ok = EVP_DigestUpdate(c.get(), data.data() + off, n) == 1;
+    if (owner) owner->release(static_cast<std::size_t>(data.data() + off + n - owner->data()));
+  }
+  ok = ok && EVP_DigestFinal_ex(c.get(), md, &len) == 1 && len == 32;
+  if (!ok) throw std::runtime_error("SHA-256 failed (libcrypto)");
+  static const char hex[] = "0123456789abcdef";
+  std::string out(2 * len, '0');
+  for (unsigned int i = 0; i < len; ++i) {
+    out[2 * i] = hex[md[i] >> 4];
+    out[2 * i + 1] = hex[md[i] & 15];
+  }
   return out;
 }
 

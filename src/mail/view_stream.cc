@@ -12,6 +12,8 @@ typedef struct {
   GMimeStream parent;
   const char* data;
   gint64 len;
+  const common::Bytes* owner;  // release() what was read; may be null
+  gint64 next_release;         // position at which to call it next
 } DmViewStream;
 
 typedef struct {
@@ -41,6 +43,11 @@ ssize_t view_read(GMimeStream* s, char* buf, size_t len) {
   if (n > 0) {
     std::memcpy(buf, self(s)->data + s->position, static_cast<std::size_t>(n));
     s->position += n;
+    DmViewStream* v = self(s);
+    if (v->owner && s->position >= v->next_release) {
+      v->owner->release(static_cast<std::size_t>(v->data + s->position - v->owner->data()));
+      v->next_release = s->position + static_cast<gint64>(common::Bytes::kReleaseStep);
+    }
   }
   return static_cast<ssize_t>(n);
 }
@@ -57,6 +64,7 @@ int view_flush(GMimeStream*) {
 int view_close(GMimeStream* s) {
   self(s)->data = nullptr;
   self(s)->len = 0;
+  self(s)->owner = nullptr;
   return 0;
 }
 
@@ -105,6 +113,8 @@ GMimeStream* view_substream(GMimeStream* s, gint64 start, gint64 end) {
   auto* sub = static_cast<DmViewStream*>(g_object_new(dm_view_stream_get_type(), nullptr));
   sub->data = self(s)->data;
   sub->len = self(s)->len;
+  sub->owner = self(s)->owner;
+  sub->next_release = start + static_cast<gint64>(common::Bytes::kReleaseStep);
   g_mime_stream_construct(GMIME_STREAM(sub), start, end);
   return GMIME_STREAM(sub);
 }
@@ -130,16 +140,20 @@ static void dm_view_stream_class_init(DmViewStreamClass* klass) {
 static void dm_view_stream_init(DmViewStream* s) {
   s->data = nullptr;
   s->len = 0;
+  s->owner = nullptr;
+  s->next_release = 0;
 }
 
 }  // extern "C"
 
 namespace mail {
 
-GMimeStream* view_stream_new(const char* data, std::size_t len) {
+GMimeStream* view_stream_new(const char* data, std::size_t len, const common::Bytes* owner) {
   auto* s = static_cast<DmViewStream*>(g_object_new(dm_view_stream_get_type(), nullptr));
   s->data = data;
   s->len = static_cast<gint64>(len);
+  s->owner = owner;
+  s->next_release = static_cast<gint64>(common::Bytes::kReleaseStep);
   g_mime_stream_construct(GMIME_STREAM(s), 0, static_cast<gint64>(len));
   return GMIME_STREAM(s);
 }

@@ -9,10 +9,14 @@
 
 #include <cstddef>
 
+#include "common/bytes.h"
+
 namespace mail {
 
 /// A new stream over [data, data + len); the bytes must outlive the stream
-/// and every substream and part GMime makes of it.
-GMimeStream* view_stream_new(const char* data, std::size_t len);
+/// and every substream and part GMime makes of it. With `owner` (the Bytes
+/// the data lies in), reading releases what was read (common/bytes.h).
+GMimeStream* view_stream_new(const char* data, std::size_t len,
+                             const common::Bytes* owner = nullptr);
 
 }  // namespace mail

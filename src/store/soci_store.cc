@@ -647,7 +647,7 @@ class SociStore final : public Connection {
   // row record first (a 25 MB message cost 26 MB more); a zeroblob of its
   // size is inserted and the bytes are written into it in pieces.
   static constexpr std::size_t kBlobInPieces = 256 * 1024;
-  bool blob_in_pieces(const std::string& bytes) const {
+  bool blob_in_pieces(std::string_view bytes) const {
     return dialect_ == Dialect::sqlite && bytes.size() >= kBlobInPieces;
   }
 
@@ -656,7 +656,7 @@ class SociStore final : public Connection {
   // MiB). From kBlobInPieces on, the INSERT goes through libpq on the same
   // connection, inside the same transaction, the bytes a binary parameter
   // read where they are.
-  bool pg_binary(const std::string& bytes) const {
+  bool pg_binary(std::string_view bytes) const {
     return dialect_ == Dialect::postgresql && bytes.size() >= kBlobInPieces;
   }
 
@@ -665,7 +665,7 @@ class SociStore final : public Connection {
   // thrown as SOCI's, with their SQLSTATE, for classify().
   std::optional<long long> pg_exec_binary(const char* sql,
                                           const std::vector<std::optional<std::string>>& text,
-                                          const std::string& bytes) {
+                                          std::string_view bytes) {
     auto* be = static_cast<soci::postgresql_session_backend*>(sql_.get_backend());
     std::vector<const char*> values;
     std::vector<int> lengths, formats;
@@ -696,8 +696,9 @@ class SociStore final : public Connection {
     return std::nullopt;
   }
 
-  void write_blob(const char* table, const char* column, long long rowid,
-                  const std::string& bytes) {
+  // `owner`: the Bytes that `bytes` lie in; what is written is released.
+  void write_blob(const char* table, const char* column, long long rowid, std::string_view bytes,
+                  const common::Bytes* owner = nullptr) {
     auto* be = static_cast<soci::sqlite3_session_backend*>(sql_.get_backend());
     sqlite_api::sqlite3_blob* blob = nullptr;
     auto fail = [&](int rc) {
@@ -713,6 +714,7 @@ class SociStore final : public Connection {
       int n = static_cast<int>(std::min(kPiece, bytes.size() - off));
       rc = sqlite_api::sqlite3_blob_write(blob, bytes.data() + off, n, static_cast<int>(off));
       if (rc != SQLITE_OK) fail(rc);
+      if (owner) owner->release(static_cast<std::size_t>(bytes.data() + off + n - owner->data()));
     }
     rc = sqlite_api::sqlite3_blob_close(blob);
     blob = nullptr;
@@ -724,25 +726,29 @@ class SociStore final : public Connection {
     std::string sha = in.raw_sha256, from = in.mail_from;
     long long size = static_cast<long long>(in.raw->size());
     long long id = 0;
-    if (blob_in_pieces(*in.raw)) {
+    std::string_view raw = in.raw->view();
+    if (blob_in_pieces(raw)) {
       if (stmts_.run("INSERT INTO raw_message (sha256, mail_from, size, received_at, content) "
                      "VALUES (:h, :f, :s, :t, zeroblob(:n)) ON CONFLICT (sha256) DO NOTHING "
                      "RETURNING id",
                      soci::use(sha), soci::use(from), soci::use(size), soci::use(t),
                      soci::use(size), soci::into(id))) {
-        write_blob("raw_message", "content", id, *in.raw);
+        write_blob("raw_message", "content", id, raw, in.raw.get());
         return id;
       }
-    } else if (pg_binary(*in.raw)) {
+    } else if (pg_binary(raw)) {
       if (auto got = pg_exec_binary(
               "INSERT INTO raw_message (sha256, mail_from, size, received_at, content) "
               "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (sha256) DO NOTHING RETURNING id",
-              {sha, from, std::to_string(size), std::to_string(t)}, *in.raw))
+              {sha, from, std::to_string(size), std::to_string(t)}, raw))
         return *got;
     } else {
-      std::string hex;
-      if (dialect_ != Dialect::sqlite) hex = to_hex(*in.raw);
-      const std::string& content = dialect_ == Dialect::sqlite ? *in.raw : hex;
+      // Small messages only (a mapped one is large): the string in memory.
+      std::string hex, copy;
+      const std::string* plain = in.raw->string();
+      if (!plain) plain = &(copy = in.raw->copy());
+      if (dialect_ != Dialect::sqlite) hex = to_hex(*plain);
+      const std::string& content = dialect_ == Dialect::sqlite ? *plain : hex;
       if (stmts_.run("INSERT INTO raw_message (sha256, mail_from, size, content, received_at) "
                      "VALUES (:h, :f, :s, " +
                          blob_param(dialect_, "c") +

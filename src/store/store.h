@@ -12,6 +12,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/bytes.h"
+
 namespace store {
 
 /// Where a recipient leads, as resolved by the store.
@@ -92,7 +94,7 @@ struct Inbound {
   std::uint32_t new_issues_per_sender_hour = 0;    // 0: no limit
   std::uint32_t confirmations_per_sender_day = 0;  // 0: no limit
   std::vector<std::string> problems;
-  std::shared_ptr<const std::string> raw;  // the message as received
+  common::BytesPtr raw;  // the message as received (a large one mapped: common/bytes.h)
   std::string raw_sha256;
 };
 

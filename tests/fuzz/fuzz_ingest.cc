@@ -63,7 +63,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   lmtp::Envelope env;
   env.mail_from = data[0] & 8 ? "" : "sender@example.org";
   env.recipients = {"desk+acme-game@support.example.com"};
-  auto msg = std::make_shared<std::string>(reinterpret_cast<const char*>(data) + 1, size - 1);
+  auto msg = common::bytes_of(std::string(reinterpret_cast<const char*>(data) + 1, size - 1));
   auto prepared = w.d->prepare(env, msg);
   if (!prepared.inbound) return 0;
   const store::Inbound& in = *prepared.inbound;

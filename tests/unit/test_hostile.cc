@@ -163,7 +163,7 @@ TEST_CASE("delivery: a spam reason is clean text whatever the header held") {
     env.recipients = {"desk+acme@support.example.com"};
     static const char raw[] =
         "From: bob@example.org\r\nSubject: x\r\nX-Spam: false\x00\x00\xff]]]]\r\n\r\nbody\r\n";
-    auto msg = std::make_shared<std::string>(raw, sizeof raw - 1);
+    auto msg = common::bytes_of(std::string(raw, sizeof raw - 1));
     auto p = d.prepare(env, msg);
     REQUIRE(p.inbound);
     INFO(p.inbound->spam_reason);

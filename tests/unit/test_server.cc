@@ -35,7 +35,7 @@ struct SlowHandler : lmtp::Handler {
 
   asio::awaitable<std::vector<lmtp::Reply>> deliver(const lmtp::ConnectionInfo&,
                                                     const lmtp::Envelope& env,
-                                                    std::shared_ptr<std::string> data) override {
+                                                    common::BytesPtr data) override {
     ++now;
     most = std::max(most, now);
     bytes += data->size();

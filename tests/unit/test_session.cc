@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <functional>
 #include <string>
@@ -276,6 +277,57 @@ TEST_CASE("session: large data is spooled to a file and read back exactly") {
   auto small = drive("LHLO x\r\nMAIL FROM:<a@b>\r\nRCPT TO:<d@e>\r\nDATA\r\nhi\r\n.\r\n", lim);
   REQUIRE(small.messages.size() == 1);
   CHECK(small.messages[0] == "hi\r\n");
+  rmdir(dir.c_str());
+}
+
+namespace {
+long resident_pages() {
+  long size = 0, resident = 0;
+  FILE* f = std::fopen("/proc/self/statm", "r");
+  if (f) {
+    if (std::fscanf(f, "%ld %ld", &size, &resident) != 2) resident = 0;
+    std::fclose(f);
+  }
+  return resident;
+}
+}  // namespace
+
+TEST_CASE("spool: a spooled message is mapped, and release() drops its pages, not its bytes") {
+  std::string tmpl = "/tmp/deskmail-spool-" + std::string(6, 'X');  // mkdtemp's template
+  std::string dir = mkdtemp(tmpl.data());
+  std::string expect;
+  for (int i = 0; expect.size() < (8u << 20); ++i)
+    expect += "line " + std::to_string(i) + " of a message that is spooled\r\n";
+  expect += "a tail still in memory\r\n";
+  lmtp::Spool spool(1 << 20, dir);
+  for (std::size_t off = 0; off < expect.size(); off += 4000)
+    spool.append(std::string_view(expect).substr(off, 4000));
+  REQUIRE(spool.spooled());
+  common::BytesPtr b = spool.take_bytes();
+  REQUIRE(b);
+  CHECK(b->mapped());
+  CHECK(spool.size() == 0);
+  REQUIRE(b->size() == expect.size());
+  long page = sysconf(_SC_PAGESIZE);
+  long before = resident_pages();
+  CHECK(b->view() == expect);  // reads every page: they become resident
+  long touched = resident_pages();
+  CHECK((touched - before) * page > (6 << 20));
+  b->release(b->size());
+  long released = resident_pages();
+  CHECK((touched - released) * page > (6 << 20));
+  CHECK(b->view() == expect);  // read again from the file: unchanged
+  b->release(b->size() / 2);
+  CHECK(b->view() == expect);
+  // The next message in the same spool starts empty; a small one stays a string.
+  spool.append("small\r\n");
+  auto s = spool.take_bytes();
+  REQUIRE(s);
+  CHECK_FALSE(s->mapped());
+  s->release(s->size());
+  CHECK(s->view() == "small\r\n");
+  REQUIRE(s->string());
+  CHECK(*s->string() == "small\r\n");
   rmdir(dir.c_str());
 }
 

@@ -76,7 +76,7 @@ store::Inbound inbound(const std::string& mid, const std::string& body) {
   in.title = "t";
   in.body = body;
   in.message_id = mid;
-  in.raw = std::make_shared<const std::string>("Subject: t\r\n\r\n" + body + std::string("\0x", 2));
+  in.raw = common::bytes_of("Subject: t\r\n\r\n" + body + std::string("\0x", 2));
   in.raw_sha256 = "sha-" + mid;
   return in;
 }
@@ -138,7 +138,7 @@ TEST_CASE("store: large raw messages and attachments are stored byte for byte") 
   for (long long i = 0; i < 700000; ++i) big += static_cast<char>((i * 7919) % 256);  // NUL, 0xff
   for (long long i = 0; i < 300001; ++i) blob += static_cast<char>((i * 31) % 256);
   auto in = inbound("big@x", "body");
-  in.raw = std::make_shared<const std::string>(big);
+  in.raw = common::bytes_of(big);
   in.attachments.push_back({"a.bin", "a.bin", "application/octet-stream", "sha-a", blob});
   in.attachments.push_back({"b.txt", "b.txt", "text/plain", "sha-b", "small"});
   REQUIRE(db.st->deliver(*a, in, nullptr).kind == store::Outcome::Kind::created);
@@ -178,7 +178,7 @@ TEST_CASE("store: migration 5 rebuilds raw_message with the same ids and bytes")
   std::vector<std::string> raws;
   for (int i = 0; i < 5; ++i) {
     auto in = inbound("m" + std::to_string(i) + "@x", "body " + std::to_string(i));
-    raws.push_back(*in.raw);
+    raws.push_back(in.raw->copy());
     REQUIRE(db.st->deliver(*a, in, nullptr).kind == store::Outcome::Kind::created);
   }
   {
@@ -218,7 +218,7 @@ TEST_CASE("store: migration 5 rebuilds raw_message with the same ids and bytes")
   CHECK(db.st->check().empty());
   // And the store goes on delivering, large raw messages included.
   auto big = inbound("big@x", "b");
-  big.raw = std::make_shared<const std::string>(std::string(400000, 'z'));
+  big.raw = common::bytes_of(std::string(400000, 'z'));
   CHECK(db.st->deliver(*a, big, nullptr).kind == store::Outcome::Kind::created);
   CHECK(db.st->check().empty());
 }
@@ -274,7 +274,7 @@ TEST_CASE("store: the WAL is written in runs, and reads back everywhere") {
   std::string big;
   for (long long i = 0; i < 200000; ++i) big += static_cast<char>((i * 7919) % 251);
   auto in = inbound("runs@x", "body");
-  in.raw = std::make_shared<const std::string>(big);
+  in.raw = common::bytes_of(big);
   long long before = write_calls();
   REQUIRE(before >= 0);
   REQUIRE(db.st->deliver(*a, in, nullptr).kind == store::Outcome::Kind::created);
@@ -480,7 +480,7 @@ TEST_CASE("store: text that is not UTF-8 is repaired, bytes are kept") {
   in.author_name = "Bj\xf6rn";
   in.title = "caf\xe9 \xff";
   in.mail_from = "b\xf6@example.org";
-  in.raw = std::make_shared<const std::string>(std::string("Subject: caf\xe9\r\n\r\n\0\xff", 20));
+  in.raw = common::bytes_of(std::string("Subject: caf\xe9\r\n\r\n\0\xff", 20));
   CHECK(db.st->deliver(*t, in, nullptr).kind == store::Outcome::Kind::created);
   auto d = db.st->show_issue("acme/game#1");
   REQUIRE(d);
