@@ -73,6 +73,19 @@ TEST_CASE("mail::parse: the fixture's title, text and attachment hash") {
   CHECK(m.attachments[0].sha256 == mail::sha256_hex(m.attachments[0].content));
 }
 
+TEST_CASE("mail::sha256_hex: FIPS 180-2 vectors, whole and in release steps") {
+  CHECK(mail::sha256_hex("") ==
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  CHECK(mail::sha256_hex("abc") ==
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  // One million 'a' crosses the 1 MiB step only with more: 3 MiB of them,
+  // hashed through a Bytes (in memory: release() does nothing) and whole.
+  common::Bytes big(std::string(3u << 20, 'a'));
+  CHECK(mail::sha256_hex(big.view(), &big) == mail::sha256_hex(std::string(3u << 20, 'a')));
+  CHECK(mail::sha256_hex(std::string(1000000, 'a')) ==
+        "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+}
+
 TEST_CASE("mail::parse survives what is not a message") {
   for (std::string s : {std::string(), std::string("\r\n"), std::string("To::\no"),
                         std::string("\x00\x01\x02", 3), std::string(1000, '\n'),
