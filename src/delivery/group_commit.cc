@@ -3,8 +3,12 @@
 
 namespace delivery {
 
-GroupCommit::GroupCommit(store::Store& store, std::size_t max_batch)
-    : store_(store), max_batch_(max_batch), thread_([this] { loop(); }) {}
+GroupCommit::GroupCommit(store::Store& store, std::size_t max_batch,
+                         std::function<void()> between_batches)
+    : store_(store),
+      max_batch_(max_batch),
+      between_batches_(std::move(between_batches)),
+      thread_([this] { loop(); }) {}
 
 GroupCommit::~GroupCommit() {
   stop();
@@ -49,6 +53,7 @@ void GroupCommit::loop() {
       stats_.largest = std::max<std::uint64_t>(stats_.largest, batch.size());
     }
     std::exception_ptr failed;
+    if (between_batches_) between_batches_();
     try {
       store_.begin_batch();
     } catch (...) {

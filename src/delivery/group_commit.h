@@ -18,8 +18,12 @@ namespace delivery {
 
 class GroupCommit {
  public:
-  /// `max_batch`: most deliveries in one transaction.
-  GroupCommit(store::Store& store, std::size_t max_batch = 256);
+  /// `max_batch`: most deliveries in one transaction. `between_batches`
+  /// runs on the writer thread before each batch, outside any transaction,
+  /// and must not throw (the daemon lets SQLite's log start over there, see
+  /// src/server/main.cc).
+  explicit GroupCommit(store::Store& store, std::size_t max_batch = 256,
+                       std::function<void()> between_batches = {});
   ~GroupCommit();
   GroupCommit(const GroupCommit&) = delete;
   GroupCommit& operator=(const GroupCommit&) = delete;
@@ -49,6 +53,7 @@ class GroupCommit {
 
   store::Store& store_;
   std::size_t max_batch_;
+  std::function<void()> between_batches_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Job> queue_;

@@ -115,8 +115,8 @@ class PooledStore final : public Store {
   void manual_checkpoints() override {
     for (auto& c : conns_) c->manual_checkpoints();
   }
-  void checkpoint() override {
-    call(false, [&](Store& s) { return (s.checkpoint(), 0); });
+  WalFrames checkpoint() override {
+    return call(false, [&](Store& s) { return s.checkpoint(); });
   }
   std::vector<IssueSummary> list_issues(const IssueFilter& f) override {
     return call(true, [&](Store& s) { return s.list_issues(f); });

@@ -1337,10 +1337,11 @@ class SociStore final : public Connection {
     sql_ << "PRAGMA wal_autocheckpoint = 0";
   }
 
-  void checkpoint() override {
-    if (dialect_ != Dialect::sqlite) return;
+  WalFrames checkpoint() override {
+    if (dialect_ != Dialect::sqlite) return {};
     int busy = 0, log = 0, done = 0;
     sql_ << "PRAGMA wal_checkpoint(PASSIVE)", soci::into(busy), soci::into(log), soci::into(done);
+    return {log, done};
   }
 
   void begin_batch() override {

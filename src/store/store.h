@@ -278,9 +278,15 @@ class Store {
   /// longer copies the log into the database now and then (and fsyncs it) on
   /// the writer's thread. No-op on PostgreSQL.
   virtual void manual_checkpoints() {}
+  /// Frames in the log, and how many of them are in the database now.
+  struct WalFrames {
+    long long log = 0, done = 0;
+  };
   /// Copies what it can of the log into the database without waiting for
-  /// anyone (PASSIVE). No-op on PostgreSQL.
-  virtual void checkpoint() {}
+  /// anyone (PASSIVE). No-op on PostgreSQL (zeros). When every frame is in
+  /// the database, the next write transaction starts the log over from its
+  /// beginning (unless a reader still reads an older snapshot from the log).
+  virtual WalFrames checkpoint() { return {}; }
 };
 
 /// Opens the store named by a SOCI connection string ("sqlite3://db=PATH" or

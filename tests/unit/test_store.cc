@@ -244,7 +244,9 @@ TEST_CASE("store: manual checkpoints: the writer lets the log grow, checkpoint()
   auto grown = fs::file_size(wal);
   CHECK(grown > 1000 * 4096);  // past SQLite's automatic checkpoint at 1 000 pages
   auto other = store::open(db.conn, kWait, 1);
-  other->checkpoint();
+  store::Store::WalFrames f = other->checkpoint();
+  CHECK(f.log * (4096 + 24) + 32 == static_cast<long long>(grown));  // every frame of the log
+  CHECK(f.done == f.log);                                          // all in the database now
   deliver(400, 200);
   CHECK(fs::file_size(wal) <= grown);  // written from its start again
   CHECK(db.st->list_issues({}).size() == 600);
