@@ -64,10 +64,14 @@ std::string utf8_cut(std::string s, std::size_t max) {
   return s;
 }
 
-std::string one_line(std::string_view s) {
+// `s` on one line, runs of white space and controls one space; stops once
+// it has more than `limit` bytes (a title needs 61 of a 4 KiB body: going
+// on byte by byte was 1.6 % of the daemon's CPU for messages without Subject).
+std::string one_line(std::string_view s, std::size_t limit) {
   std::string out;
   bool space = false;
   for (unsigned char c : s) {
+    if (out.size() > limit) break;
     if (c < 0x20 || c == 0x7f) {
       space = !out.empty();
       continue;
@@ -86,12 +90,12 @@ std::string one_line(std::string_view s) {
 }  // namespace
 
 std::string make_title(std::string_view subject, std::string_view body) {
-  std::string t = one_line(to_valid_utf8(subject));
+  std::string t = one_line(to_valid_utf8(subject), 255);
   if (!t.empty()) return utf8_cut(t, 255);
   // No subject: the first words of the body, cut at a word boundary. 4 KiB
   // of it are plenty for 60 characters (not the whole 100 KiB body).
-  std::string b = one_line(to_valid_utf8(body.substr(0, 4096)));
-  if (b.size() <= 60 && body.size() > 4096) b = one_line(to_valid_utf8(body));
+  std::string b = one_line(to_valid_utf8(body.substr(0, 4096)), 60);
+  if (b.size() <= 60 && body.size() > 4096) b = one_line(to_valid_utf8(body), 60);
   if (b.empty()) return "(no subject)";
   if (b.size() <= 60) return b;
   std::string cut = utf8_cut(b, 60);
