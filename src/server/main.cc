@@ -225,11 +225,6 @@ int main(int argc, char** argv) {
   asio::thread_pool parse_pool(2);
   delivery::Deliverer deliverer(store_pool.get_executor(), parse_pool.get_executor(), *st,
                                 route_base(cfg), &composer);
-  // SQLite's single writer: concurrent deliveries share one durable COMMIT.
-  std::optional<delivery::GroupCommit> group;
-  // and RCPT lookups on the session's thread through a reading connection
-  // of their own (no hop to the store thread and back).
-  std::unique_ptr<store::Store> reader;
   // SQLite's log starts over from its beginning only when a write begins
   // after every frame is in the database. The checkpoint thread below never
   // gets there while the writer runs batch after batch: under steady load
@@ -240,6 +235,11 @@ int main(int argc, char** argv) {
   // log over.
   constexpr long long kWalRestartFrames = 4096;  // 16 MiB of 4 KiB pages
   std::atomic<bool> wal_restart{false};
+  // SQLite's single writer: concurrent deliveries share one durable COMMIT.
+  std::optional<delivery::GroupCommit> group;
+  // and RCPT lookups on the session's thread through a reading connection
+  // of their own (no hop to the store thread and back).
+  std::unique_ptr<store::Store> reader;
   if (sqlite) {
     group.emplace(*st, 256, [&] {
       if (!wal_restart.exchange(false)) return;

@@ -247,6 +247,7 @@ class LockedDatabase(DeskTest):
 
 
 @sqlite_only
+@unittest.skipIf("ASAN_OPTIONS" in os.environ, "a load test: minutes under ASan")
 class SteadyLoad(DeskTest):
     """Under steady load from 8 sessions the writer never pauses, so SQLite's
     write-ahead log never got back to its start: 12 000 4 KiB messages left
