@@ -237,7 +237,9 @@ Deliverer::Prepared Deliverer::prepare(const lmtp::Envelope& env,
   common::BytesPtr raw = data;
   if (internal)
     raw = common::bytes_of(mail::strip_headers(data->view(), notify::kInternalPrefix));
-  mail::Message msg = mail::parse(*raw);
+  mail::ParseOptions po;
+  po.spool_dir = pol.spool_dir;
+  mail::Message msg = mail::parse(*raw, po);
   p.message_id = msg.message_id;
   std::string ctype = route::lower(mail::first_header(sc, "Content-Type"));
 
@@ -275,7 +277,7 @@ Deliverer::Prepared Deliverer::prepare(const lmtp::Envelope& env,
   for (auto& a : msg.attachments)
     in->attachments.push_back({std::move(a.filename_sent), std::move(a.filename),
                                std::move(a.content_type), std::move(a.sha256),
-                               std::move(a.content)});
+                               std::move(a.content), std::move(a.spooled)});
   in->raw = raw;
   in->raw_sha256 = mail::sha256_hex(raw->view(), raw.get());
   p.inbound = std::move(in);

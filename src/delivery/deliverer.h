@@ -26,6 +26,9 @@ struct Policy {
   spam::Policy spam;
   std::uint32_t new_issues_per_sender_hour = 30;
   std::uint32_t confirmations_per_sender_day = 5;
+  // Where attachments that decode to more than 1 MiB are written while the
+  // message is stored ("": kept in memory).
+  std::string spool_dir;
   // How long a session waits for the store before it answers 451 itself
   // (the store's own waits end sooner; this bounds a store that hangs).
   std::chrono::milliseconds store_deadline{62000};

@@ -17,14 +17,7 @@ void Spool::append(std::string_view s) {
 }
 
 int Spool::open_file(const std::string& dir) {
-  int fd = ::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-  if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
-    // A file system without O_TMPFILE: a named file, unlinked at once.
-    std::string path = dir + "/deskmail-spool." + std::string(6, 'X');  // mkstemp
-    fd = ::mkostemp(path.data(), O_CLOEXEC);
-    if (fd >= 0) ::unlink(path.c_str());
-  }
-  return fd;
+  return common::open_temp_file(dir);
 }
 
 void Spool::flush() {

@@ -19,8 +19,11 @@ struct Attachment {
   std::string filename_sent;  // as sent (RFC 2231/2047 decoded), may be hostile
   std::string filename;       // sanitized: no path, no control characters
   std::string content_type;   // "image/png"
-  std::string content;        // decoded bytes
+  std::string content;        // decoded bytes, unless spooled
+  common::BytesPtr spooled;   // a large one's decoded bytes, in a file (ParseOptions)
   std::string sha256;         // hex of content
+
+  std::string_view bytes() const { return spooled ? spooled->view() : std::string_view(content); }
 };
 
 struct Message {
@@ -44,9 +47,19 @@ void init();
 /// Parses one message (CRLF or LF line endings). Never throws for bad input:
 /// what cannot be understood is recorded in `problems`.
 Message parse(std::string_view raw);
+/// Where the decoded bytes of large attachments go.
+struct ParseOptions {
+  std::string spool_dir;                          // "": they stay in memory
+  std::size_t spool_over = std::size_t{1} << 20;  // larger ones go to a file there
+};
+
 /// The same over a message's Bytes: GMime reads a mapped message where it
 /// lies and every pass over it releases what it has read (common/bytes.h).
-Message parse(const common::Bytes& raw);
+/// With opts.spool_dir, an attachment that decodes to more than
+/// opts.spool_over bytes is written to a file without a name there and
+/// mapped (Attachment::spooled). Throws std::runtime_error when that file
+/// cannot be written (disk full): a temporary failure, not a bad message.
+Message parse(const common::Bytes& raw, const ParseOptions& opts = {});
 
 /// Converts HTML to readable plain text (tags dropped, block elements become
 /// line breaks, entities decoded, script/style removed).

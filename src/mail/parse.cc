@@ -2,8 +2,12 @@
 // parameters and transfer encodings; this file picks the body, collects the
 // attachments and turns everything into UTF-8 values.
 #include <gmime/gmime.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <memory>
+#include <stdexcept>
 #include <mutex>
 
 #include "mail/gobject.h"
@@ -51,18 +55,11 @@ std::optional<Mailbox> first_mailbox(InternetAddressList* list) {
   return std::nullopt;
 }
 
-// The transfer encoding decoded: everything, or at most `limit` bytes read
-// lazily from the parser's stream (`*cut` says there was more).
-std::string decoded_content(GMimePart* part, std::size_t limit = std::string::npos,
-                            bool* cut = nullptr) {
+// The transfer encoding decoded: at most `limit` bytes read lazily from the
+// parser's stream (`*cut` says there was more).
+std::string decoded_content(GMimePart* part, std::size_t limit, bool* cut) {
   GMimeDataWrapper* w = g_mime_part_get_content(part);
   if (!w) return {};
-  if (limit == std::string::npos) {
-    GPtr<GMimeStream> mem(g_mime_stream_mem_new());
-    g_mime_data_wrapper_write_to_stream(w, mem.get());
-    GByteArray* arr = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem.get()));
-    return std::string(reinterpret_cast<const char*>(arr->data), arr->len);
-  }
   GMimeStream* raw = g_mime_data_wrapper_get_stream(w);
   if (!raw) return {};
   g_mime_stream_reset(raw);
@@ -85,6 +82,91 @@ std::string decoded_content(GMimePart* part, std::size_t limit = std::string::np
     if (cut) *cut = true;
   }
   return out;
+}
+
+// The decoded bytes of one attachment: in memory, then, once past
+// opts.spool_over and with a spool directory, in a file of its own (a 25 MB
+// attachment decoded into memory cost its size and a doubling buffer).
+class Sink {
+ public:
+  explicit Sink(const ParseOptions& o) : o_(o) {}
+  ~Sink() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Sink(const Sink&) = delete;
+  Sink& operator=(const Sink&) = delete;
+
+  void append(const char* p, std::size_t n) {
+    if (fd_ < 0) {
+      mem_.append(p, n);
+      if (o_.spool_dir.empty() || mem_.size() <= o_.spool_over) return;
+      fd_ = common::open_temp_file(o_.spool_dir);
+      if (fd_ < 0) fail();
+      p = mem_.data();
+      n = mem_.size();
+      write(p, n);
+      std::string().swap(mem_);
+      return;
+    }
+    write(p, n);
+  }
+  /// Fills `a` with what was written.
+  void finish(Attachment& a) {
+    if (fd_ < 0) {
+      a.content = std::move(mem_);
+      a.sha256 = sha256_hex(a.content);
+      return;
+    }
+    int fd = fd_;
+    fd_ = -1;
+    a.spooled = common::Bytes::map_file(fd, size_);
+    if (!a.spooled) fail();
+    a.sha256 = sha256_hex(a.spooled->view(), a.spooled.get());
+  }
+
+ private:
+  [[noreturn]] void fail() {
+    throw std::runtime_error("cannot spool a large attachment in " + o_.spool_dir + ": " +
+                             std::strerror(errno));
+  }
+  void write(const char* p, std::size_t n) {
+    while (n > 0) {
+      ssize_t w = ::pwrite(fd_, p, n, static_cast<off_t>(size_));
+      if (w < 0 && errno == EINTR) continue;
+      if (w <= 0) fail();
+      p += w;
+      n -= static_cast<std::size_t>(w);
+      size_ += static_cast<std::size_t>(w);
+    }
+  }
+
+  const ParseOptions& o_;
+  std::string mem_;
+  int fd_ = -1;
+  std::size_t size_ = 0;
+};
+
+// The transfer encoding decoded into `sink`, read from the parser's stream
+// in pieces.
+void decode_into(GMimePart* part, Sink& sink) {
+  GMimeDataWrapper* w = g_mime_part_get_content(part);
+  if (!w) return;
+  GMimeStream* raw = g_mime_data_wrapper_get_stream(w);
+  if (!raw) return;
+  g_mime_stream_reset(raw);
+  GPtr<GMimeStream> filtered(g_mime_stream_filter_new(raw));
+  GMimeContentEncoding enc = g_mime_data_wrapper_get_encoding(w);
+  if (enc != GMIME_CONTENT_ENCODING_DEFAULT) {
+    GMimeFilter* f = g_mime_filter_basic_new(enc, FALSE);
+    g_mime_stream_filter_add(GMIME_STREAM_FILTER(filtered.get()), f);
+    g_object_unref(f);
+  }
+  char buf[65536];
+  for (;;) {
+    gssize n = g_mime_stream_read(filtered.get(), buf, sizeof buf);
+    if (n <= 0) break;
+    sink.append(buf, static_cast<std::size_t>(n));
+  }
 }
 
 std::string text_of(GMimePart* part, Message& msg) {
@@ -139,16 +221,22 @@ std::string extension_for(const std::string& type) {
 
 struct Walker {
   Message& msg;
+  const ParseOptions& opts;
   std::string plain, html;
   bool have_plain = false, have_html = false;
   int parts = 0;
 
-  void add_attachment(const std::string& sent, const std::string& type, std::string content) {
+  Attachment named(const std::string& sent, const std::string& type) const {
     Attachment a;
     a.filename_sent = to_valid_utf8(sent);
     a.filename = sanitize_filename(
         sent.empty() ? "part-" + std::to_string(parts) + extension_for(type) : sent);
     a.content_type = type;
+    return a;
+  }
+
+  void add_attachment(const std::string& sent, const std::string& type, std::string content) {
+    Attachment a = named(sent, type);
     a.sha256 = sha256_hex(content);
     a.content = std::move(content);
     msg.attachments.push_back(std::move(a));
@@ -214,7 +302,11 @@ struct Walker {
         return;
       }
     }
-    add_attachment(fn ? fn : "", type, decoded_content(part));
+    Attachment a = named(fn ? fn : "", type);
+    Sink sink(opts);
+    decode_into(part, sink);
+    sink.finish(a);
+    msg.attachments.push_back(std::move(a));
   }
 };
 
@@ -240,7 +332,7 @@ std::string body_hash(std::string_view raw, const common::Bytes* owner) {
   return sha256_hex(hdr_end == std::string_view::npos ? raw : raw.substr(hdr_end + skip), owner);
 }
 
-Message parse_impl(std::string_view raw, const common::Bytes* owner);
+Message parse_impl(std::string_view raw, const common::Bytes* owner, const ParseOptions& opts);
 
 }  // namespace
 
@@ -250,16 +342,16 @@ void init() {
 }
 
 Message parse(std::string_view raw) {
-  return parse_impl(raw, nullptr);
+  return parse_impl(raw, nullptr, ParseOptions{});
 }
 
-Message parse(const common::Bytes& raw) {
-  return parse_impl(raw.view(), &raw);
+Message parse(const common::Bytes& raw, const ParseOptions& opts) {
+  return parse_impl(raw.view(), &raw, opts);
 }
 
 namespace {
 
-Message parse_impl(std::string_view raw, const common::Bytes* owner) {
+Message parse_impl(std::string_view raw, const common::Bytes* owner, const ParseOptions& opts) {
   init();
   Message msg;
   // A header block that runs into the body without an empty line (RFC 5322
@@ -347,7 +439,7 @@ Message parse_impl(std::string_view raw, const common::Bytes* owner) {
       g_mime_object_get_header(top, "List-Id"))
     msg.automated = true;
 
-  Walker w{msg, {}, {}};
+  Walker w{msg, opts, {}, {}};
   w.walk(g_mime_message_get_mime_part(m.get()), 0);
   if (w.have_plain) {
     msg.text = w.plain;

@@ -112,6 +112,7 @@ delivery::Policy delivery_policy(const config::Config& c) {
   p.spam.headers = c.spam.headers;
   p.new_issues_per_sender_hour = c.limits.new_issues_per_sender_hour;
   p.confirmations_per_sender_day = c.limits.confirmations_per_sender_day;
+  p.spool_dir = server_options(c).session.spool_dir;
   // The store's own waits (lock, statement, connect) end after store_wait;
   // a session gives up on a store that hangs past twice that.
   p.store_deadline =

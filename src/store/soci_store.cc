@@ -765,9 +765,10 @@ class SociStore final : public Connection {
   void store_attachments(const Inbound& in, long long issue_id, long long note_id, bool with_note) {
     for (const auto& a : in.attachments) {
       std::string sent = a.filename_sent, fn = a.filename, ct = a.content_type, sha = a.sha256;
-      long long size = static_cast<long long>(a.content.size());
+      std::string_view bytes = a.bytes();
+      long long size = static_cast<long long>(bytes.size());
       soci::indicator note_ind = with_note ? soci::i_ok : soci::i_null;
-      if (blob_in_pieces(a.content)) {
+      if (blob_in_pieces(bytes)) {
         long long id = 0;
         stmts_.run(
             "INSERT INTO attachment (issue_id, note_id, filename_sent, filename, content_type, "
@@ -775,22 +776,24 @@ class SociStore final : public Connection {
             "RETURNING id",
             soci::use(issue_id), soci::use(note_id, note_ind), soci::use(sent), soci::use(fn),
             soci::use(ct), soci::use(size), soci::use(sha), soci::use(size), soci::into(id));
-        write_blob("attachment", "content", id, a.content);
+        write_blob("attachment", "content", id, bytes, a.spooled.get());
         continue;
       }
-      if (pg_binary(a.content)) {
+      if (pg_binary(bytes)) {
         pg_exec_binary(
             "INSERT INTO attachment (issue_id, note_id, filename_sent, filename, content_type, "
             "size, sha256, content) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             {std::to_string(issue_id),
              with_note ? std::optional<std::string>(std::to_string(note_id)) : std::nullopt, sent,
              fn, ct, std::to_string(size), sha},
-            a.content);
+            bytes);
         continue;
       }
-      std::string hex;
-      if (dialect_ != Dialect::sqlite) hex = to_hex(a.content);
-      const std::string& content = dialect_ == Dialect::sqlite ? a.content : hex;
+      // Small ones only (a spooled one is large): the string in memory.
+      std::string hex, copy;
+      const std::string* plain = a.spooled ? &(copy = std::string(bytes)) : &a.content;
+      if (dialect_ != Dialect::sqlite) hex = to_hex(*plain);
+      const std::string& content = dialect_ == Dialect::sqlite ? *plain : hex;
       stmts_.run(
           "INSERT INTO attachment (issue_id, note_id, filename_sent, filename, content_type, "
           "size, sha256, content) VALUES (:i, :n, :fs, :f, :ct, :s, :h, " +

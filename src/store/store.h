@@ -28,7 +28,10 @@ struct Target {
 
 struct AttachmentIn {
   std::string filename_sent, filename, content_type, sha256;
-  std::string content;
+  std::string content;       // decoded bytes, unless spooled
+  common::BytesPtr spooled;  // a large one's bytes, mapped from a file
+
+  std::string_view bytes() const { return spooled ? spooled->view() : std::string_view(content); }
 };
 
 /// Why a mail is caused; also the template name (GitLab's names where they exist).

@@ -2,12 +2,14 @@
 // Set UPDATE_GOLDEN=1 to rewrite the .expected files after a reviewed change.
 #include <doctest/doctest.h>
 #include <glib.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <stdexcept>
 
 #include "common/ascii.h"
 #include "mail/message.h"
@@ -84,6 +86,46 @@ TEST_CASE("mail::sha256_hex: FIPS 180-2 vectors, whole and in release steps") {
   CHECK(mail::sha256_hex(big.view(), &big) == mail::sha256_hex(std::string(3u << 20, 'a')));
   CHECK(mail::sha256_hex(std::string(1000000, 'a')) ==
         "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+}
+
+TEST_CASE("mail::parse: a large attachment decodes into a file of its own, byte for byte") {
+  std::string payload;
+  for (int i = 0; i < 6000; ++i) payload += static_cast<char>((i * 7919 + (i >> 7)) % 256);
+  gchar* b64 = g_base64_encode(reinterpret_cast<const guchar*>(payload.data()), payload.size());
+  std::string raw =
+      "From: a@example.org\r\nSubject: att\r\nMessage-ID: <att@x>\r\nMIME-Version: 1.0\r\n"
+      "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\n"
+      "hi\r\n--b\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; "
+      "filename=x.bin\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
+      std::string(b64) + "\r\n--b--\r\n";
+  g_free(b64);
+  common::Bytes bytes(raw);
+  std::string tmpl = "/tmp/deskmail-parse-" + std::string(6, 'X');  // mkdtemp's template
+  std::string dir = mkdtemp(tmpl.data());
+  mail::ParseOptions po;
+  po.spool_dir = dir;
+  po.spool_over = 1000;
+  auto m = mail::parse(bytes, po);
+  REQUIRE(m.attachments.size() == 1);
+  const auto& a = m.attachments[0];
+  REQUIRE(a.spooled);
+  CHECK(a.spooled->mapped());
+  CHECK(a.content.empty());
+  CHECK(a.bytes() == payload);
+  CHECK(a.sha256 == mail::sha256_hex(payload));
+  // Without a directory, or under the threshold: in memory, the same bytes.
+  for (auto opts : {mail::ParseOptions{}, mail::ParseOptions{dir, 10000}}) {
+    auto mm = mail::parse(bytes, opts);
+    REQUIRE(mm.attachments.size() == 1);
+    CHECK_FALSE(mm.attachments[0].spooled);
+    CHECK(mm.attachments[0].content == payload);
+    CHECK(mm.attachments[0].sha256 == a.sha256);
+  }
+  // No file can be made there: a temporary failure, thrown, not a message
+  // stored without its attachment.
+  po.spool_dir = dir + "/missing";
+  CHECK_THROWS_AS(mail::parse(bytes, po), std::runtime_error);
+  rmdir(dir.c_str());
 }
 
 TEST_CASE("mail::parse survives what is not a message") {

@@ -139,8 +139,8 @@ TEST_CASE("store: large raw messages and attachments are stored byte for byte") 
   for (long long i = 0; i < 300001; ++i) blob += static_cast<char>((i * 31) % 256);
   auto in = inbound("big@x", "body");
   in.raw = common::bytes_of(big);
-  in.attachments.push_back({"a.bin", "a.bin", "application/octet-stream", "sha-a", blob});
-  in.attachments.push_back({"b.txt", "b.txt", "text/plain", "sha-b", "small"});
+  in.attachments.push_back({"a.bin", "a.bin", "application/octet-stream", "sha-a", blob, nullptr});
+  in.attachments.push_back({"b.txt", "b.txt", "text/plain", "sha-b", "small", nullptr});
   REQUIRE(db.st->deliver(*a, in, nullptr).kind == store::Outcome::Kind::created);
   // The same raw message again, for another issue: stored once.
   auto again = inbound("big2@x", "body");
@@ -317,7 +317,7 @@ TEST_CASE("store: issues, numbers, dedupe, notes, attachments, unsubscribe") {
 
   auto in1 = inbound("m1@x", "first");
   store::AttachmentIn att{"../a.bin", "a.bin", "application/octet-stream", "h",
-                          std::string("\0\1\2", 3)};
+                          std::string("\0\1\2", 3), nullptr};
   in1.attachments.push_back(att);
   auto o1 = db.st->deliver(*game, in1, nullptr);
   CHECK(o1.kind == store::Outcome::Kind::created);
@@ -505,7 +505,7 @@ TEST_CASE("store: db copy keeps issues, notes, attachments, participants, keys a
   for (int i = 0; i < 3; ++i) {
     auto in = inbound("s" + std::to_string(i) + "@x", "issue " + std::to_string(i));
     in.attachments.push_back({"a.bin", "a.bin", "application/octet-stream", "h",
-                              std::string("\0\1\xff", 3) + std::to_string(i)});
+                              std::string("\0\1\xff", 3) + std::to_string(i), nullptr});
     source.st->deliver(*t, in, &composer);
   }
   auto d0 = source.st->show_issue("acme/game#1");
