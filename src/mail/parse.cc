@@ -117,10 +117,21 @@ class Sink {
       a.sha256 = sha256_hex(a.content);
       return;
     }
-    int fd = fd_;
-    fd_ = -1;
-    a.spooled = common::Bytes::map_file(fd, size_);
-    if (!a.spooled) fail();
+    int fd = ::dup(fd_);
+    if (fd >= 0) a.spooled = common::Bytes::map_file(fd, size_);
+    if (!a.spooled) {
+      // A file system that cannot map it: read it back, as the spool does.
+      a.content.resize(size_);
+      std::size_t got = 0;
+      while (got < size_) {
+        ssize_t n = ::pread(fd_, a.content.data() + got, size_ - got, static_cast<off_t>(got));
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) fail();
+        got += static_cast<std::size_t>(n);
+      }
+      a.sha256 = sha256_hex(a.content);
+      return;
+    }
     a.sha256 = sha256_hex(a.spooled->view(), a.spooled.get());
   }
 
