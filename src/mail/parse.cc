@@ -55,13 +55,13 @@ std::optional<Mailbox> first_mailbox(InternetAddressList* list) {
   return std::nullopt;
 }
 
-// The transfer encoding decoded: at most `limit` bytes read lazily from the
-// parser's stream (`*cut` says there was more).
-std::string decoded_content(GMimePart* part, std::size_t limit, bool* cut) {
+// A stream that reads the part's content with its transfer encoding
+// decoded, lazily from the parser's stream; null when it has none.
+GPtr<GMimeStream> decoding_stream(GMimePart* part) {
   GMimeDataWrapper* w = g_mime_part_get_content(part);
-  if (!w) return {};
+  if (!w) return GPtr<GMimeStream>(nullptr);
   GMimeStream* raw = g_mime_data_wrapper_get_stream(w);
-  if (!raw) return {};
+  if (!raw) return GPtr<GMimeStream>(nullptr);
   g_mime_stream_reset(raw);
   GPtr<GMimeStream> filtered(g_mime_stream_filter_new(raw));
   GMimeContentEncoding enc = g_mime_data_wrapper_get_encoding(w);
@@ -70,6 +70,14 @@ std::string decoded_content(GMimePart* part, std::size_t limit, bool* cut) {
     g_mime_stream_filter_add(GMIME_STREAM_FILTER(filtered.get()), f);
     g_object_unref(f);
   }
+  return filtered;
+}
+
+// The transfer encoding decoded: at most `limit` bytes (`*cut` says there
+// was more).
+std::string decoded_content(GMimePart* part, std::size_t limit, bool* cut) {
+  GPtr<GMimeStream> filtered = decoding_stream(part);
+  if (!filtered) return {};
   std::string out;
   char buf[65536];
   while (out.size() <= limit) {
@@ -160,18 +168,8 @@ class Sink {
 // The transfer encoding decoded into `sink`, read from the parser's stream
 // in pieces.
 void decode_into(GMimePart* part, Sink& sink) {
-  GMimeDataWrapper* w = g_mime_part_get_content(part);
-  if (!w) return;
-  GMimeStream* raw = g_mime_data_wrapper_get_stream(w);
-  if (!raw) return;
-  g_mime_stream_reset(raw);
-  GPtr<GMimeStream> filtered(g_mime_stream_filter_new(raw));
-  GMimeContentEncoding enc = g_mime_data_wrapper_get_encoding(w);
-  if (enc != GMIME_CONTENT_ENCODING_DEFAULT) {
-    GMimeFilter* f = g_mime_filter_basic_new(enc, FALSE);
-    g_mime_stream_filter_add(GMIME_STREAM_FILTER(filtered.get()), f);
-    g_object_unref(f);
-  }
+  GPtr<GMimeStream> filtered = decoding_stream(part);
+  if (!filtered) return;
   char buf[65536];
   for (;;) {
     gssize n = g_mime_stream_read(filtered.get(), buf, sizeof buf);
