@@ -393,16 +393,30 @@ asio::awaitable<std::vector<lmtp::Reply>> Deliverer::deliver(const lmtp::Connect
       return fail;
     }
   };
-  auto submit = [this, conn, env, data, prepared](std::function<void()> store_work,
-                                                  std::function<void(std::exception_ptr)> finish) {
-    asio::post(work_ex_, [this, conn, env, data, prepared, store_work = std::move(store_work),
+  auto prepare_now = [this, conn, env, data, prepared] {
+    try {
+      *prepared = std::make_shared<Prepared>(prepare(env, data));
+    } catch (const std::exception& ex) {
+      log(conn.id + ": message could not be prepared: " + ex.what());
+    }
+    common::fault_point("after_parse");
+  };
+  auto submit = [this, data, prepared, prepare_now](std::function<void()> store_work,
+                                                    std::function<void(std::exception_ptr)> finish) {
+    // A small message while the writer has nothing to do (one session, a
+    // quiet server): the writer parses it itself, one thread hop fewer.
+    if (group_ && data->size() <= kParseOnIdleWriter && group_->idle()) {
+      group_->submit(
+          [prepare_now, store_work = std::move(store_work)] {
+            prepare_now();
+            store_work();
+          },
+          std::move(finish));
+      return;
+    }
+    asio::post(work_ex_, [this, prepared, prepare_now, store_work = std::move(store_work),
                           finish = std::move(finish)]() mutable {
-      try {
-        *prepared = std::make_shared<Prepared>(prepare(env, data));
-      } catch (const std::exception& ex) {
-        log(conn.id + ": message could not be prepared: " + ex.what());
-      }
-      common::fault_point("after_parse");
+      prepare_now();
       // Refused before the store (structure, loop, spam) or not parsed: the
       // answers need no store, and no place in a group commit.
       if (!*prepared || !(*prepared)->inbound) {

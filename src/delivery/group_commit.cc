@@ -32,6 +32,7 @@ void GroupCommit::push(Job j) {
   {
     std::lock_guard lk(mu_);
     queue_.push_back(std::move(j));
+    idle_ = false;
   }
   cv_.notify_one();
 }
@@ -41,8 +42,10 @@ void GroupCommit::loop() {
     std::vector<Job> batch;
     {
       std::unique_lock lk(mu_);
+      if (queue_.empty()) idle_ = true;
       cv_.wait(lk, [&] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;  // stopping, nothing left
+      idle_ = false;
       // Everything that queued up while the last COMMIT was syncing.
       while (!queue_.empty() && batch.size() < max_batch_) {
         batch.push_back(std::move(queue_.front()));

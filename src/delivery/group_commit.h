@@ -5,6 +5,7 @@
 // fsync per batch instead of one per recipient.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <exception>
@@ -43,6 +44,10 @@ class GroupCommit {
   };
   Stats stats() const;
 
+  /// True when nothing is queued and no batch is running: a job submitted
+  /// now starts at once (a hint; it may be stale by the time it is used).
+  bool idle() const { return idle_.load(std::memory_order_relaxed); }
+
  private:
   struct Job {
     std::function<void()> work;
@@ -58,6 +63,7 @@ class GroupCommit {
   std::condition_variable cv_;
   std::deque<Job> queue_;
   bool stopping_ = false;
+  std::atomic<bool> idle_{true};
   Stats stats_;
   std::thread thread_;
 };

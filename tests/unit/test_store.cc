@@ -8,11 +8,14 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -622,4 +625,47 @@ TEST_CASE("group commit: concurrent deliveries share COMMITs; a failing one fail
   CHECK(s.jobs == 20);
   CHECK(s.batches <= 20);
   CHECK(db.st->check().empty());
+}
+
+// The deliverer parses a small message on the writer itself when idle()
+// says no batch runs and none is queued; between_batches runs before each.
+TEST_CASE("group commit: idle() while nothing runs or waits; between_batches before each batch") {
+  TempDb db(true);
+  db.st->init();
+  std::atomic<int> hooks{0};
+  delivery::GroupCommit gc(*db.st, 256, [&] { ++hooks; });
+  std::mutex m;
+  std::condition_variable cv;
+  bool release = false, started = false, done = false;
+  CHECK(gc.idle());
+  gc.submit(
+      [&] {
+        std::unique_lock lk(m);
+        started = true;
+        cv.notify_all();
+        cv.wait(lk, [&] { return release; });
+      },
+      [&](std::exception_ptr) {
+        std::lock_guard lk(m);
+        done = true;
+        cv.notify_all();
+      });
+  CHECK_FALSE(gc.idle());  // queued
+  {
+    std::unique_lock lk(m);
+    cv.wait(lk, [&] { return started; });
+  }
+  CHECK_FALSE(gc.idle());  // running
+  {
+    std::lock_guard lk(m);
+    release = true;
+  }
+  cv.notify_all();
+  {
+    std::unique_lock lk(m);
+    cv.wait(lk, [&] { return done; });
+  }
+  for (int i = 0; i < 200 && !gc.idle(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  CHECK(gc.idle());
+  CHECK(hooks == 1);
 }
