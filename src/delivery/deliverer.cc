@@ -196,8 +196,7 @@ void Deliverer::log_delivery(const lmtp::ConnectionInfo& conn, const lmtp::Envel
     log(line);
 }
 
-Deliverer::Prepared Deliverer::prepare(const lmtp::Envelope& env,
-                                       common::BytesPtr data) const {
+Deliverer::Prepared Deliverer::prepare(const lmtp::Envelope& env, common::BytesPtr data) const {
   Prepared p;
   p.started = std::chrono::steady_clock::now();
   p.size = data->size();
@@ -235,8 +234,7 @@ Deliverer::Prepared Deliverer::prepare(const lmtp::Envelope& env,
   for (const auto& [name, value] : sc.headers)
     if (route::lower(name).rfind(route::lower(notify::kInternalPrefix), 0) == 0) internal = true;
   common::BytesPtr raw = data;
-  if (internal)
-    raw = common::bytes_of(mail::strip_headers(data->view(), notify::kInternalPrefix));
+  if (internal) raw = common::bytes_of(mail::strip_headers(data->view(), notify::kInternalPrefix));
   mail::ParseOptions po;
   po.spool_dir = pol.spool_dir;
   mail::Message msg = mail::parse(*raw, po);
@@ -276,8 +274,8 @@ Deliverer::Prepared Deliverer::prepare(const lmtp::Envelope& env,
   if (internal) in->problems.push_back("X-Deskmail- headers from outside removed");
   for (auto& a : msg.attachments)
     in->attachments.push_back({std::move(a.filename_sent), std::move(a.filename),
-                               std::move(a.content_type), std::move(a.sha256),
-                               std::move(a.content), std::move(a.spooled)});
+                               std::move(a.content_type), std::move(a.sha256), std::move(a.content),
+                               std::move(a.spooled)});
   in->raw = raw;
   in->raw_sha256 = mail::sha256_hex(raw->view(), raw.get());
   p.inbound = std::move(in);
@@ -334,8 +332,7 @@ std::vector<lmtp::Reply> Deliverer::commit(const lmtp::ConnectionInfo& conn,
 }
 
 std::vector<lmtp::Reply> Deliverer::deliver_now(const lmtp::ConnectionInfo& conn,
-                                                const lmtp::Envelope& env,
-                                                common::BytesPtr data) {
+                                                const lmtp::Envelope& env, common::BytesPtr data) {
   return commit(conn, env, prepare(env, std::move(data)));
 }
 
@@ -401,8 +398,9 @@ asio::awaitable<std::vector<lmtp::Reply>> Deliverer::deliver(const lmtp::Connect
     }
     common::fault_point("after_parse");
   };
-  auto submit = [this, data, prepared, prepare_now](std::function<void()> store_work,
-                                                    std::function<void(std::exception_ptr)> finish) {
+  auto submit = [this, data, prepared, prepare_now](
+                    std::function<void()> store_work,
+                    std::function<void(std::exception_ptr)> finish) {
     // A small message while the writer has nothing to do (one session, a
     // quiet server): the writer parses it itself, one thread hop fewer.
     if (group_ && data->size() <= kParseOnIdleWriter && group_->idle()) {

@@ -45,9 +45,9 @@ class Deliverer final : public lmtp::Handler {
   boost::asio::awaitable<lmtp::Reply> check_recipient(const lmtp::ConnectionInfo& conn,
                                                       const lmtp::Envelope& env,
                                                       const std::string& address) override;
-  boost::asio::awaitable<std::vector<lmtp::Reply>> deliver(
-      const lmtp::ConnectionInfo& conn, const lmtp::Envelope& env,
-      common::BytesPtr data) override;
+  boost::asio::awaitable<std::vector<lmtp::Reply>> deliver(const lmtp::ConnectionInfo& conn,
+                                                           const lmtp::Envelope& env,
+                                                           common::BytesPtr data) override;
 
   /// SQLite: deliveries share COMMITs through `g` (null: one transaction
   /// each, on the store executor).

@@ -7,8 +7,8 @@
 #include <cerrno>
 #include <cstring>
 #include <memory>
-#include <stdexcept>
 #include <mutex>
+#include <stdexcept>
 
 #include "mail/gobject.h"
 #include "mail/message.h"

@@ -5,10 +5,10 @@
 //   deskmaild --version
 //
 // Signals: SIGTERM/SIGINT drain and exit, SIGHUP reloads the configuration.
-#include <atomic>
 #include <malloc.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>

@@ -76,8 +76,7 @@ TEST_CASE("mail::parse: the fixture's title, text and attachment hash") {
 }
 
 TEST_CASE("mail::sha256_hex: FIPS 180-2 vectors, whole and in release steps") {
-  CHECK(mail::sha256_hex("") ==
-        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  CHECK(mail::sha256_hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
   CHECK(mail::sha256_hex("abc") ==
         "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   // One million 'a' crosses the 1 MiB step only with more: 3 MiB of them,

@@ -249,7 +249,7 @@ TEST_CASE("store: manual checkpoints: the writer lets the log grow, checkpoint()
   auto other = store::open(db.conn, kWait, 1);
   store::Store::WalFrames f = other->checkpoint();
   CHECK(f.log * (4096 + 24) + 32 == static_cast<long long>(grown));  // every frame of the log
-  CHECK(f.done == f.log);                                          // all in the database now
+  CHECK(f.done == f.log);                                            // all in the database now
   deliver(400, 200);
   CHECK(fs::file_size(wal) <= grown);  // written from its start again
   CHECK(db.st->list_issues({}).size() == 600);
@@ -319,8 +319,8 @@ TEST_CASE("store: issues, numbers, dedupe, notes, attachments, unsubscribe") {
   CHECK(alias->project_id == game->project_id);
 
   auto in1 = inbound("m1@x", "first");
-  store::AttachmentIn att{"../a.bin", "a.bin", "application/octet-stream", "h",
-                          std::string("\0\1\2", 3), nullptr};
+  store::AttachmentIn att{
+      "../a.bin", "a.bin", "application/octet-stream", "h", std::string("\0\1\2", 3), nullptr};
   in1.attachments.push_back(att);
   auto o1 = db.st->deliver(*game, in1, nullptr);
   CHECK(o1.kind == store::Outcome::Kind::created);
@@ -665,7 +665,8 @@ TEST_CASE("group commit: idle() while nothing runs or waits; between_batches bef
     std::unique_lock lk(m);
     cv.wait(lk, [&] { return done; });
   }
-  for (int i = 0; i < 200 && !gc.idle(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  for (int i = 0; i < 200 && !gc.idle(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
   CHECK(gc.idle());
   CHECK(hooks == 1);
 }
