@@ -11,14 +11,12 @@
 // (or the disk) unchanged. Nothing depends on when, or whether, it is called.
 #pragma once
 
-#include <fcntl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstddef>
-#include <cstdlib>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -80,6 +78,15 @@ class Bytes {
   /// How far a reader goes between two release() calls.
   static constexpr std::size_t kReleaseStep = std::size_t{1} << 20;
 
+  /// A front-to-back pass over these bytes has read up to `p`: once that is
+  /// kReleaseStep past `mark` (the pass's own, set where it starts),
+  /// release() everything before `p` and move `mark` there.
+  void passed(const char* p, const char*& mark) const {
+    if (!map_ || static_cast<std::size_t>(p - mark) < kReleaseStep) return;
+    release(static_cast<std::size_t>(p - data_));
+    mark = p;
+  }
+
  private:
   Bytes() = default;
   std::string str_;
@@ -89,19 +96,6 @@ class Bytes {
 };
 
 using BytesPtr = std::shared_ptr<const Bytes>;
-
-/// A new file without a name in `dir` (O_TMPFILE; where the file system has
-/// none, a named file unlinked at once), open for reading and writing. -1
-/// and errno on failure.
-inline int open_temp_file(const std::string& dir) {
-  int fd = ::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-  if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
-    std::string path = dir + "/deskmail-spool." + std::string(6, 'X');  // mkstemp
-    fd = ::mkostemp(path.data(), O_CLOEXEC);
-    if (fd >= 0) ::unlink(path.c_str());
-  }
-  return fd;
-}
 
 inline BytesPtr bytes_of(std::string s) {
   return std::make_shared<const Bytes>(std::move(s));

@@ -12,8 +12,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/spool.h"
 #include "lmtp/reply.h"
-#include "lmtp/spool.h"
 
 namespace lmtp {
 
@@ -44,7 +44,7 @@ struct Action {
   enum class Kind {
     need_input,       // write pending output, then read and call receive()
     check_recipient,  // ask the handler about `address`, then call recipient_checked()
-    deliver,          // hand envelope() and take_data() over, then call delivered()
+    deliver,          // hand envelope() and take_bytes() over, then call delivered()
     close,            // write pending output, then close the connection
   } kind = Kind::need_input;
   std::string address;
@@ -71,11 +71,9 @@ class Session {
   void delivered(const std::vector<Reply>& replies);
 
   const Envelope& envelope() const { return env_; }
-  /// The message as received, dot-unstuffed, CRLF line endings. Moved out.
-  /// The message's data, in a string of exactly its size.
-  std::string take_data() { return data_.take(); }
-  /// The same, spooled data left in its file (mapped); null when the spool
-  /// could not be read back.
+  /// The message as received, dot-unstuffed, CRLF line endings, moved out:
+  /// in memory, or (past spool_memory) its spool file mapped. Null when the
+  /// spool could not be read back.
   common::BytesPtr take_bytes() { return data_.take_bytes(); }
   /// True when the data went to a spool file (it is larger than spool_memory).
   bool data_spooled() const { return data_.spooled(); }
@@ -114,7 +112,7 @@ class Session {
   bool awaiting_rcpt_ = false;
 
   // DATA state
-  Spool data_;
+  common::Spool data_;
   std::uint64_t data_size_ = 0;
   bool data_too_big_ = false;
   bool data_bare_ = false;

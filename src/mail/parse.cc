@@ -2,14 +2,12 @@
 // parameters and transfer encodings; this file picks the body, collects the
 // attachments and turns everything into UTF-8 values.
 #include <gmime/gmime.h>
-#include <unistd.h>
 
-#include <cerrno>
-#include <cstring>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
 
+#include "common/spool.h"
 #include "mail/gobject.h"
 #include "mail/message.h"
 #include "mail/view_stream.h"
@@ -92,90 +90,28 @@ std::string decoded_content(GMimePart* part, std::size_t limit, bool* cut) {
   return out;
 }
 
-// The decoded bytes of one attachment: in memory, then, once past
-// opts.spool_over and with a spool directory, in a file of its own (a 25 MB
-// attachment decoded into memory cost its size and a doubling buffer).
-class Sink {
- public:
-  explicit Sink(const ParseOptions& o) : o_(o) {}
-  ~Sink() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Sink(const Sink&) = delete;
-  Sink& operator=(const Sink&) = delete;
-
-  void append(const char* p, std::size_t n) {
-    if (fd_ < 0) {
-      mem_.append(p, n);
-      if (o_.spool_dir.empty() || mem_.size() <= o_.spool_over) return;
-      fd_ = common::open_temp_file(o_.spool_dir);
-      if (fd_ < 0) fail();
-      p = mem_.data();
-      n = mem_.size();
-      write(p, n);
-      std::string().swap(mem_);
-      return;
-    }
-    write(p, n);
-  }
-  /// Fills `a` with what was written.
-  void finish(Attachment& a) {
-    if (fd_ < 0) {
-      a.content = std::move(mem_);
-      a.sha256 = sha256_hex(a.content);
-      return;
-    }
-    int fd = ::dup(fd_);
-    if (fd >= 0) a.spooled = common::Bytes::map_file(fd, size_);
-    if (!a.spooled) {
-      // A file system that cannot map it: read it back, as the spool does.
-      a.content.resize(size_);
-      std::size_t got = 0;
-      while (got < size_) {
-        ssize_t n = ::pread(fd_, a.content.data() + got, size_ - got, static_cast<off_t>(got));
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) fail();
-        got += static_cast<std::size_t>(n);
-      }
-      a.sha256 = sha256_hex(a.content);
-      return;
-    }
-    a.sha256 = sha256_hex(a.spooled->view(), a.spooled.get());
-  }
-
- private:
-  [[noreturn]] void fail() {
-    throw std::runtime_error("cannot spool a large attachment in " + o_.spool_dir + ": " +
-                             std::strerror(errno));
-  }
-  void write(const char* p, std::size_t n) {
-    while (n > 0) {
-      ssize_t w = ::pwrite(fd_, p, n, static_cast<off_t>(size_));
-      if (w < 0 && errno == EINTR) continue;
-      if (w <= 0) fail();
-      p += w;
-      n -= static_cast<std::size_t>(w);
-      size_ += static_cast<std::size_t>(w);
+// The part's content with its transfer encoding decoded, as an attachment:
+// in memory, or past opts.spool_over and with a spool directory in a file of
+// its own, mapped (the spool a large message arrives in; a 25 MB attachment
+// decoded into memory cost its size and a doubling buffer).
+void decode_attachment(GMimePart* part, const ParseOptions& opts, Attachment& a) {
+  common::Spool spool(opts.spool_dir.empty() ? 0 : opts.spool_over, opts.spool_dir);
+  if (GPtr<GMimeStream> filtered = decoding_stream(part)) {
+    char buf[65536];
+    for (;;) {
+      gssize n = g_mime_stream_read(filtered.get(), buf, sizeof buf);
+      if (n <= 0) break;
+      spool.append(std::string_view(buf, static_cast<std::size_t>(n)));
     }
   }
-
-  const ParseOptions& o_;
-  std::string mem_;
-  int fd_ = -1;
-  std::size_t size_ = 0;
-};
-
-// The transfer encoding decoded into `sink`, read from the parser's stream
-// in pieces.
-void decode_into(GMimePart* part, Sink& sink) {
-  GPtr<GMimeStream> filtered = decoding_stream(part);
-  if (!filtered) return;
-  char buf[65536];
-  for (;;) {
-    gssize n = g_mime_stream_read(filtered.get(), buf, sizeof buf);
-    if (n <= 0) break;
-    sink.append(buf, static_cast<std::size_t>(n));
+  if (!spool.spooled() && !spool.failed()) {
+    a.content = spool.take();
+    a.sha256 = sha256_hex(a.content);
+    return;
   }
+  a.spooled = spool.take_bytes();
+  if (!a.spooled) throw std::runtime_error("cannot spool a large attachment in " + opts.spool_dir);
+  a.sha256 = sha256_hex(a.spooled->view(), a.spooled.get());
 }
 
 std::string text_of(GMimePart* part, Message& msg) {
@@ -312,9 +248,7 @@ struct Walker {
       }
     }
     Attachment a = named(fn ? fn : "", type);
-    Sink sink(opts);
-    decode_into(part, sink);
-    sink.finish(a);
+    decode_attachment(part, opts, a);
     msg.attachments.push_back(std::move(a));
   }
 };

@@ -68,7 +68,7 @@ namespace {
 
 Scan scan_impl(std::string_view raw, const ScanLimits& lim, const common::Bytes* owner) {
   Scan s;
-  std::size_t next_release = common::Bytes::kReleaseStep;
+  const char* mark = raw.data();  // for owner->passed()
   auto fail = [&](Scan::Verdict v, std::string d) {
     s.verdict = v;
     s.detail = std::move(d);
@@ -108,10 +108,7 @@ Scan scan_impl(std::string_view raw, const ScanLimits& lim, const common::Bytes*
     std::size_t end = nl == std::string_view::npos ? raw.size() : nl + 1;
     std::string_view line = raw.substr(pos, end - pos);
     pos = end;
-    if (owner && pos >= next_release) {
-      owner->release(static_cast<std::size_t>(raw.data() + pos - line.size() - owner->data()));
-      next_release = pos + common::Bytes::kReleaseStep;
-    }
+    if (owner) owner->passed(line.data(), mark);
     if (line.size() > lim.line_length)
       return fail(Scan::Verdict::line_too_long,
                   "a line longer than " + std::to_string(lim.line_length) + " bytes");

@@ -20,10 +20,11 @@ std::string sha256_hex(std::string_view data, const common::Bytes* owner) {
   unsigned int len = 0;
   bool ok = c && EVP_DigestInit_ex(c.get(), sha256 ? sha256 : EVP_sha256(), nullptr) == 1;
   constexpr std::size_t step = common::Bytes::kReleaseStep;
+  const char* mark = data.data();
   for (std::size_t off = 0; ok && off < data.size(); off += step) {
     std::size_t n = std::min(step, data.size() - off);
     ok = EVP_DigestUpdate(c.get(), data.data() + off, n) == 1;
-    if (owner) owner->release(static_cast<std::size_t>(data.data() + off + n - owner->data()));
+    if (owner) owner->passed(data.data() + off + n, mark);
   }
   ok = ok && EVP_DigestFinal_ex(c.get(), md, &len) == 1 && len == 32;
   if (!ok) throw std::runtime_error("SHA-256 failed (libcrypto)");

@@ -13,7 +13,7 @@ typedef struct {
   const char* data;
   gint64 len;
   const common::Bytes* owner;  // release() what was read; may be null
-  gint64 next_release;         // position at which to call it next
+  const char* mark;            // for owner->passed()
 } DmViewStream;
 
 typedef struct {
@@ -44,10 +44,7 @@ ssize_t view_read(GMimeStream* s, char* buf, size_t len) {
     std::memcpy(buf, self(s)->data + s->position, static_cast<std::size_t>(n));
     s->position += n;
     DmViewStream* v = self(s);
-    if (v->owner && s->position >= v->next_release) {
-      v->owner->release(static_cast<std::size_t>(v->data + s->position - v->owner->data()));
-      v->next_release = s->position + static_cast<gint64>(common::Bytes::kReleaseStep);
-    }
+    if (v->owner) v->owner->passed(v->data + s->position, v->mark);
   }
   return static_cast<ssize_t>(n);
 }
@@ -114,7 +111,7 @@ GMimeStream* view_substream(GMimeStream* s, gint64 start, gint64 end) {
   sub->data = self(s)->data;
   sub->len = self(s)->len;
   sub->owner = self(s)->owner;
-  sub->next_release = start + static_cast<gint64>(common::Bytes::kReleaseStep);
+  sub->mark = sub->data + start;
   g_mime_stream_construct(GMIME_STREAM(sub), start, end);
   return GMIME_STREAM(sub);
 }
@@ -141,7 +138,7 @@ static void dm_view_stream_init(DmViewStream* s) {
   s->data = nullptr;
   s->len = 0;
   s->owner = nullptr;
-  s->next_release = 0;
+  s->mark = nullptr;
 }
 
 }  // extern "C"
@@ -153,7 +150,7 @@ GMimeStream* view_stream_new(const char* data, std::size_t len, const common::By
   s->data = data;
   s->len = static_cast<gint64>(len);
   s->owner = owner;
-  s->next_release = static_cast<gint64>(common::Bytes::kReleaseStep);
+  s->mark = data;
   g_mime_stream_construct(GMIME_STREAM(s), 0, static_cast<gint64>(len));
   return GMIME_STREAM(s);
 }

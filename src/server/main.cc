@@ -29,10 +29,10 @@
 #include <optional>
 #include <thread>
 
+#include "common/spool.h"
 #include "config/config.h"
 #include "delivery/deliverer.h"
 #include "lmtp/server.h"
-#include "lmtp/spool.h"
 #include "mail/message.h"
 #include "notify/notify.h"
 #include "outbox/dispatcher.h"
@@ -183,7 +183,7 @@ int main(int argc, char** argv) {
   // takes no files would turn every one of them into a 451. Say so now.
   {
     std::string dir = server_options(cfg).session.spool_dir;
-    int fd = lmtp::Spool::open_file(dir);
+    int fd = common::Spool::open_file(dir);
     if (fd < 0) {
       log_line("spool directory " + dir + ": " + std::strerror(errno));
       return 1;

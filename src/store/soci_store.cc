@@ -710,11 +710,12 @@ class SociStore final : public Connection {
     int rc = sqlite_api::sqlite3_blob_open(be->conn_, "main", table, column, rowid, 1, &blob);
     if (rc != SQLITE_OK) fail(rc);
     constexpr std::size_t kPiece = 1 << 20;
+    const char* mark = bytes.data();
     for (std::size_t off = 0; off < bytes.size(); off += kPiece) {
       int n = static_cast<int>(std::min(kPiece, bytes.size() - off));
       rc = sqlite_api::sqlite3_blob_write(blob, bytes.data() + off, n, static_cast<int>(off));
       if (rc != SQLITE_OK) fail(rc);
-      if (owner) owner->release(static_cast<std::size_t>(bytes.data() + off + n - owner->data()));
+      if (owner) owner->passed(bytes.data() + off + n, mark);
     }
     rc = sqlite_api::sqlite3_blob_close(blob);
     blob = nullptr;

@@ -57,10 +57,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                                                  : lmtp::Reply{550, "5.1.1", "no"});
         break;
       case lmtp::Action::Kind::deliver: {
-        std::string body = s.take_data();
-        if (body.size() > limits.message_size) {
+        common::BytesPtr body = s.take_bytes();
+        std::size_t size = body ? body->size() : 0;
+        if (size > limits.message_size) {
           std::fprintf(stderr, "fuzz_lmtp_session: %zu bytes of data over the limit of %llu\n",
-                       body.size(), static_cast<unsigned long long>(limits.message_size));
+                       size, static_cast<unsigned long long>(limits.message_size));
           std::abort();
         }
         std::vector<lmtp::Reply> replies(s.envelope().recipients.size(),

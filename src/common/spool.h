@@ -12,7 +12,7 @@
 
 #include "common/bytes.h"
 
-namespace lmtp {
+namespace common {
 
 class Spool {
  public:
@@ -42,7 +42,7 @@ class Spool {
   /// All the data; then clear(). Spooled data stays in its file, mapped
   /// read-only (read back into memory if it cannot be mapped); the rest is
   /// the buffer itself. Null when the spool failed.
-  common::BytesPtr take_bytes();
+  BytesPtr take_bytes();
 
  private:
   void flush();
@@ -55,4 +55,4 @@ class Spool {
   bool failed_ = false;
 };
 
-}  // namespace lmtp
+}  // namespace common

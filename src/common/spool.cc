@@ -1,5 +1,5 @@
 // spool.cc: the spool file.
-#include "lmtp/spool.h"
+#include "common/spool.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -8,7 +8,7 @@
 #include <cerrno>
 #include <cstdlib>
 
-namespace lmtp {
+namespace common {
 
 void Spool::append(std::string_view s) {
   if (failed_) return;
@@ -17,7 +17,14 @@ void Spool::append(std::string_view s) {
 }
 
 int Spool::open_file(const std::string& dir) {
-  return common::open_temp_file(dir);
+  int fd = ::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+  if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
+    // A file system without O_TMPFILE: a named file, unlinked at once.
+    std::string path = dir + "/deskmail-spool." + std::string(6, 'X');  // mkstemp
+    fd = ::mkostemp(path.data(), O_CLOEXEC);
+    if (fd >= 0) ::unlink(path.c_str());
+  }
+  return fd;
 }
 
 void Spool::flush() {
@@ -86,27 +93,24 @@ std::string Spool::take() {
   return out;
 }
 
-common::BytesPtr Spool::take_bytes() {
-  if (fd_ >= 0 && !failed_) {
-    flush();  // the tail still in memory: the file then holds everything
-    if (!failed_) {
-      int fd = ::dup(fd_);
-      std::size_t size = static_cast<std::size_t>(on_disk_);
-      if (fd >= 0) {
-        if (auto b = common::Bytes::map_file(fd, size)) {
-          clear();
-          return b;
-        }
+BytesPtr Spool::take_bytes() {
+  if (fd_ >= 0) {
+    flush();  // the tail still in memory: then the file holds everything
+    int fd = failed_ ? -1 : ::dup(fd_);
+    if (fd >= 0) {
+      if (auto b = Bytes::map_file(fd, static_cast<std::size_t>(on_disk_))) {
+        clear();
+        return b;
       }
     }
   }
-  if (failed_) {
+  if (failed_) {  // a write failed: the data is gone
     clear();
     return nullptr;
   }
-  std::string s = take();
+  std::string s = take();  // in memory, or a file that cannot be mapped
   if (failed_) return nullptr;
-  return common::bytes_of(std::move(s));
+  return bytes_of(std::move(s));
 }
 
-}  // namespace lmtp
+}  // namespace common
