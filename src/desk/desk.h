@@ -1,0 +1,74 @@
+// desk.h: the desk's rules, the one place that decides them for deskmaild,
+// deskmail and deskmail-web alike (DESIGN.md section 2; docs/architecture.md).
+//
+// Desk is what the programs call; it decides (who is a responder, what is
+// mailed to whom, reopen, threading, rate limits, which outbox rows an action
+// causes) and asks the store only to store, through store's narrow
+// repository interfaces. The CLI and the web desk never call the store for
+// anything a rule decides.
+#pragma once
+
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "store/store.h"
+
+namespace desk {
+
+/// Input a person gave that the rules refuse (a malformed path, a key that
+/// is taken by the address format): the CLI shows it as a usage error.
+class Invalid : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// A new project as an admin asks for it; the key is derived from the path
+/// when empty ("acme/game" -> "acme-game").
+struct ProjectSpec {
+  std::string path, name, key;
+  std::vector<std::string> aliases;
+};
+
+/// True for a project path: segments of [a-z0-9._-] separated by '/'.
+bool valid_path(const std::string& path);
+
+class Desk {
+ public:
+  /// `composer` writes the mails an action causes (null: none are queued).
+  Desk(store::Store& store, store::Composer* composer);
+
+  // --- administration ------------------------------------------------------
+  /// Validates and normalises `spec` (throws Invalid) and adds the project.
+  store::Project add_project(const ProjectSpec& spec);
+  std::vector<store::Project> projects();
+  void set_project_flag(const std::string& path, const std::string& flag, bool on);
+  void add_member(const std::string& path, const std::string& email);
+  bool remove_member(const std::string& path, const std::string& email);
+  void set_template(const std::string& path, store::MailKind kind, const std::string& subject,
+                    const std::string& body);
+
+  // --- the queue -----------------------------------------------------------
+  std::vector<store::IssueSummary> issues(const store::IssueFilter& filter);
+  std::optional<store::IssueDetail> issue(const std::string& ref);
+
+  // --- the conversation ----------------------------------------------------
+  /// Adds a responder's note to REF; a public one is mailed to every
+  /// subscribed customer. Returns the number of mails queued.
+  int add_note(const std::string& ref, const store::NoteIn& note);
+  /// Closes ("closed") or reopens ("opened") REF; mails queued, -1 unchanged.
+  int set_state(const std::string& ref, const std::string& state);
+  /// Quarantines or releases REF; mails queued, -1 unchanged.
+  int set_spam(const std::string& ref, bool spam);
+
+  // --- intake (deskmaild) --------------------------------------------------
+  /// One message for one recipient, in one transaction: all or nothing.
+  store::Outcome deliver(const store::Target& target, const store::Inbound& in);
+
+ private:
+  store::Store& store_;
+  store::Composer* composer_;
+};
+
+}  // namespace desk
