@@ -10,6 +10,7 @@
 #include "common/spool.h"
 #include "mail/gobject.h"
 #include "mail/message.h"
+#include "mail/rfc2047.h"
 #include "mail/view_stream.h"
 
 namespace mail {
@@ -51,6 +52,28 @@ std::optional<Mailbox> first_mailbox(InternetAddressList* list) {
     }
   }
   return std::nullopt;
+}
+
+// A header field's value as it was written (folded, encoded words and all);
+// null when the message has no such field.
+const char* raw_header(GMimeObject* o, const char* name) {
+  GMimeHeaderList* hl = g_mime_object_get_header_list(o);
+  GMimeHeader* h = hl ? g_mime_header_list_get_header(hl, name) : nullptr;
+  return h ? g_mime_header_get_raw_value(h) : nullptr;
+}
+
+// The first mailbox of an address field, its display name decoded with
+// adjacent encoded words joined first (rfc2047.h).
+std::optional<Mailbox> address_field(GMimeObject* o, const char* name) {
+  const char* raw = raw_header(o, name);
+  if (!raw) return std::nullopt;
+  std::string joined = join_encoded_words(raw);
+  gchar* unfolded = g_mime_utils_header_unfold(joined.c_str());
+  InternetAddressList* list = internet_address_list_parse(nullptr, unfolded ? unfolded : "");
+  g_free(unfolded);
+  auto m = first_mailbox(list);
+  if (list) g_object_unref(list);
+  return m;
 }
 
 // A stream that reads the part's content with its transfer encoding
@@ -345,14 +368,16 @@ Message parse_impl(std::string_view raw, const common::Bytes* owner, const Parse
     msg.text = to_valid_utf8(text);
     return msg;
   }
-  if (const char* s = g_mime_message_get_subject(m.get())) msg.subject = to_valid_utf8(s);
-  msg.from = first_mailbox(g_mime_message_get_from(m.get()));
-  msg.reply_to = first_mailbox(g_mime_message_get_reply_to(m.get()));
+  GMimeObject* top = GMIME_OBJECT(m.get());
+  // Subject and names from the raw fields: GMime alone loses the text of a
+  // character split across encoded words (rfc2047.h).
+  if (const char* s = raw_header(top, "Subject")) msg.subject = decode_header_text(s);
+  msg.from = address_field(top, "From");
+  msg.reply_to = address_field(top, "Reply-To");
   if (!msg.from) msg.problems.push_back("no usable From address");
   msg.message_id = strip_brackets(g_mime_message_get_message_id(m.get()));
   if (msg.message_id.empty()) msg.body_sha256 = body_hash(raw, hash_owner);
   if (msg.message_id.empty()) msg.problems.push_back("no Message-ID");
-  GMimeObject* top = GMIME_OBJECT(m.get());
   msg.in_reply_to = strip_brackets(g_mime_object_get_header(top, "In-Reply-To"));
   if (const char* refs = g_mime_object_get_header(top, "References")) {
     GMimeReferences* r = g_mime_references_parse(nullptr, refs);
