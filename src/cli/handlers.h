@@ -1,0 +1,41 @@
+// handlers.h: the handlers the command table names, one namespace per group
+// and one file per namespace. Each returns the exit status (see command.h).
+#pragma once
+
+#include "cli/command.h"
+
+namespace cli {
+
+namespace db {  // db.cc: storage administration, straight on the store
+int init(const Context& ctx);
+int migrate(const Context& ctx);
+int version(const Context& ctx);
+int check(const Context& ctx);
+int copy(const Context& ctx);
+}  // namespace db
+
+namespace project {  // project.cc
+int add(const Context& ctx);
+int list(const Context& ctx);
+int member(const Context& ctx);  // add|remove PATH EMAIL
+int set(const Context& ctx);
+int set_template(const Context& ctx);
+}  // namespace project
+
+namespace issue {  // issue.cc
+int list(const Context& ctx);
+int show(const Context& ctx);
+int spam(const Context& ctx);  // "ham" or "spam", by the verb
+}  // namespace issue
+
+namespace conversation {  // conversation.cc
+int note(const Context& ctx);   // "reply" (public) or "note" (internal), by the group
+int state(const Context& ctx);  // "close" or "reopen", by the group
+}  // namespace conversation
+
+namespace outbox {  // outbox.cc: the outbox's administration, straight on the store
+int list(const Context& ctx);
+int retry(const Context& ctx);
+}  // namespace outbox
+
+}  // namespace cli

@@ -1,0 +1,105 @@
+// issue.cc: deskmail issue list|show|ham|spam, through desk::Desk.
+#include <algorithm>
+#include <ostream>
+#include <string>
+
+#include "cli/handlers.h"
+#include "cli/json.h"
+#include "cli/output.h"
+#include "desk/desk.h"
+
+namespace cli::issue {
+
+namespace {
+
+store::IssueFilter filter_from(const Args& a) {
+  store::IssueFilter f;
+  f.project = a.get("project");
+  f.state = a.get("state");
+  f.include_spam = a.has("spam");
+  if (auto l = a.get("limit")) {
+    try {
+      f.limit = std::stoll(*l);
+    } catch (...) {
+      throw UsageError("--limit needs a number");
+    }
+    if (*f.limit < 0) throw UsageError("--limit needs a number >= 0");
+  }
+  return f;
+}
+
+void print_detail(std::ostream& out, const store::IssueDetail& d, const notify::Settings& ns) {
+  const auto& s = d.summary;
+  out << s.ref << "  " << s.title << "\n"
+      << "state: " << s.state << (s.spam ? " (spam)" : "") << "   author: " << s.author
+      << "   created: " << when(s.created_at) << " UTC\n\n"
+      << d.description << "\n";
+  for (const auto& at : d.attachments)
+    out << "\n[attachment] " << at.filename << " (" << at.content_type << ", " << at.size
+        << " bytes, sha256 " << at.sha256.substr(0, 16) << "…)";
+  if (!d.attachments.empty()) out << "\n";
+  for (const auto& n : d.notes)
+    out << "\n--- " << n.author_kind << " " << n.author << ", " << when(n.created_at) << " UTC"
+        << (n.internal ? " (internal)" : "") << "\n"
+        << n.body << "\n";
+  out << "\nparticipants:\n";
+  for (const auto& p : d.participants)
+    out << "  " << p.email << (p.subscribed ? "" : " (unsubscribed)")
+        << "  reply: " << notify::reply_address(ns, p.reply_key) << "\n";
+}
+
+}  // namespace
+
+int list(const Context& ctx) {
+  auto issues = ctx.desk->issues(filter_from(ctx.args));
+  if (ctx.args.json) {
+    json arr = json::array();
+    for (const auto& s : issues) arr.push_back(issue_json(s));
+    ctx.out << arr.dump(2) << "\n";
+    return 0;
+  }
+  std::vector<std::vector<std::string>> rows{{"REF", "STATE", "CREATED (UTC)", "AUTHOR", "TITLE"}};
+  for (const auto& s : issues)
+    rows.push_back(
+        {s.ref, s.state + (s.spam ? " (spam)" : ""), when(s.created_at), s.author, s.title});
+  print_table(ctx.out, rows);
+  return 0;
+}
+
+int show(const Context& ctx) {
+  const auto& pos = ctx.args.pos;
+  if (pos.size() != 1) throw UsageError("issue show needs exactly one REF");
+  auto d = ctx.desk->issue(pos[0]);
+  if (!d) {
+    ctx.err << "deskmail: no issue " << pos[0] << "\n";
+    return 1;
+  }
+  if (ctx.args.json)
+    ctx.out << issue_detail_json(*d, settings(ctx.cfg)).dump(2) << "\n";
+  else
+    print_detail(ctx.out, *d, settings(ctx.cfg));
+  return 0;
+}
+
+int spam(const Context& ctx) {
+  const std::string verb(ctx.command.verb);
+  const auto& pos = ctx.args.pos;
+  if (pos.size() != 1) throw UsageError("issue " + verb + " needs exactly one REF");
+  bool spam = verb == "spam";
+  int n = ctx.desk->set_spam(pos[0], spam);
+  if (ctx.args.json)
+    ctx.out << json{{"ref", pos[0]},
+                    {"spam", spam},
+                    {"changed", n >= 0},
+                    {"mails_queued", std::max(n, 0)}}
+                   .dump()
+            << "\n";
+  else if (n < 0)
+    ctx.out << pos[0] << " already " << (spam ? "flagged spam" : "not spam") << "\n";
+  else
+    ctx.out << pos[0] << (spam ? " flagged spam" : " released") << "; " << n
+            << " mail(s) queued\n";
+  return 0;
+}
+
+}  // namespace cli::issue

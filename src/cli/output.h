@@ -1,0 +1,33 @@
+// output.h: how deskmail prints: times, aligned tables, the desk's addresses.
+#pragma once
+
+#include <cstdint>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "notify/notify.h"
+
+namespace config {
+struct Config;
+}
+
+namespace cli {
+
+/// "2026-11-25 10:00" (UTC) for a Unix time, "-" for none (t <= 0).
+std::string when(std::int64_t t);
+
+/// Prints `rows` as columns two spaces apart, each as wide as its widest
+/// cell (width counted in UTF-8 characters); the last column is not padded.
+void print_table(std::ostream& out, const std::vector<std::vector<std::string>>& rows);
+
+/// The desk's own address with `tag`: desk+TAG@domain.
+std::string address_for(const config::Config& cfg, const std::string& tag);
+
+/// What the mails (and reply addresses) are built from.
+notify::Settings settings(const config::Config& cfg);
+
+/// The bytes of file `path`; throws std::runtime_error "cannot read PATH".
+std::string read_file(const std::string& path);
+
+}  // namespace cli
