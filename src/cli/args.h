@@ -22,10 +22,10 @@ class UsageError : public std::runtime_error {
 
 /// The options before the command, and the command's words.
 struct Global {
-  std::string config;               // -c FILE, else the default given
-  bool help = false;                // -h / --help: print the usage, nothing else
-  bool version = false;             // --version / -V
-  std::vector<std::string> command; // GROUP [VERB] [ARGS...]
+  std::string config;                // -c FILE, else the default given
+  bool help = false;                 // -h / --help: print the usage, nothing else
+  bool version = false;              // --version / -V
+  std::vector<std::string> command;  // GROUP [VERB] [ARGS...]
 };
 
 /// Reads the leading options of `argv` (without the program name); the first
@@ -35,9 +35,9 @@ Global parse_global(const std::vector<std::string>& argv, std::string default_co
 
 /// A command's arguments after its verb.
 struct Args {
-  std::vector<std::string> pos;                             // positionals, in order
+  std::vector<std::string> pos;                           // positionals, in order
   std::vector<std::pair<std::string, std::string>> opts;  // name (without --), value
-  bool json = false;                                        // --json, taken by every command
+  bool json = false;                                      // --json, taken by every command
 
   /// The last value given for option `name`; a flag's value is "1".
   std::optional<std::string> get(const std::string& name) const;

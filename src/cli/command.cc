@@ -62,7 +62,9 @@ Call resolve(std::span<const Command> table, const std::vector<std::string>& wor
   throw UsageError("unknown command '" + group + (words.size() > 1 ? " " + words[1] : "") + "'");
 }
 
-std::string usage(std::span<const Command> table) { return lines(table, ""); }
+std::string usage(std::span<const Command> table) {
+  return lines(table, "");
+}
 
 std::string group_usage(std::span<const Command> table, std::string_view group) {
   return lines(table, group);

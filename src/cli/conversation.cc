@@ -51,7 +51,8 @@ int note(const Context& ctx) {
   const std::string& ref = a.pos[0];
   store::NoteIn note;
   note.body = note_text(a, group);
-  note.author = a.get("as").value_or(ctx.cfg.responder.empty() ? ctx.cfg.address : ctx.cfg.responder);
+  note.author =
+      a.get("as").value_or(ctx.cfg.responder.empty() ? ctx.cfg.address : ctx.cfg.responder);
   note.internal = group == "note";
   int n = ctx.desk->add_note(ref, note);
   if (a.json)

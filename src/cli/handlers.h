@@ -28,7 +28,7 @@ int show(const Context& ctx);
 int spam(const Context& ctx);  // "ham" or "spam", by the verb
 }  // namespace issue
 
-namespace conversation {  // conversation.cc
+namespace conversation {        // conversation.cc
 int note(const Context& ctx);   // "reply" (public) or "note" (internal), by the group
 int state(const Context& ctx);  // "close" or "reopen", by the group
 }  // namespace conversation

@@ -97,8 +97,7 @@ int spam(const Context& ctx) {
   else if (n < 0)
     ctx.out << pos[0] << " already " << (spam ? "flagged spam" : "not spam") << "\n";
   else
-    ctx.out << pos[0] << (spam ? " flagged spam" : " released") << "; " << n
-            << " mail(s) queued\n";
+    ctx.out << pos[0] << (spam ? " flagged spam" : " released") << "; " << n << " mail(s) queued\n";
   return 0;
 }
 

@@ -13,7 +13,6 @@ namespace cli {
 /// needs (for Needs::desk the store must be at this program's schema
 /// version: store::Error says to run 'db init' or 'db migrate'), runs the
 /// handler and returns its exit status. Exceptions pass through.
-int execute(const Call& call, const std::string& config_path, std::ostream& out,
-            std::ostream& err);
+int execute(const Call& call, const std::string& config_path, std::ostream& out, std::ostream& err);
 
 }  // namespace cli

@@ -28,14 +28,22 @@ TEST_CASE("cli::parse_global") {
       {"command only", {"issue", "list"}, "/d", false, false, {"issue", "list"}},
       {"-c", {"-c", "x.yaml", "db", "init"}, "x.yaml", false, false, {"db", "init"}},
       {"--config", {"--config", "y", "db"}, "y", false, false, {"db"}},
-      {"last -c wins", {"-c", "a", "-c", "b", "outbox", "list"}, "b", false, false,
+      {"last -c wins",
+       {"-c", "a", "-c", "b", "outbox", "list"},
+       "b",
+       false,
+       false,
        {"outbox", "list"}},
       {"-h", {"-h", "db", "init"}, "/d", true, false, {}},
       {"--help after -c", {"-c", "a", "--help"}, "a", true, false, {}},
       {"--version", {"--version"}, "/d", false, true, {}},
       {"-V", {"-V"}, "/d", false, true, {}},
       {"-c without a file is a command word", {"-c"}, "/d", false, false, {"-c"}},
-      {"options after the command are the command's", {"issue", "-h"}, "/d", false, false,
+      {"options after the command are the command's",
+       {"issue", "-h"},
+       "/d",
+       false,
+       false,
        {"issue", "-h"}},
   };
   for (const auto& c : cases) {
@@ -63,7 +71,10 @@ TEST_CASE("cli::parse_args") {
       {"option with a separate value", {"--name", "N", "p"}, {"p"}, {{"name", "N"}}, false},
       {"option=value", {"--name=a=b"}, {}, {{"name", "a=b"}}, false},
       {"empty value", {"--name="}, {}, {{"name", ""}}, false},
-      {"repeated option", {"--alias", "x", "--alias=y"}, {}, {{"alias", "x"}, {"alias", "y"}},
+      {"repeated option",
+       {"--alias", "x", "--alias=y"},
+       {},
+       {{"alias", "x"}, {"alias", "y"}},
        false},
       {"flag", {"--spam", "r"}, {"r"}, {{"spam", "1"}}, false},
       {"-m is --message", {"-m", "hi there"}, {}, {{"message", "hi there"}}, false},
@@ -79,8 +90,8 @@ TEST_CASE("cli::parse_args") {
     CHECK(a.json == c.json);
   }
 
-  auto a = cli::parse_args({"--alias", "x", "--name", "1", "--alias", "y", "--name", "2"},
-                           options, flags);
+  auto a = cli::parse_args({"--alias", "x", "--name", "1", "--alias", "y", "--name", "2"}, options,
+                           flags);
   CHECK(a.get("name") == "2");
   CHECK(a.all("alias") == Words{"x", "y"});
   CHECK_FALSE(a.get("spam"));
@@ -92,8 +103,8 @@ TEST_CASE("cli::parse_args") {
     CHECK(b.opts.empty());
   }
   SUBCASE("errors") {
-    CHECK_THROWS_WITH_AS(cli::parse_args({"--name"}, options, flags),
-                         "option --name needs a value", cli::UsageError);
+    CHECK_THROWS_WITH_AS(cli::parse_args({"--name"}, options, flags), "option --name needs a value",
+                         cli::UsageError);
     CHECK_THROWS_WITH_AS(cli::parse_args({"--nope"}, options, flags), "unknown option --nope",
                          cli::UsageError);
     CHECK_THROWS_WITH_AS(cli::parse_args({"--spam-x=1"}, options, flags),
@@ -173,8 +184,7 @@ TEST_CASE("cli::resolve") {
   }
   SUBCASE("unknown commands") {
     CHECK_THROWS_WITH_AS(cli::resolve(table, {}), "no command given", cli::UsageError);
-    CHECK_THROWS_WITH_AS(cli::resolve(table, {"frob"}), "unknown command 'frob'",
-                         cli::UsageError);
+    CHECK_THROWS_WITH_AS(cli::resolve(table, {"frob"}), "unknown command 'frob'", cli::UsageError);
     CHECK_THROWS_WITH_AS(cli::resolve(table, {"frob", "x"}), "unknown command 'frob x'",
                          cli::UsageError);
   }
@@ -283,7 +293,7 @@ TEST_CASE("cli::execute against a scratch desk") {
 
   r = d.run({"project", "list"});
   CHECK(r.out ==
-        "PATH       ADDRESS                               ISSUES  ALIASES\n"
+        "PATH       ADDRESS                             ISSUES  ALIASES\n"
         "acme/game  desk+acme-game@support.example.com  0       help@acme.example\n"
         "acme/web   desk+web@support.example.com        0       -\n");
   r = d.run({"issue", "list"});
