@@ -51,6 +51,10 @@ Message parse(std::string_view raw);
 struct ParseOptions {
   std::string spool_dir;                          // "": they stay in memory
   std::size_t spool_over = std::size_t{1} << 20;  // larger ones go to a file there
+  /// Text kept per message, all its text parts together (limits.
+  /// text_per_message; GitLab caps a description at 1 MiB too); the raw
+  /// message keeps everything.
+  std::size_t text_limit = std::size_t{1} << 20;
 };
 
 /// The same over a message's Bytes: GMime reads a mapped message where it

@@ -18,9 +18,6 @@ namespace mail {
 namespace {
 
 constexpr int kMaxDepth = 50;  // MIME nesting we walk; deeper parts are ignored
-// Text kept per part (GitLab caps a description at 1 MiB too); the raw
-// message keeps everything.
-constexpr std::size_t kMaxText = std::size_t{1} << 20;
 
 std::string take_gchar(char* s) {
   if (!s) return {};
@@ -137,18 +134,51 @@ void decode_attachment(GMimePart* part, const ParseOptions& opts, Attachment& a)
   a.sha256 = sha256_hex(a.spooled->view(), a.spooled.get());
 }
 
-std::string text_of(GMimePart* part, Message& msg) {
+// Notes that the message's text was cut at `limit` bytes (once per message).
+void note_cut(Message& msg, std::size_t limit) {
+  std::string line = "text longer than " +
+                     (limit >= (std::size_t{1} << 20) && limit % (std::size_t{1} << 20) == 0
+                          ? std::to_string(limit >> 20) + " MiB"
+                          : std::to_string(limit) + " bytes") +
+                     " cut there; the whole message is kept as received";
+  for (const auto& p : msg.problems)
+    if (p == line) return;
+  msg.problems.push_back(line);
+}
+
+// Removes a UTF-8 sequence that a cut left incomplete at the end of `v`.
+void drop_partial_utf8(std::string& v) {
+  std::size_t n = v.size(), back = 0;
+  while (back < 4 && back < n && (static_cast<unsigned char>(v[n - 1 - back]) & 0xC0) == 0x80)
+    ++back;
+  if (back == n) return;
+  unsigned char lead = static_cast<unsigned char>(v[n - 1 - back]);
+  std::size_t want = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+  if (want > back + 1) v.resize(n - 1 - back);
+}
+
+// `v` cut to at most `n` bytes, at a character boundary (valid UTF-8 in).
+void cut_utf8(std::string& v, std::size_t n) {
+  if (v.size() <= n) return;
+  while (n > 0 && (static_cast<unsigned char>(v[n]) & 0xC0) == 0x80) --n;
+  v.resize(n);
+}
+
+std::string text_of(GMimePart* part, Message& msg, std::size_t limit, std::size_t cap) {
   // Decode the transfer encoding, then convert from the declared charset.
   // Working on bytes (not g_mime_text_part_get_text's C string) keeps text
   // after a NUL; an unknown charset is read as UTF-8 and repaired. At most
-  // kMaxText of it: a 25 MB text body cost ten times its size in copies
-  // (decoded, converted, repaired, trimmed, stored, quoted in mail).
+  // `limit`, what is left of the message's text allowance (`cap`): a 25 MB
+  // text body cost ten times its size in copies (decoded, converted,
+  // repaired, trimmed, stored, quoted in mail), and 22 text parts of 1 MiB
+  // each made a 22 MB description.
   bool cut = false;
-  std::string bytes = decoded_content(part, kMaxText, &cut);
-  if (cut)
-    msg.problems.push_back("text longer than " + std::to_string(kMaxText >> 20) +
-                           " MiB cut there; the whole message is kept as received");
+  std::string bytes = decoded_content(part, limit, &cut);
   const char* cs = g_mime_object_get_content_type_parameter(GMIME_OBJECT(part), "charset");
+  if (cut) {
+    note_cut(msg, cap);
+    if (!cs || !*cs || g_ascii_strcasecmp(cs, "utf-8") == 0) drop_partial_utf8(bytes);
+  }
   std::string converted;
   bool done = false;
   if (cs && *cs && g_ascii_strcasecmp(cs, "utf-8") != 0 &&
@@ -172,6 +202,10 @@ std::string text_of(GMimePart* part, Message& msg) {
   if (!done) converted = std::move(bytes);
   std::string v = to_valid_utf8(converted);
   if (v != converted) msg.problems.push_back("invalid UTF-8 or NUL in text repaired");
+  if (v.size() > limit) {  // a charset conversion can make it longer
+    cut_utf8(v, limit);
+    note_cut(msg, cap);
+  }
   return v;
 }
 
@@ -193,6 +227,18 @@ struct Walker {
   std::string plain, html;
   bool have_plain = false, have_html = false;
   int parts = 0;
+  std::size_t text_left = opts.text_limit;  // of the message's text allowance
+
+  // The next text part, within what is left of the allowance.
+  std::string next_text(GMimePart* part) {
+    if (text_left == 0) {
+      note_cut(msg, opts.text_limit);
+      return {};
+    }
+    std::string t = text_of(part, msg, text_left, opts.text_limit);
+    text_left -= std::min(text_left, t.size());
+    return t;
+  }
 
   Attachment named(const std::string& sent, const std::string& type) const {
     Attachment a;
@@ -254,19 +300,26 @@ struct Walker {
     if (!is_attachment && GMIME_IS_TEXT_PART(obj)) {
       if (type == "text/html") {
         if (!have_html) {
-          html = text_of(part, msg);
+          // Kept only when there is no plain text: not charged to it.
+          html = text_of(part, msg, opts.text_limit, opts.text_limit);
           have_html = true;
           return;
         }
       } else if (type == "text/plain" || type == "text/enriched" || type == "text/markdown") {
         if (!have_plain) {
-          plain = text_of(part, msg);
+          plain = next_text(part);
           have_plain = true;
           return;
         }
         // A second inline text part (e.g. a signature or a forwarded text)
         // is part of what the customer wrote: append it.
-        plain += "\n\n" + text_of(part, msg);
+        if (text_left <= 2) {  // the blank line between parts counts too
+          note_cut(msg, opts.text_limit);
+          return;
+        }
+        text_left -= 2;
+        std::string more = next_text(part);
+        if (!more.empty()) plain += "\n\n" + more;
         return;
       }
     }
@@ -360,10 +413,9 @@ Message parse_impl(std::string_view raw, const common::Bytes* owner, const Parse
     msg.body_sha256 = body_hash(raw, hash_owner);
     msg.problems.push_back("not a parseable message; stored as raw text");
     std::string_view text = raw;
-    if (text.size() > kMaxText) {
-      text = text.substr(0, kMaxText);
-      msg.problems.push_back("text longer than " + std::to_string(kMaxText >> 20) +
-                             " MiB cut there; the whole message is kept as received");
+    if (text.size() > opts.text_limit) {
+      text = text.substr(0, opts.text_limit);
+      note_cut(msg, opts.text_limit);
     }
     msg.text = to_valid_utf8(text);
     return msg;

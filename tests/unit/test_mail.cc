@@ -234,3 +234,29 @@ TEST_CASE("mail::parse: problem lines are UTF-8 even for a binary charset name")
   for (const auto& p : m.problems)
     CHECK(g_utf8_validate(p.data(), static_cast<gssize>(p.size()), nullptr));
 }
+
+TEST_CASE("mail::parse: the text allowance is per message, not per part") {
+  // 22 inline text/plain parts of 100 000 bytes each, under a 1 MiB allowance.
+  std::string raw =
+      "From: a@b.example\r\nSubject: parts\r\nMIME-Version: 1.0\r\n"
+      "Content-Type: multipart/mixed; boundary=XX\r\n\r\n";
+  for (int i = 0; i < 22; ++i)
+    raw += "--XX\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" +
+           std::string(100000, 'a' + i % 26) + "\r\n";
+  raw += "--XX--\r\n";
+  auto bytes = common::bytes_of(raw);
+  mail::Message m = mail::parse(*bytes);
+  CHECK(m.text.size() <= (std::size_t{1} << 20));
+  CHECK(m.text.size() > 1000000);
+  CHECK(std::count(m.problems.begin(), m.problems.end(),
+                   "text longer than 1 MiB cut there; the whole message is kept as received") == 1);
+  // A smaller allowance, cut at a character boundary.
+  mail::ParseOptions opts;
+  opts.text_limit = 5;
+  auto cyr = common::bytes_of(
+      "From: a@b.example\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nЗаказ\r\n");
+  mail::Message c = mail::parse(*cyr, opts);
+  CHECK(c.text == "За");
+  CHECK(c.problems.back() ==
+        "text longer than 5 bytes cut there; the whole message is kept as received");
+}
