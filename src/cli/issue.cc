@@ -30,21 +30,25 @@ store::IssueFilter filter_from(const Args& a) {
 
 void print_detail(std::ostream& out, const store::IssueDetail& d, const notify::Settings& ns) {
   const auto& s = d.summary;
-  out << s.ref << "  " << s.title << "\n"
-      << "state: " << s.state << (s.spam ? " (spam)" : "") << "   author: " << s.author
-      << "   created: " << when(s.created_at) << " UTC\n\n"
-      << d.description << "\n";
+  auto line = [](const std::string& v) { return terminal_safe(v); };
+  auto text = [](const std::string& v) { return terminal_safe(v, true); };
+  out << s.ref << "  " << line(s.title) << "\n"
+      << "state: " << s.state << (s.spam ? " (spam)" : "") << "   author: " << line(s.author)
+      << "   created: " << when(s.created_at) << " UTC   updated: " << when(s.updated_at)
+      << " UTC\n\n"
+      << text(d.description) << "\n";
   for (const auto& at : d.attachments)
-    out << "\n[attachment] " << at.filename << " (" << at.content_type << ", " << at.size
-        << " bytes, sha256 " << at.sha256.substr(0, 16) << "…)";
+    out << "\n[attachment] " << line(at.filename) << " (" << line(at.content_type) << ", "
+        << at.size << " bytes, sha256 " << at.sha256.substr(0, 16) << "…)";
   if (!d.attachments.empty()) out << "\n";
   for (const auto& n : d.notes)
-    out << "\n--- " << n.author_kind << " " << n.author << ", " << when(n.created_at) << " UTC"
-        << (n.internal ? " (internal)" : "") << "\n"
-        << n.body << "\n";
+    out << "\n--- " << n.author_kind << " " << line(n.author) << ", " << when(n.created_at)
+        << " UTC" << (n.internal ? " (internal)" : "") << "\n"
+        << text(n.body) << "\n";
   out << "\nparticipants:\n";
   for (const auto& p : d.participants)
-    out << "  " << p.email << (p.subscribed ? "" : " (unsubscribed)")
+    out << "  " << line(p.email) << (p.subscribed ? "" : " (unsubscribed)")
+        << (p.bouncing ? " (bouncing: mail to it came back)" : "")
         << "  reply: " << notify::reply_address(ns, p.reply_key) << "\n";
 }
 
@@ -58,10 +62,11 @@ int list(const Context& ctx) {
     ctx.out << arr.dump(2) << "\n";
     return 0;
   }
-  std::vector<std::vector<std::string>> rows{{"REF", "STATE", "CREATED (UTC)", "AUTHOR", "TITLE"}};
+  std::vector<std::vector<std::string>> rows{
+      {"REF", "STATE", "CREATED (UTC)", "UPDATED (UTC)", "AUTHOR", "TITLE"}};
   for (const auto& s : issues)
-    rows.push_back(
-        {s.ref, s.state + (s.spam ? " (spam)" : ""), when(s.created_at), s.author, s.title});
+    rows.push_back({s.ref, s.state + (s.spam ? " (spam)" : ""), when(s.created_at),
+                    when(s.updated_at), s.author, s.title});
   print_table(ctx.out, rows);
   return 0;
 }

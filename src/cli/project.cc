@@ -37,12 +37,20 @@ int list(const Context& ctx) {
     ctx.out << arr.dump(2) << "\n";
     return 0;
   }
-  std::vector<std::vector<std::string>> rows{{"PATH", "ADDRESS", "ISSUES", "ALIASES"}};
+  auto joined = [](const std::vector<std::string>& v) {
+    std::string r;
+    for (const auto& x : v) r += (r.empty() ? "" : ", ") + x;
+    return r.empty() ? std::string("-") : r;
+  };
+  std::vector<std::vector<std::string>> rows{
+      {"PATH", "ADDRESS", "ISSUES", "ALIASES", "MEMBERS", "SETTINGS"}};
   for (const auto& p : ps) {
-    std::string al;
-    for (const auto& x : p.aliases) al += (al.empty() ? "" : ", ") + x;
-    rows.push_back(
-        {p.path, address_for(ctx.cfg, p.key), std::to_string(p.issues), al.empty() ? "-" : al});
+    std::string set = std::string(p.enabled ? "" : "DISABLED ") +
+                      "confirmation=" + (p.confirmation ? "on" : "off") +
+                      " notify_members=" + (p.notify_members ? "on" : "off") +
+                      " reopen_on_reply=" + (p.reopen_on_reply ? "on" : "off");
+    rows.push_back({p.path, address_for(ctx.cfg, p.key), std::to_string(p.issues),
+                    joined(p.aliases), joined(p.members), set});
   }
   print_table(ctx.out, rows);
   return 0;

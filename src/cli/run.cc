@@ -1,6 +1,9 @@
 // run.cc: opening what a command needs, then running it (see run.h).
 #include "cli/run.h"
 
+#include <stdexcept>
+
+#include "cli/access.h"
 #include "cli/output.h"
 #include "config/config.h"
 #include "desk/desk.h"
@@ -27,13 +30,21 @@ int execute(const Call& call, const std::string& config_path, std::ostream& out,
   config::Config cfg = config::load(config_path);
   if (cmd.needs == Needs::config) return cmd.run({cmd, call.args, cfg, nullptr, nullptr, out, err});
 
-  auto st = store::open(cfg.database, cfg.timeouts.store_wait);
-  if (cmd.needs == Needs::store) return cmd.run({cmd, call.args, cfg, st.get(), nullptr, out, err});
+  try {
+    auto st = store::open(cfg.database, cfg.timeouts.store_wait);
+    if (cmd.needs == Needs::store)
+      return cmd.run({cmd, call.args, cfg, st.get(), nullptr, out, err});
 
-  require_current_schema(*st);
-  notify::Composer composer(settings(cfg));
-  desk::Desk desk(*st, &composer);
-  return cmd.run({cmd, call.args, cfg, st.get(), &desk, out, err});
+    require_current_schema(*st);
+    notify::Composer composer(settings(cfg));
+    desk::Desk desk(*st, &composer);
+    return cmd.run({cmd, call.args, cfg, st.get(), &desk, out, err});
+  } catch (const std::exception& e) {
+    // A database this user may not use: say which file, whose, and what to do.
+    std::string advice = access_advice(cfg.database);
+    if (advice.empty()) throw;
+    throw std::runtime_error(std::string(e.what()) + "\n" + advice);
+  }
 }
 
 }  // namespace cli

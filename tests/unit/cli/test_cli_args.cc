@@ -292,12 +292,16 @@ TEST_CASE("cli::execute against a scratch desk") {
   CHECK(r.out == "not a member: other@support.example.com\n");
 
   r = d.run({"project", "list"});
-  CHECK(r.out ==
-        "PATH       ADDRESS                             ISSUES  ALIASES\n"
-        "acme/game  desk+acme-game@support.example.com  0       help@acme.example\n"
-        "acme/web   desk+web@support.example.com        0       -\n");
+  CHECK(
+      r.out ==
+      "PATH       ADDRESS                             ISSUES  ALIASES            MEMBERS          "
+      "          SETTINGS\n"
+      "acme/game  desk+acme-game@support.example.com  0       help@acme.example  "
+      "agent@support.example.com  confirmation=on notify_members=off reopen_on_reply=on\n"
+      "acme/web   desk+web@support.example.com        0       -                  -              "
+      "            confirmation=on notify_members=off reopen_on_reply=on\n");
   r = d.run({"issue", "list"});
-  CHECK(r.out == "REF  STATE  CREATED (UTC)  AUTHOR  TITLE\n");
+  CHECK(r.out == "REF  STATE  CREATED (UTC)  UPDATED (UTC)  AUTHOR  TITLE\n");
   r = d.run({"issue", "show", "acme/game#9"});
   CHECK(r.status == 1);
   CHECK(r.err == "deskmail: no issue acme/game#9\n");
