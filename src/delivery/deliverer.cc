@@ -25,7 +25,7 @@ Deliverer::Deliverer(asio::any_io_executor store_executor, asio::any_io_executor
     : store_ex_(std::move(store_executor)),
       work_ex_(std::move(work_executor)),
       store_(store),
-      composer_(composer),
+      desk_(store, composer),
       base_(std::move(base)) {
   log = [](const std::string& s) { std::cerr << s << std::endl; };
 }
@@ -306,7 +306,7 @@ std::vector<lmtp::Reply> Deliverer::commit(const lmtp::ConnectionInfo& conn,
       if (!t) {
         st = Status::gone;
       } else {
-        store::Outcome o = store_.deliver(*t, *p.inbound, composer_);
+        store::Outcome o = desk_.deliver(*t, *p.inbound);
         ref = o.ref;
         mails += o.mails;
         st = status_of(o.kind);
