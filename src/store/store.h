@@ -66,7 +66,7 @@ class Store {
     return transact(std::forward<F>(f), Work::read);
   }
 
-  // --- group commit (SQLite's single writer; src/store/sqlite/) --------------
+  // --- group commit (SQLite's single writer; connection.cc) ----------------
   /// Opens one transaction that the following units of work from this
   /// thread join, each of them as a savepoint: one that fails rolls back
   /// only itself. Concurrent deliveries share one durable COMMIT.
