@@ -25,7 +25,7 @@ Deliverer::Deliverer(asio::any_io_executor store_executor, asio::any_io_executor
     : store_ex_(std::move(store_executor)),
       work_ex_(std::move(work_executor)),
       store_(store),
-      composer_(composer),
+      desk_(store, composer),
       base_(std::move(base)) {
   log = [](const std::string& s) { std::cerr << s << std::endl; };
 }
@@ -306,7 +306,7 @@ std::vector<lmtp::Reply> Deliverer::commit(const lmtp::ConnectionInfo& conn,
       if (!t) {
         st = Status::gone;
       } else {
-        store::Outcome o = store_.deliver(*t, *p.inbound, composer_);
+        store::Outcome o = desk_.deliver(*t, *p.inbound);
         ref = o.ref;
         mails += o.mails;
         st = status_of(o.kind);
@@ -371,12 +371,7 @@ asio::awaitable<std::vector<lmtp::Reply>> Deliverer::deliver(const lmtp::Connect
   auto deferred = std::make_shared<Deferred>();
   bool grouped = group_ != nullptr;
   std::function<std::vector<lmtp::Reply>()> work = [this, conn, env, prepared, deferred, grouped] {
-    std::vector<lmtp::Reply> fail;
-    if (!*prepared) {
-      for (const auto& rcpt : env.recipients)
-        fail.push_back(reply_for(Status::store_unavailable, rcpt));
-      return fail;
-    }
+    if (!*prepared) return reply_to_all(Status::store_unavailable, env.recipients);
     struct Defer {
       explicit Defer(Deferred* d) { t_deferred = d; }
       ~Defer() { t_deferred = nullptr; }
@@ -385,9 +380,7 @@ asio::awaitable<std::vector<lmtp::Reply>> Deliverer::deliver(const lmtp::Connect
       return commit(conn, env, **prepared);
     } catch (const std::exception& ex) {
       log(conn.id + ": delivery failed before any commit: " + ex.what());
-      for (const auto& rcpt : env.recipients)
-        fail.push_back(reply_for(Status::store_unavailable, rcpt));
-      return fail;
+      return reply_to_all(Status::store_unavailable, env.recipients);
     }
   };
   auto prepare_now = [this, conn, env, data, prepared] {
@@ -438,7 +431,6 @@ asio::awaitable<std::vector<lmtp::Reply>> Deliverer::deliver(const lmtp::Connect
   } catch (...) {
     failed = std::current_exception();
   }
-  std::vector<lmtp::Reply> r;
   if (failed) {
     // The shared COMMIT failed (disk full, I/O error): nothing of this
     // message was stored, whatever its savepoints said.
@@ -453,8 +445,7 @@ asio::awaitable<std::vector<lmtp::Reply>> Deliverer::deliver(const lmtp::Connect
     std::string mid = *prepared ? (*prepared)->message_id : "";
     log(conn.id + ": message-id=<" + escape_log(mid) +
         "> the group commit failed, nothing stored, 451 to every recipient: " + what);
-    for (const auto& rcpt : env.recipients) r.push_back(reply_for(Status::store_unavailable, rcpt));
-    co_return r;
+    co_return reply_to_all(Status::store_unavailable, env.recipients);
   }
   if (done) {
     for (const auto& l : deferred->lines) log(l);
@@ -465,8 +456,7 @@ asio::awaitable<std::vector<lmtp::Reply>> Deliverer::deliver(const lmtp::Connect
   // commit later, the MTA's retry finds it and gets 250 "already delivered".
   store_result(false);
   log(conn.id + ": no answer from the store in time; 451 to every recipient");
-  for (const auto& rcpt : env.recipients) r.push_back(reply_for(Status::store_unavailable, rcpt));
-  co_return r;
+  co_return reply_to_all(Status::store_unavailable, env.recipients);
 }
 
 }  // namespace delivery

@@ -1,6 +1,7 @@
 // deliverer.h: the daemon's lmtp::Handler. Routes each recipient, parses the
-// message with GMime, and commits one store transaction per recipient, all on
-// the store's own thread: never on an I/O thread.
+// message with GMime, and hands it to the desk's intake (desk::Desk::deliver,
+// one store transaction per recipient) on the store's own thread: never on
+// an I/O thread.
 #pragma once
 
 #include <atomic>
@@ -12,6 +13,7 @@
 
 #include "delivery/group_commit.h"
 #include "delivery/status.h"
+#include "desk/desk.h"
 #include "lmtp/handler.h"
 #include "mail/scan.h"
 #include "route/route.h"
@@ -115,7 +117,7 @@ class Deliverer final : public lmtp::Handler {
   boost::asio::any_io_executor store_ex_;
   boost::asio::any_io_executor work_ex_;
   store::Store& store_;
-  store::Composer* composer_;
+  desk::Desk desk_;  // the rules each delivery runs through
   mutable std::mutex base_mu_;
   route::Base base_;
   Policy policy_;

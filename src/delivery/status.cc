@@ -1,6 +1,8 @@
 // status.cc: the status table.
 #include "delivery/status.h"
 
+#include <iterator>
+
 namespace delivery {
 
 namespace {
@@ -30,23 +32,44 @@ constexpr Row kTable[] = {
     {Status::rate_limited, 450, "4.7.1", "too many new requests from this sender, try later",
      "rate-limited"},
 };
+
+// Every status has its row, in the order of the enum: checked when this
+// file compiles, so a status added without a row is a build error.
+constexpr bool table_complete() {
+  int i = 0;
+  for (const auto& r : kTable)
+    if (static_cast<int>(r.status) != i++) return false;
+  return i == static_cast<int>(Status::rate_limited) + 1;
+}
+static_assert(table_complete(), "every delivery::Status needs its row in kTable, in enum order");
+
+// What a value outside the enum (a cast from a bad integer) gets: a
+// temporary failure, never a 250, so the MTA keeps the mail.
+constexpr Row kUnknown = {Status::store_unavailable, 451, "4.3.0", "internal error", "internal"};
+
+const Row& row_of(Status s) {
+  auto i = static_cast<std::size_t>(s);
+  return i < std::size(kTable) ? kTable[i] : kUnknown;
+}
 }  // namespace
 
 lmtp::Reply reply_for(Status s, const std::string& rcpt, const std::string& detail) {
-  for (const auto& r : kTable)
-    if (r.status == s) {
-      std::string text = "<" + rcpt + ">";
-      if (!detail.empty()) text += " " + detail;
-      text += std::string(" ") + r.text;
-      return {r.code, r.enhanced, text};
-    }
-  return {451, "4.3.0", "<" + rcpt + "> internal error"};
+  const Row& r = row_of(s);
+  std::string text = "<" + rcpt + ">";
+  if (!detail.empty()) text += " " + detail;
+  text += std::string(" ") + r.text;
+  return {r.code, r.enhanced, text};
+}
+
+std::vector<lmtp::Reply> reply_to_all(Status s, const std::vector<std::string>& rcpts) {
+  std::vector<lmtp::Reply> out;
+  out.reserve(rcpts.size());
+  for (const auto& rcpt : rcpts) out.push_back(reply_for(s, rcpt));
+  return out;
 }
 
 const char* name_of(Status s) {
-  for (const auto& r : kTable)
-    if (r.status == s) return r.name;
-  return "?";
+  return row_of(s).name;
 }
 
 }  // namespace delivery

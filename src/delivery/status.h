@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "lmtp/reply.h"
 
@@ -27,10 +28,16 @@ enum class Status {
   rate_limited,       // too many new issues from this sender: try later
 };
 
-/// The reply for a status; `rcpt` and `detail` fill in the text.
+/// The reply for a status; `rcpt` and `detail` fill in the text. Every
+/// status has its row (a missing one fails the build); a value outside the
+/// enum gets 451 4.3.0 "internal error".
 lmtp::Reply reply_for(Status s, const std::string& rcpt, const std::string& detail = "");
 
-/// Short name for the log ("created", "tempfail", ...).
+/// The same status for every recipient, in order (one answer for all: a
+/// message refused before the store, or a store that failed them all).
+std::vector<lmtp::Reply> reply_to_all(Status s, const std::vector<std::string>& rcpts);
+
+/// Short name for the log ("created", "tempfail", ...; "internal" outside the enum).
 const char* name_of(Status s);
 
 }  // namespace delivery

@@ -1,6 +1,11 @@
 // desk.cc: the desk's rules (see desk.h).
 #include "desk/desk.h"
 
+#include <ctime>
+
+#include "desk/conversation.h"
+#include "desk/intake.h"
+#include "desk/mailer.h"
 #include "route/route.h"
 
 namespace desk {
@@ -19,7 +24,12 @@ bool valid_path(const std::string& p) {
   return true;
 }
 
-Desk::Desk(store::Store& store, store::Composer* composer) : store_(store), composer_(composer) {}
+Desk::Desk(store::Store& store, store::Composer* composer)
+    : store_(store), composer_(composer), now_([] { return std::int64_t(std::time(nullptr)); }) {}
+
+void Desk::set_clock(std::function<std::int64_t()> now) {
+  now_ = std::move(now);
+}
 
 store::Project Desk::add_project(const ProjectSpec& spec) {
   std::string p = route::lower(spec.path);
@@ -38,30 +48,40 @@ store::Project Desk::add_project(const ProjectSpec& spec) {
     if (!c) throw Invalid("invalid alias address '" + al + "'");
     aliases.push_back(*c);
   }
-  return store_.add_project(p, spec.name.empty() ? p : spec.name, key, aliases);
+  std::string name = spec.name.empty() ? p : spec.name;
+  return store_.transact([&](store::Tx& tx) { return tx.projects().add(p, name, key, aliases); });
 }
 
-std::vector<store::Project> Desk::projects() { return store_.list_projects(); }
+std::vector<store::Project> Desk::projects() {
+  return store_.list_projects();
+}
 
 void Desk::set_project_flag(const std::string& path, const std::string& flag, bool on) {
-  store_.set_project_flag(path, flag, on);
+  if (flag != "confirmation" && flag != "notify_members" && flag != "reopen_on_reply")
+    throw store::Error("unknown project setting " + flag);
+  store_.transact(
+      [&](store::Tx& tx) { tx.projects().set_flag(store::project_id(tx, path), flag, on); });
 }
 
 void Desk::add_member(const std::string& path, const std::string& email) {
   auto c = route::canonical_address(email);
   if (!c) throw Invalid("invalid address '" + email + "'");
-  store_.add_member(path, *c);
+  store_.transact(
+      [&](store::Tx& tx) { tx.projects().add_member(store::project_id(tx, path), *c); });
 }
 
 bool Desk::remove_member(const std::string& path, const std::string& email) {
   auto c = route::canonical_address(email);
   if (!c) throw Invalid("invalid address '" + email + "'");
-  return store_.remove_member(path, *c);
+  return store_.transact(
+      [&](store::Tx& tx) { return tx.projects().remove_member(store::project_id(tx, path), *c); });
 }
 
 void Desk::set_template(const std::string& path, store::MailKind kind, const std::string& subject,
                         const std::string& body) {
-  store_.set_template(path, kind, subject, body);
+  store_.transact([&](store::Tx& tx) {
+    tx.projects().set_template(store::project_id(tx, path), kind, subject, body);
+  });
 }
 
 std::vector<store::IssueSummary> Desk::issues(const store::IssueFilter& filter) {
@@ -72,20 +92,46 @@ std::optional<store::IssueDetail> Desk::issue(const std::string& ref) {
   return store_.show_issue(ref);
 }
 
-int Desk::add_note(const std::string& ref, const store::NoteIn& note) {
-  return store_.add_note(ref, note, composer_);
+int Desk::add_note(const std::string& ref, const store::NoteIn& note_in) {
+  store::NoteIn note = note_in;  // the text the store keeps is what is mailed
+  note.author_kind = store::clean_text(note.author_kind);
+  note.author = store::clean_text(note.author);
+  note.body = store::clean_text(note.body);
+  return store_.transact([&](store::Tx& tx) {
+    Mailer mail(tx, composer_, now_());
+    return desk::add_note(tx, mail, ref, note);
+  });
 }
 
 int Desk::set_state(const std::string& ref, const std::string& state) {
-  return store_.set_state(ref, state, composer_);
+  if (state != "opened" && state != "closed") throw store::Error("state must be opened or closed");
+  return store_.transact([&](store::Tx& tx) {
+    Mailer mail(tx, composer_, now_());
+    return desk::set_state(tx, mail, ref, state);
+  });
 }
 
 int Desk::set_spam(const std::string& ref, bool spam) {
-  return store_.set_spam(ref, spam, composer_);
+  return store_.transact([&](store::Tx& tx) {
+    Mailer mail(tx, composer_, now_());
+    return desk::set_spam(tx, mail, ref, spam);
+  });
 }
 
-store::Outcome Desk::deliver(const store::Target& target, const store::Inbound& in) {
-  return store_.deliver(target, in, composer_);
+store::Outcome Desk::deliver(const store::Target& target, const store::Inbound& in_) {
+  // Text columns hold valid UTF-8 without NUL (PostgreSQL refuses anything
+  // else). The parser already repairs what it decodes; this catches the rest
+  // (the envelope sender, a Message-ID with raw 8-bit bytes).
+  std::optional<store::Inbound> repaired = store::repaired(in_);
+  const store::Inbound& in = repaired ? *repaired : in_;
+  return store_.transact(
+      [&](store::Tx& tx) {
+        Mailer mail(tx, composer_, now_());
+        store::Outcome out = intake(tx, mail, target, in);
+        out.mails = mail.queued();
+        return out;
+      },
+      store::Work::delivery);
 }
 
 }  // namespace desk

@@ -8,6 +8,8 @@
 // anything a rule decides.
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -39,6 +41,10 @@ class Desk {
   /// `composer` writes the mails an action causes (null: none are queued).
   Desk(store::Store& store, store::Composer* composer);
 
+  /// The clock the rules read (Unix seconds): the time stored on rows, and
+  /// the windows of the rate limits. Defaults to the system clock.
+  void set_clock(std::function<std::int64_t()> now);
+
   // --- administration ------------------------------------------------------
   /// Validates and normalises `spec` (throws Invalid) and adds the project.
   store::Project add_project(const ProjectSpec& spec);
@@ -63,12 +69,15 @@ class Desk {
   int set_spam(const std::string& ref, bool spam);
 
   // --- intake (deskmaild) --------------------------------------------------
-  /// One message for one recipient, in one transaction: all or nothing.
+  /// One message for one recipient, in one transaction: all or nothing
+  /// (desk/intake.h). Throws store::Unavailable (or another exception) when
+  /// nothing was stored.
   store::Outcome deliver(const store::Target& target, const store::Inbound& in);
 
  private:
   store::Store& store_;
   store::Composer* composer_;
+  std::function<std::int64_t()> now_;
 };
 
 }  // namespace desk

@@ -1,6 +1,6 @@
-// connection.h: one database connection with the Store's operations (inside
-// the store library only). The pool (pool.cc) hands out connections and runs
-// each operation through guarded(); 'db copy' (copy.cc) uses the session.
+// connection.h: one database connection as a Store (inside the store library
+// only). The pool (pool.cc) hands out connections and runs each unit of work
+// through guarded(); 'db copy' (copy.cc) uses the session.
 #pragma once
 
 #include <functional>

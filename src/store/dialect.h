@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "store/values.h"
+
 namespace soci {
 class row;
 class session;
@@ -47,9 +49,6 @@ std::string from_hex(std::string_view hex);
 /// (SQLite: int or long long by declaration; PostgreSQL: bigint; count(*)).
 std::int64_t row_int(const soci::row& r, std::size_t i);
 
-/// Text for a PostgreSQL text column: valid UTF-8 without NUL. Invalid bytes
-/// become U+FFFD. SQLite stores any bytes; the same repair keeps both alike.
-bool is_clean_text(std::string_view s);
-std::string clean_text(std::string_view s);
+// is_clean_text() and clean_text(): store/values.h.
 
 }  // namespace store

@@ -42,6 +42,27 @@ class Statements {
     return got;
   }
 
+  /// Runs `query` and calls `on_row()` for each row that comes back, after
+  /// the into() elements received it. `on_row` must not run statements of
+  /// its own on this connection (collect first, then query).
+  template <class F, class... E>
+  void each(const std::string& query, F&& on_row, E&&... elements) {
+    each_bound(
+        query, [&](soci::statement& st) { (st.exchange(std::forward<E>(elements)), ...); },
+        std::forward<F>(on_row));
+  }
+
+  /// each() for a query whose elements depend on it (optional filters):
+  /// `bind(statement&)` exchanges them.
+  template <class B, class F>
+  void each_bound(const std::string& query, B&& bind, F&& on_row) {
+    soci::statement& st = get(query);
+    bind(st);
+    Unbind unbind{*this, st};
+    st.define_and_bind();
+    for (bool got = st.execute(true); got; got = st.fetch()) on_row();
+  }
+
   /// Forgets every statement: before the session closes or reconnects (the
   /// statements belong to the old connection).
   void clear() { cache_.clear(); }

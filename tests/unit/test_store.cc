@@ -21,6 +21,7 @@
 
 #include "common/run_on.h"
 #include "delivery/group_commit.h"
+#include "desk/desk.h"
 #include "store/dialect.h"
 #include "store/store.h"
 
@@ -70,6 +71,20 @@ struct TestComposer : store::Composer {
   }
 };
 
+// The desk's rules over the store under test (they moved out of the store).
+store::Outcome deliver(store::Store& st, const store::Target& t, const store::Inbound& in,
+                       store::Composer* composer) {
+  return desk::Desk(st, composer).deliver(t, in);
+}
+int add_note(store::Store& st, const std::string& ref, const store::NoteIn& note,
+             store::Composer* composer) {
+  return desk::Desk(st, composer).add_note(ref, note);
+}
+int set_state(store::Store& st, const std::string& ref, const std::string& state,
+              store::Composer* composer) {
+  return desk::Desk(st, composer).set_state(ref, state);
+}
+
 store::Inbound inbound(const std::string& mid, const std::string& body) {
   store::Inbound in;
   in.dedupe_key = "mid:" + mid;
@@ -112,10 +127,10 @@ TEST_CASE("store: kept statements see what other connections wrote since") {
   db.st->add_project("acme/b", "B", "key-b", {"b@acme.example"});
   CHECK(daemon->find_project_key("key-b"));
   CHECK(daemon->find_alias("b@acme.example"));
-  auto o = db.st->deliver(*a, inbound("first@x", "body"), nullptr);
+  auto o = deliver(*db.st, *a, inbound("first@x", "body"), nullptr);
   REQUIRE(o.kind == store::Outcome::Kind::created);
   // Seen by the daemon's connection, which then delivers the same message.
-  CHECK(daemon->deliver(*a, inbound("first@x", "body"), nullptr).kind ==
+  CHECK(deliver(*daemon, *a, inbound("first@x", "body"), nullptr).kind ==
         store::Outcome::Kind::duplicate);
   {
     soci::session other(db.conn);  // 'enabled' has no command yet: plain SQL
@@ -125,7 +140,7 @@ TEST_CASE("store: kept statements see what other connections wrote since") {
   // A failed statement leaves the kept ones usable.
   CHECK_THROWS(daemon->add_project("acme/a", "A", "key-a", {}));
   CHECK(daemon->find_project_key("key-a"));
-  CHECK(daemon->deliver(*a, inbound("second@x", "body"), nullptr).kind ==
+  CHECK(deliver(*daemon, *a, inbound("second@x", "body"), nullptr).kind ==
         store::Outcome::Kind::created);
 }
 
@@ -144,12 +159,12 @@ TEST_CASE("store: large raw messages and attachments are stored byte for byte") 
   in.raw = common::bytes_of(big);
   in.attachments.push_back({"a.bin", "a.bin", "application/octet-stream", "sha-a", blob, nullptr});
   in.attachments.push_back({"b.txt", "b.txt", "text/plain", "sha-b", "small", nullptr});
-  REQUIRE(db.st->deliver(*a, in, nullptr).kind == store::Outcome::Kind::created);
+  REQUIRE(deliver(*db.st, *a, in, nullptr).kind == store::Outcome::Kind::created);
   // The same raw message again, for another issue: stored once.
   auto again = inbound("big2@x", "body");
   again.raw = in.raw;
   again.raw_sha256 = in.raw_sha256;
-  REQUIRE(db.st->deliver(*a, again, nullptr).kind == store::Outcome::Kind::created);
+  REQUIRE(deliver(*db.st, *a, again, nullptr).kind == store::Outcome::Kind::created);
   soci::session s(db.conn);
   int raws = 0;
   s << "SELECT count(*) FROM raw_message", soci::into(raws);
@@ -182,7 +197,7 @@ TEST_CASE("store: migration 5 rebuilds raw_message with the same ids and bytes")
   for (int i = 0; i < 5; ++i) {
     auto in = inbound("m" + std::to_string(i) + "@x", "body " + std::to_string(i));
     raws.push_back(in.raw->copy());
-    REQUIRE(db.st->deliver(*a, in, nullptr).kind == store::Outcome::Kind::created);
+    REQUIRE(deliver(*db.st, *a, in, nullptr).kind == store::Outcome::Kind::created);
   }
   {
     // Back to the version 4 layout: content before received_at.
@@ -222,7 +237,7 @@ TEST_CASE("store: migration 5 rebuilds raw_message with the same ids and bytes")
   // And the store goes on delivering, large raw messages included.
   auto big = inbound("big@x", "b");
   big.raw = common::bytes_of(std::string(400000, 'z'));
-  CHECK(db.st->deliver(*a, big, nullptr).kind == store::Outcome::Kind::created);
+  CHECK(deliver(*db.st, *a, big, nullptr).kind == store::Outcome::Kind::created);
   CHECK(db.st->check().empty());
 }
 
@@ -236,21 +251,20 @@ TEST_CASE("store: manual checkpoints: the writer lets the log grow, checkpoint()
   db.st->manual_checkpoints();
   auto a = db.st->find_project_key("key-a");
   std::string wal = (db.dir / "t.db-wal").string();
-  auto deliver = [&](int from, int n) {
+  auto deliver_some = [&](int from, int n) {
     for (int i = from; i < from + n; ++i)
-      REQUIRE(db.st
-                  ->deliver(*a, inbound("w" + std::to_string(i) + "@x", std::string(3000, 'b')),
-                            nullptr)
+      REQUIRE(deliver(*db.st, *a, inbound("w" + std::to_string(i) + "@x", std::string(3000, 'b')),
+                      nullptr)
                   .kind == store::Outcome::Kind::created);
   };
-  deliver(0, 400);
+  deliver_some(0, 400);
   auto grown = fs::file_size(wal);
   CHECK(grown > 1000 * 4096);  // past SQLite's automatic checkpoint at 1 000 pages
   auto other = store::open(db.conn, kWait, 1);
   store::Store::WalFrames f = other->checkpoint();
   CHECK(f.log * (4096 + 24) + 32 == static_cast<long long>(grown));  // every frame of the log
   CHECK(f.done == f.log);                                            // all in the database now
-  deliver(400, 200);
+  deliver_some(400, 200);
   CHECK(fs::file_size(wal) <= grown);  // written from its start again
   CHECK(db.st->list_issues({}).size() == 600);
   CHECK(db.st->check().empty());
@@ -282,7 +296,7 @@ TEST_CASE("store: the WAL is written in runs, and reads back everywhere") {
   in.raw = common::bytes_of(big);
   long long before = write_calls();
   REQUIRE(before >= 0);
-  REQUIRE(db.st->deliver(*a, in, nullptr).kind == store::Outcome::Kind::created);
+  REQUIRE(deliver(*db.st, *a, in, nullptr).kind == store::Outcome::Kind::created);
   long long calls = write_calls() - before;
   MESSAGE("write calls for one 200 KB delivery: " << calls);
   CHECK(calls < 20);
@@ -322,17 +336,17 @@ TEST_CASE("store: issues, numbers, dedupe, notes, attachments, unsubscribe") {
   store::AttachmentIn att{
       "../a.bin", "a.bin", "application/octet-stream", "h", std::string("\0\1\2", 3), nullptr};
   in1.attachments.push_back(att);
-  auto o1 = db.st->deliver(*game, in1, nullptr);
+  auto o1 = deliver(*db.st, *game, in1, nullptr);
   CHECK(o1.kind == store::Outcome::Kind::created);
   CHECK(o1.ref == "acme/game#1");
-  CHECK(db.st->deliver(*game, inbound("m2@x", "second"), nullptr).ref == "acme/game#2");
-  CHECK(db.st->deliver(*web, inbound("m3@x", "third"), nullptr).ref == "acme/web#1");
+  CHECK(deliver(*db.st, *game, inbound("m2@x", "second"), nullptr).ref == "acme/game#2");
+  CHECK(deliver(*db.st, *web, inbound("m3@x", "third"), nullptr).ref == "acme/web#1");
   // The same message again: nothing new.
-  auto dup = db.st->deliver(*game, in1, nullptr);
+  auto dup = deliver(*db.st, *game, in1, nullptr);
   CHECK(dup.kind == store::Outcome::Kind::duplicate);
   CHECK(dup.ref == "acme/game#1");
   // The same Message-ID to another project is a different delivery.
-  CHECK(db.st->deliver(*web, in1, nullptr).ref == "acme/web#2");
+  CHECK(deliver(*db.st, *web, in1, nullptr).ref == "acme/web#2");
 
   auto d = db.st->show_issue("acme/game#1");
   REQUIRE(d);
@@ -346,9 +360,9 @@ TEST_CASE("store: issues, numbers, dedupe, notes, attachments, unsubscribe") {
   auto reply = db.st->find_reply_key(key, false);
   REQUIRE(reply);
   CHECK(reply->issue_ref == "acme/game#1");
-  auto n = db.st->deliver(*reply, inbound("r1@x", "a reply"), nullptr);
+  auto n = deliver(*db.st, *reply, inbound("r1@x", "a reply"), nullptr);
   CHECK(n.kind == store::Outcome::Kind::noted);
-  CHECK(db.st->deliver(*reply, inbound("r1@x", "a reply"), nullptr).kind ==
+  CHECK(deliver(*db.st, *reply, inbound("r1@x", "a reply"), nullptr).kind ==
         store::Outcome::Kind::duplicate);
   d = db.st->show_issue("acme/game#1");
   REQUIRE(d->notes.size() == 1);
@@ -357,7 +371,7 @@ TEST_CASE("store: issues, numbers, dedupe, notes, attachments, unsubscribe") {
 
   auto unsub = db.st->find_reply_key(key, true);
   REQUIRE(unsub);
-  CHECK(db.st->deliver(*unsub, inbound("u1@x", ""), nullptr).kind ==
+  CHECK(deliver(*db.st, *unsub, inbound("u1@x", ""), nullptr).kind ==
         store::Outcome::Kind::unsubscribed);
   CHECK_FALSE(db.st->show_issue("acme/game#1")->participants[0].subscribed);
   CHECK_FALSE(db.st->find_reply_key(std::string(32, '0'), false));
@@ -400,7 +414,7 @@ TEST_CASE(
         for (int attempt = 0;; ++attempt) {
           try {
             results[w].push_back(
-                st->deliver(*t, inbound("c" + std::to_string(k) + "@x", "b"), nullptr));
+                deliver(*st, *t, inbound("c" + std::to_string(k) + "@x", "b"), nullptr));
             break;
           } catch (const store::Unavailable&) {
             if (attempt > 20) throw;  // the MTA would retry too
@@ -436,7 +450,7 @@ TEST_CASE("store: outbox claims are exclusive, leased, and released by their own
   for (int i = 0; i < 30; ++i) {
     auto in = inbound("o" + std::to_string(i) + "@x", "b");
     in.contact_email = in.author_email = "c" + std::to_string(i) + "@example.org";
-    CHECK(db.st->deliver(*t, in, &composer).mails == 1);
+    CHECK(deliver(*db.st, *t, in, &composer).mails == 1);
   }
   long long lease = std::time(nullptr) + 600;
   std::vector<std::int64_t> got[2];
@@ -486,7 +500,7 @@ TEST_CASE("store: text that is not UTF-8 is repaired, bytes are kept") {
   in.title = "caf\xe9 \xff";
   in.mail_from = "b\xf6@example.org";
   in.raw = common::bytes_of(std::string("Subject: caf\xe9\r\n\r\n\0\xff", 20));
-  CHECK(db.st->deliver(*t, in, nullptr).kind == store::Outcome::Kind::created);
+  CHECK(deliver(*db.st, *t, in, nullptr).kind == store::Outcome::Kind::created);
   auto d = db.st->show_issue("acme/game#1");
   REQUIRE(d);
   CHECK(d->summary.title == "caf\xEF\xBF\xBD \xEF\xBF\xBD");
@@ -509,19 +523,19 @@ TEST_CASE("store: db copy keeps issues, notes, attachments, participants, keys a
     auto in = inbound("s" + std::to_string(i) + "@x", "issue " + std::to_string(i));
     in.attachments.push_back({"a.bin", "a.bin", "application/octet-stream", "h",
                               std::string("\0\1\xff", 3) + std::to_string(i), nullptr});
-    source.st->deliver(*t, in, &composer);
+    deliver(*source.st, *t, in, &composer);
   }
   auto d0 = source.st->show_issue("acme/game#1");
   auto reply = source.st->find_reply_key(d0->participants[0].reply_key, false);
-  source.st->deliver(*reply, inbound("r@x", "customer reply"), &composer);
-  source.st->add_note("acme/game#1", {"agent@acme.example", "responder", "public answer", false},
-                      &composer);
-  source.st->add_note("acme/game#1", {"agent@acme.example", "responder", "internal", true},
-                      &composer);
-  source.st->set_state("acme/game#2", "closed", &composer);
+  deliver(*source.st, *reply, inbound("r@x", "customer reply"), &composer);
+  add_note(*source.st, "acme/game#1", {"agent@acme.example", "responder", "public answer", false},
+           &composer);
+  add_note(*source.st, "acme/game#1", {"agent@acme.example", "responder", "internal", true},
+           &composer);
+  set_state(*source.st, "acme/game#2", "closed", &composer);
   auto d2 = source.st->show_issue("acme/game#2");
-  source.st->deliver(*source.st->find_reply_key(d2->participants[0].reply_key, true),
-                     inbound("u@x", ""), nullptr);
+  deliver(*source.st, *source.st->find_reply_key(d2->participants[0].reply_key, true),
+          inbound("u@x", ""), nullptr);
   auto before_out = source.st->list_outbox(std::nullopt);
   REQUIRE(before_out.size() >= 5);
   source.st->outbox_sent(before_out[0].id);
@@ -568,10 +582,10 @@ TEST_CASE("store: db copy keeps issues, notes, attachments, participants, keys a
   CHECK(p->members == std::vector<std::string>{"agent@acme.example"});
   CHECK(p->aliases == std::vector<std::string>{"help@acme.example"});
   auto nt = target.st->find_project_key("acme-game");
-  CHECK(target.st->deliver(*nt, inbound("new@x", "after the move"), &composer).ref ==
+  CHECK(deliver(*target.st, *nt, inbound("new@x", "after the move"), &composer).ref ==
         "acme/game#4");
-  CHECK(target.st->add_note("acme/game#4", {"agent@acme.example", "responder", "n", false},
-                            &composer) == 1);
+  CHECK(add_note(*target.st, "acme/game#4", {"agent@acme.example", "responder", "n", false},
+                 &composer) == 1);
 }
 
 namespace {
@@ -586,7 +600,7 @@ boost::asio::awaitable<void> deliver_grouped(delivery::GroupCommit& gc, store::S
   std::function<store::Outcome()> fn = [&st, i] {
     auto t = st.find_project_key("acme-game");
     if (i == 7) throw store::Unavailable("the store failed for this one");
-    return st.deliver(*t, inbound("g" + std::to_string(i) + "@x", "b"), nullptr);
+    return deliver(st, *t, inbound("g" + std::to_string(i) + "@x", "b"), nullptr);
   };
   try {
     // As the deliverer awaits it: the work queued for the next batch, the

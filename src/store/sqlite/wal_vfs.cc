@@ -1,5 +1,5 @@
 // wal_vfs.cc: the coalescing VFS of wal_vfs.h, a shim over SQLite's default.
-#include "store/wal_vfs.h"
+#include "store/sqlite/wal_vfs.h"
 
 #include <sqlite3.h>
 

@@ -1,0 +1,121 @@
+// conversation.cc: notes, state changes and who hears of them.
+#include "desk/conversation.h"
+
+namespace desk {
+
+using store::MailKind;
+using store::Outcome;
+
+std::int64_t issue_id_of(store::Tx& tx, const std::string& ref) {
+  auto pr = store::parse_ref(ref);
+  if (!pr) throw store::Error("not an issue reference: " + ref + " (expected group/project#N)");
+  auto id = tx.issues().find(pr->first, pr->second);
+  if (!id) throw store::Error("no issue " + ref);
+  return *id;
+}
+
+namespace {
+// A project member writing to a reply address answers as a responder.
+bool is_member(store::Tx& tx, std::int64_t project_id, const std::string& email) {
+  bool member = false;
+  for (const auto& m : tx.projects().members(project_id))
+    if (same_address(m, email)) member = true;
+  return member;
+}
+}  // namespace
+
+Outcome note_from_mail(store::Tx& tx, Mailer& mail, const store::Target& target,
+                       const store::Inbound& in, std::int64_t raw_id, const std::string& problems) {
+  store::IssueRow issue = tx.issues().get(target.issue_id);
+  std::string author = in.author_email.empty() ? in.mail_from : in.author_email;
+  bool responder = is_member(tx, issue.project.id, author);
+  store::NewNote note;
+  note.issue_id = issue.id;
+  note.author_kind = responder ? "responder" : "customer";
+  note.author = author;
+  note.participant_id = target.participant_id;
+  note.body = in.body;
+  note.full_body = in.full_body.empty() ? in.body : in.full_body;
+  note.message_id = in.message_id;
+  note.raw_message_id = raw_id;
+  note.problems = problems;
+  note.created_at = mail.now();
+  note.spam = in.spam;
+  std::int64_t note_id = tx.notes().add(note);
+  if (in.spam) {
+    // Quarantined: kept, but it neither reopens nor reaches anyone.
+    tx.issues().remember(in.message_id, issue.id);
+    return {Outcome::Kind::quarantined, issue.ref()};
+  }
+  tx.issues().touch(issue.id, mail.now());
+  tx.blobs().attachments(in.attachments, issue.id, note_id);
+  tx.issues().remember(in.message_id, issue.id);
+  std::vector<std::string> refs = thread_refs(issue, in.message_id);
+  if (responder) {
+    if (!in.automated) mail.customers(issue, MailKind::new_note, refs, in.body, author);
+    return {Outcome::Kind::noted, issue.ref()};
+  }
+  if (issue.state == "closed" && issue.project.settings.reopen_on_reply && !in.automated) {
+    tx.issues().set_state(issue.id, "opened", std::nullopt, mail.now());
+    issue.state = "opened";
+  }
+  if (issue.project.settings.notify_members)
+    mail.members(issue, MailKind::member_note, refs, in.body, author);
+  return {Outcome::Kind::noted, issue.ref()};
+}
+
+int add_note(store::Tx& tx, Mailer& mail, const std::string& ref, const store::NoteIn& in) {
+  std::int64_t id = issue_id_of(tx, ref);
+  store::IssueRow issue = tx.issues().get(id);
+  store::NewNote note;
+  note.issue_id = id;
+  note.author_kind = in.author_kind;
+  note.author = in.author;
+  note.body = in.body;
+  note.full_body = in.body;
+  note.internal = in.internal;
+  note.created_at = mail.now();
+  tx.notes().add(note);
+  tx.issues().touch(id, mail.now());
+  // Internal notes never reach the outbox.
+  if (in.internal) return 0;
+  return mail.customers(issue, MailKind::new_note, thread_refs(issue, ""), in.body, in.author);
+}
+
+int set_state(store::Tx& tx, Mailer& mail, const std::string& ref, const std::string& state) {
+  std::int64_t id = issue_id_of(tx, ref);
+  store::IssueRow issue = tx.issues().get(id);
+  if (issue.state == state) {
+    tx.discard();
+    return -1;
+  }
+  bool closing = state == "closed";
+  tx.issues().set_state(id, state, closing ? std::optional(mail.now()) : std::nullopt, mail.now());
+  issue.state = state;
+  return mail.customers(issue, closing ? MailKind::closed : MailKind::reopened,
+                        thread_refs(issue, ""), "", "");
+}
+
+int set_spam(store::Tx& tx, Mailer& mail, const std::string& ref, bool spam) {
+  std::int64_t id = issue_id_of(tx, ref);
+  store::IssueRow issue = tx.issues().get(id);
+  if (issue.spam == spam) {
+    tx.discard();
+    return -1;
+  }
+  tx.issues().set_spam(id, spam, mail.now());
+  if (spam || !mail.on() || issue.never_answer) return 0;
+  // Released: the confirmation it was held back from, unless one went out.
+  if (tx.outbox().count_for(id, MailKind::thank_you) > 0 || !issue.project.settings.confirmation)
+    return 0;
+  std::vector<std::string> refs;
+  if (!issue.message_id.empty()) refs.push_back(issue.message_id);
+  int n = 0;
+  for (const auto& p : tx.participants().subscribed(id, "customer")) {
+    mail.queue(issue, MailKind::thank_you, p, refs, "", "");
+    ++n;
+  }
+  return n;
+}
+
+}  // namespace desk

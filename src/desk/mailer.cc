@@ -1,0 +1,79 @@
+// mailer.cc: composing and queueing the mails an action causes.
+#include "desk/mailer.h"
+
+namespace desk {
+
+bool same_address(const std::string& a, const std::string& b) {
+  auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (lower(a[i]) != lower(b[i])) return false;
+  return true;
+}
+
+std::vector<std::string> thread_refs(const store::IssueRow& issue, const std::string& latest) {
+  std::vector<std::string> refs;
+  if (!issue.message_id.empty()) refs.push_back(issue.message_id);
+  if (!latest.empty() && latest != issue.message_id) refs.push_back(latest);
+  return refs;
+}
+
+void Mailer::queue(const store::IssueRow& issue, store::MailKind kind, const store::Participant& to,
+                   const std::vector<std::string>& refs, std::string_view note,
+                   const std::string& author) {
+  if (!composer_) return;
+  ++queued_;
+  store::Template tmpl = tx_.projects().template_for(issue.project.id, kind);
+  store::MailContext ctx;
+  ctx.kind = kind;
+  ctx.project_path = issue.project.path;
+  ctx.project_name = issue.project.name;
+  ctx.iid = issue.iid;
+  ctx.issue_title = issue.title;
+  ctx.issue_description = issue.description;
+  ctx.issue_state = issue.state;
+  ctx.note_text = note;
+  ctx.note_author = author;
+  ctx.to_email = to.email;
+  ctx.to_name = to.name;
+  ctx.reply_key = to.reply_key;
+  ctx.references = refs;
+  ctx.template_subject = std::move(tmpl.subject);
+  ctx.template_body = std::move(tmpl.body);
+  store::OutMail m = composer_->compose(ctx);
+  tx_.outbox().add(kind, issue.id, to.email, m, now_);
+  tx_.issues().remember(m.message_id, issue.id);
+}
+
+int Mailer::customers(const store::IssueRow& issue, store::MailKind kind,
+                      const std::vector<std::string>& refs, std::string_view note,
+                      const std::string& author) {
+  if (!composer_) return 0;
+  int n = 0;
+  for (const auto& p : tx_.participants().subscribed(issue.id, "customer")) {
+    if (same_address(p.email, author)) continue;
+    queue(issue, kind, p, refs, note, author);
+    ++n;
+  }
+  return n;
+}
+
+void Mailer::members(const store::IssueRow& issue, store::MailKind kind,
+                     const std::vector<std::string>& refs, std::string_view note,
+                     const std::string& author) {
+  if (!composer_) return;
+  for (const auto& m : tx_.projects().members(issue.project.id)) {
+    if (same_address(m, author)) continue;
+    store::Participant want{0, m, "", store::random_key()};
+    store::Participant member = tx_.participants().ensure(issue.id, want, "member", now_);
+    queue(issue, kind, member, refs, note, author);
+  }
+}
+
+bool Mailer::confirmation_allowed(const std::string& email, std::uint32_t limit) {
+  if (limit == 0) return true;
+  return tx_.outbox().count_to(email, store::MailKind::thank_you, now_ - 86400) <
+         static_cast<std::int64_t>(limit);
+}
+
+}  // namespace desk

@@ -1,0 +1,158 @@
+// blobs.cc: raw messages and attachments, the large bytes of a delivery.
+//
+// SQLite: a large value is not bound whole. SQLite would copy it into the row
+// record first (a 25 MB message cost 26 MB more); a zeroblob of its size is
+// inserted and the bytes are written into it in pieces (sqlite/blob.h).
+//
+// PostgreSQL: SOCI 4 binds text only, so bytea went as hex, twice its size,
+// built and then copied on the way (twelve 5 MB messages at once: +174 MiB).
+// From kBlobInPieces on, the INSERT goes through libpq on the same
+// connection, inside the same transaction, the bytes a binary parameter read
+// where they are.
+#include <libpq-fe.h>
+#include <soci/postgresql/soci-postgresql.h>
+
+#include <cstring>
+
+#include "store/sql_repos.h"
+#include "store/sqlite/blob.h"
+
+namespace store {
+
+namespace {
+
+constexpr std::size_t kBlobInPieces = 256 * 1024;
+
+// Runs `sql` with `text` as $1..$n (nullopt: NULL) and `bytes` as $n+1; the
+// first column of the first row that came back, if any. Errors are thrown as
+// SOCI's, with their SQLSTATE, for classify().
+std::optional<long long> pg_exec_binary(soci::session& session, const char* sql,
+                                        const std::vector<std::optional<std::string>>& text,
+                                        std::string_view bytes) {
+  auto* be = static_cast<soci::postgresql_session_backend*>(session.get_backend());
+  std::vector<const char*> values;
+  std::vector<int> lengths, formats;
+  for (const auto& t : text) {
+    values.push_back(t ? t->c_str() : nullptr);
+    lengths.push_back(0);
+    formats.push_back(0);
+  }
+  values.push_back(bytes.data());
+  lengths.push_back(static_cast<int>(bytes.size()));
+  formats.push_back(1);
+  std::unique_ptr<PGresult, void (*)(PGresult*)> r(
+      PQexecParams(be->conn_, sql, static_cast<int>(values.size()), nullptr, values.data(),
+                   lengths.data(), formats.data(), 0),
+      PQclear);
+  ExecStatusType st = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
+  if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
+    const char* state = r ? PQresultErrorField(r.get(), PG_DIAG_SQLSTATE) : nullptr;
+    std::string msg = r ? PQresultErrorMessage(r.get()) : PQerrorMessage(be->conn_);
+    // Errors libpq makes itself carry no SQLSTATE: a lost connection is class
+    // 08 for classify(), anything else an internal error.
+    if (!state || std::strlen(state) != 5)
+      state = PQstatus(be->conn_) == CONNECTION_BAD ? "08006" : "XX000";
+    throw soci::postgresql_soci_error(msg, state);
+  }
+  if (st == PGRES_TUPLES_OK && PQntuples(r.get()) > 0) return std::stoll(PQgetvalue(r.get(), 0, 0));
+  return std::nullopt;
+}
+
+}  // namespace
+
+bool SqlBlobs::in_pieces(std::string_view bytes) const {
+  return db_.dialect == Dialect::sqlite && bytes.size() >= kBlobInPieces;
+}
+
+bool SqlBlobs::pg_binary(std::string_view bytes) const {
+  return db_.dialect == Dialect::postgresql && bytes.size() >= kBlobInPieces;
+}
+
+std::int64_t SqlBlobs::raw(const Inbound& in, std::int64_t at) {
+  if (!in.raw) return 0;
+  std::string sha = in.raw_sha256, from = in.mail_from;
+  long long size = static_cast<long long>(in.raw->size()), t = at;
+  long long id = 0;
+  std::string_view raw = in.raw->view();
+  if (in_pieces(raw)) {
+    if (db_.run("INSERT INTO raw_message (sha256, mail_from, size, received_at, content) "
+                "VALUES (:h, :f, :s, :t, zeroblob(:n)) ON CONFLICT (sha256) DO NOTHING "
+                "RETURNING id",
+                soci::use(sha), soci::use(from), soci::use(size), soci::use(t), soci::use(size),
+                soci::into(id))) {
+      sqlite::write_blob(db_.sql, "raw_message", "content", id, raw, in.raw.get());
+      return id;
+    }
+  } else if (pg_binary(raw)) {
+    if (auto got = pg_exec_binary(
+            db_.sql,
+            "INSERT INTO raw_message (sha256, mail_from, size, received_at, content) "
+            "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (sha256) DO NOTHING RETURNING id",
+            {sha, from, std::to_string(size), std::to_string(t)}, raw))
+      return *got;
+  } else {
+    // Small messages only (a mapped one is large): the string in memory.
+    std::string hex, copy;
+    const std::string* plain = in.raw->string();
+    if (!plain) plain = &(copy = in.raw->copy());
+    if (db_.dialect != Dialect::sqlite) hex = to_hex(*plain);
+    const std::string& content = db_.dialect == Dialect::sqlite ? *plain : hex;
+    if (db_.run("INSERT INTO raw_message (sha256, mail_from, size, content, received_at) "
+                "VALUES (:h, :f, :s, " +
+                    blob_param(db_.dialect, "c") +
+                    ", :t) ON CONFLICT (sha256) DO NOTHING RETURNING id",
+                soci::use(sha), soci::use(from), soci::use(size), soci::use(content), soci::use(t),
+                soci::into(id)))
+      return id;
+  }
+  // Stored before (the same message to another recipient, or again).
+  db_.run("SELECT id FROM raw_message WHERE sha256 = :h", soci::into(id), soci::use(sha));
+  return id;
+}
+
+void SqlBlobs::attachments(const std::vector<AttachmentIn>& list, std::int64_t issue_id_in,
+                           std::int64_t note_id_in) {
+  long long issue_id = issue_id_in, note_id = note_id_in;
+  bool with_note = note_id != 0;
+  for (const auto& a : list) {
+    std::string sent = a.filename_sent, fn = a.filename, ct = a.content_type, sha = a.sha256;
+    std::string_view bytes = a.bytes();
+    long long size = static_cast<long long>(bytes.size());
+    soci::indicator note_ind = with_note ? soci::i_ok : soci::i_null;
+    if (in_pieces(bytes)) {
+      long long id = 0;
+      db_.run(
+          "INSERT INTO attachment (issue_id, note_id, filename_sent, filename, content_type, "
+          "size, sha256, content) VALUES (:i, :n, :fs, :f, :ct, :s, :h, zeroblob(:z)) "
+          "RETURNING id",
+          soci::use(issue_id), soci::use(note_id, note_ind), soci::use(sent), soci::use(fn),
+          soci::use(ct), soci::use(size), soci::use(sha), soci::use(size), soci::into(id));
+      sqlite::write_blob(db_.sql, "attachment", "content", id, bytes, a.spooled.get());
+      continue;
+    }
+    if (pg_binary(bytes)) {
+      pg_exec_binary(
+          db_.sql,
+          "INSERT INTO attachment (issue_id, note_id, filename_sent, filename, content_type, "
+          "size, sha256, content) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+          {std::to_string(issue_id),
+           with_note ? std::optional<std::string>(std::to_string(note_id)) : std::nullopt, sent, fn,
+           ct, std::to_string(size), sha},
+          bytes);
+      continue;
+    }
+    // Small ones only (a spooled one is large): the string in memory.
+    std::string hex, copy;
+    const std::string* plain = a.spooled ? &(copy = std::string(bytes)) : &a.content;
+    if (db_.dialect != Dialect::sqlite) hex = to_hex(*plain);
+    const std::string& content = db_.dialect == Dialect::sqlite ? *plain : hex;
+    db_.run(
+        "INSERT INTO attachment (issue_id, note_id, filename_sent, filename, content_type, "
+        "size, sha256, content) VALUES (:i, :n, :fs, :f, :ct, :s, :h, " +
+            blob_param(db_.dialect, "c") + ")",
+        soci::use(issue_id), soci::use(note_id, note_ind), soci::use(sent), soci::use(fn),
+        soci::use(ct), soci::use(size), soci::use(sha), soci::use(content));
+  }
+}
+
+}  // namespace store

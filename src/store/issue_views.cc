@@ -1,0 +1,112 @@
+// issue_views.cc: the queue and one issue with everything on it, as the CLI
+// and the web desk show them.
+#include "store/sql_repos.h"
+
+namespace store {
+
+std::vector<IssueSummary> SqlIssues::list(const IssueFilter& f) {
+  std::string q =
+      "SELECT p.path, i.iid, i.title, i.state, i.author_email, i.spam, i.created_at, "
+      "i.updated_at FROM issue i JOIN project p ON p.id = i.project_id WHERE 1 = 1";
+  std::string project = f.project.value_or(""), state = f.state.value_or("");
+  long long limit = f.limit.value_or(0);
+  if (f.project) q += " AND p.path = :project";
+  if (f.state) q += " AND i.state = :state";
+  if (!f.include_spam) q += " AND i.spam = 0";
+  q += " ORDER BY i.id";
+  if (f.limit) q += " LIMIT :lim";
+  std::vector<IssueSummary> out;
+  IssueSummary s;
+  long long iid = 0, spam = 0, created = 0, updated = 0;
+  db_.st.each_bound(
+      q,
+      [&](soci::statement& st) {
+        st.exchange(soci::into(s.project));
+        st.exchange(soci::into(iid));
+        st.exchange(soci::into(s.title));
+        st.exchange(soci::into(s.state));
+        st.exchange(soci::into(s.author));
+        st.exchange(soci::into(spam));
+        st.exchange(soci::into(created));
+        st.exchange(soci::into(updated));
+        if (f.project) st.exchange(soci::use(project, "project"));
+        if (f.state) st.exchange(soci::use(state, "state"));
+        if (f.limit) st.exchange(soci::use(limit, "lim"));
+      },
+      [&] {
+        s.iid = iid;
+        s.ref = s.project + "#" + std::to_string(iid);
+        s.spam = spam != 0;
+        s.created_at = created;
+        s.updated_at = updated;
+        out.push_back(s);
+      });
+  return out;
+}
+
+std::optional<IssueDetail> SqlIssues::detail(const std::string& path_in, std::int64_t iid_in) {
+  std::string path = path_in;
+  long long iid = iid_in, id = 0, spam = 0, created = 0, updated = 0;
+  IssueDetail d;
+  db_.run(
+      "SELECT i.id, i.title, i.state, i.author_email, i.spam, i.created_at, i.updated_at, "
+      "i.description FROM issue i JOIN project p ON p.id = i.project_id "
+      "WHERE p.path = :p AND i.iid = :n",
+      soci::into(id), soci::into(d.summary.title), soci::into(d.summary.state),
+      soci::into(d.summary.author), soci::into(spam), soci::into(created), soci::into(updated),
+      soci::into(d.description), soci::use(path), soci::use(iid));
+  if (!db_.got_data()) return std::nullopt;
+  d.summary.project = path;
+  d.summary.iid = iid;
+  d.summary.ref = path + "#" + std::to_string(iid);
+  d.summary.spam = spam != 0;
+  d.summary.created_at = created;
+  d.summary.updated_at = updated;
+  {
+    NoteView n;
+    long long internal = 0, at = 0, nspam = 0;
+    db_.each(
+        "SELECT author_kind, author, body, internal, created_at, full_body, spam FROM note "
+        "WHERE issue_id = :id ORDER BY id",
+        [&] {
+          NoteView v = n;
+          v.internal = internal != 0;
+          v.created_at = at;
+          if (v.full_body.empty()) v.full_body = v.body;
+          v.spam = nspam != 0;
+          d.notes.push_back(std::move(v));
+        },
+        soci::into(n.author_kind), soci::into(n.author), soci::into(n.body), soci::into(internal),
+        soci::into(at), soci::into(n.full_body), soci::into(nspam), soci::use(id));
+  }
+  {
+    AttachmentView a;
+    long long size = 0;
+    db_.each(
+        "SELECT filename, content_type, size, sha256 FROM attachment WHERE issue_id = :id "
+        "ORDER BY id",
+        [&] {
+          a.size = size;
+          d.attachments.push_back(a);
+        },
+        soci::into(a.filename), soci::into(a.content_type), soci::into(size), soci::into(a.sha256),
+        soci::use(id));
+  }
+  {
+    ParticipantView p;
+    long long subscribed = 0, bouncing = 0;
+    db_.each(
+        "SELECT email, reply_key, subscribed, bouncing FROM participant WHERE issue_id = :id "
+        "ORDER BY id",
+        [&] {
+          p.subscribed = subscribed != 0;
+          p.bouncing = bouncing != 0;
+          d.participants.push_back(p);
+        },
+        soci::into(p.email), soci::into(p.reply_key), soci::into(subscribed), soci::into(bouncing),
+        soci::use(id));
+  }
+  return d;
+}
+
+}  // namespace store

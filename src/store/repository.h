@@ -1,0 +1,236 @@
+// repository.h: the narrow interfaces through which the desk's rules
+// (src/desk) reach the stored rows, one per table or group of tables, and the
+// unit of work (Tx) that hands them out inside ONE transaction.
+//
+// They store and find; they decide nothing: who is mailed, when an issue
+// reopens, what a limit allows are the desk's. The SQL implementation lives
+// in this library (one connection each); tests implement them in memory.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "store/values.h"
+
+namespace store {
+
+/// What the rules need of a project's settings (columns of the project row).
+struct ProjectSettings {
+  bool confirmation = true, notify_members = false, reopen_on_reply = true;
+};
+
+/// A project as an issue's mails name it.
+struct ProjectInfo {
+  std::int64_t id = 0;
+  std::string path, name;
+  ProjectSettings settings;
+};
+
+/// An issue with its project, as the rules read it.
+struct IssueRow {
+  std::int64_t id = 0, iid = 0;
+  ProjectInfo project;
+  std::string title, description, state, message_id;
+  bool spam = false, never_answer = false;
+  std::string ref() const { return project.path + "#" + std::to_string(iid); }
+};
+
+/// Where an issue is: its row id, number and project path.
+struct IssueRef {
+  std::int64_t id = 0, iid = 0;
+  std::string path;
+};
+
+/// A new issue row.
+struct NewIssue {
+  std::int64_t project_id = 0, iid = 0;
+  std::string title, description, author_email, author_name, message_id, problems;
+  std::string spam_reason;
+  std::int64_t raw_message_id = 0;  // 0: none
+  std::int64_t created_at = 0;
+  bool spam = false, never_answer = false;
+};
+
+/// A participant row: someone mail about an issue goes to.
+struct Participant {
+  std::int64_t id = 0;
+  std::string email, name, reply_key;
+};
+
+/// A new note row.
+struct NewNote {
+  std::int64_t issue_id = 0;
+  std::string author_kind, author, body, full_body, message_id, problems;
+  std::int64_t participant_id = 0;  // 0: none
+  std::int64_t raw_message_id = 0;  // 0: none
+  std::int64_t created_at = 0;
+  bool internal = false, spam = false;
+};
+
+/// A project's own template for one kind of mail (both empty: the default).
+struct Template {
+  std::string subject, body;
+};
+
+/// Projects, their members, aliases and templates.
+class ProjectRepo {
+ public:
+  virtual ~ProjectRepo() = default;
+  /// Takes the project's next issue number and returns it with the project;
+  /// the project row stays locked until the transaction ends, so concurrent
+  /// deliveries, from any instance, take numbers one after the other.
+  /// nullopt: no such project.
+  virtual std::optional<std::pair<std::int64_t, ProjectInfo>> next_iid(std::int64_t project_id) = 0;
+  /// Member addresses, in order.
+  virtual std::vector<std::string> members(std::int64_t project_id) = 0;
+  virtual Template template_for(std::int64_t project_id, MailKind kind) = 0;
+  virtual std::optional<std::int64_t> id_of(const std::string& path) = 0;
+  /// Throws Error when the path, the key or an alias is taken.
+  virtual Project add(const std::string& path, const std::string& name, const std::string& key,
+                      const std::vector<std::string>& aliases) = 0;
+  /// Every project with its members, aliases and number of issues, by path.
+  virtual std::vector<Project> list() = 0;
+  /// `flag`: "confirmation", "notify_members" or "reopen_on_reply" (else Error).
+  virtual void set_flag(std::int64_t project_id, const std::string& flag, bool on) = 0;
+  virtual void add_member(std::int64_t project_id, const std::string& email) = 0;
+  /// False when it was no member.
+  virtual bool remove_member(std::int64_t project_id, const std::string& email) = 0;
+  /// Empty subject and body: back to the default.
+  virtual void set_template(std::int64_t project_id, MailKind kind, const std::string& subject,
+                            const std::string& body) = 0;
+};
+
+/// What a recipient address leads to (RCPT): enabled projects only.
+class AddressRepo {
+ public:
+  virtual ~AddressRepo() = default;
+  virtual std::optional<Target> project_key(const std::string& key) = 0;
+  virtual std::optional<Target> alias(const std::string& address) = 0;
+  virtual std::optional<Target> reply_key(const std::string& key, bool unsubscribe) = 0;
+};
+
+/// Issues, and the Message-IDs that thread mail onto them.
+class IssueRepo {
+ public:
+  virtual ~IssueRepo() = default;
+  virtual std::optional<std::int64_t> find(const std::string& path, std::int64_t iid) = 0;
+  /// Throws Error when there is no such issue.
+  virtual IssueRow get(std::int64_t id) = 0;
+  /// Returns the new issue's id.
+  virtual std::int64_t add(const NewIssue& issue) = 0;
+  virtual void touch(std::int64_t id, std::int64_t at) = 0;
+  /// Sets the state; `closed_at` nullopt clears it; `at` is the update time.
+  virtual void set_state(std::int64_t id, const std::string& state,
+                         std::optional<std::int64_t> closed_at, std::int64_t at) = 0;
+  virtual void set_spam(std::int64_t id, bool spam, std::int64_t at) = 0;
+  /// Issues whose author is `email`, created after `since`.
+  virtual std::int64_t count_by_author(const std::string& email, std::int64_t since) = 0;
+  /// Remembers that `message_id` belongs to the issue's thread (no-op for "").
+  virtual void remember(const std::string& message_id, std::int64_t issue_id) = 0;
+  /// The newest issue of the project whose thread holds `message_id`.
+  virtual std::optional<IssueRef> by_message_id(const std::string& message_id,
+                                                std::int64_t project_id) = 0;
+  virtual std::vector<IssueSummary> list(const IssueFilter& filter) = 0;
+  virtual std::optional<IssueDetail> detail(const std::string& path, std::int64_t iid) = 0;
+};
+
+class ParticipantRepo {
+ public:
+  virtual ~ParticipantRepo() = default;
+  /// Returns the new row's id.
+  virtual std::int64_t add(std::int64_t issue_id, const Participant& p, const std::string& role,
+                           std::int64_t at) = 0;
+  /// The row of `email` on the issue; added with `p`'s key and `role` when
+  /// there is none.
+  virtual Participant ensure(std::int64_t issue_id, const Participant& p, const std::string& role,
+                             std::int64_t at) = 0;
+  virtual std::optional<std::int64_t> find(std::int64_t issue_id, const std::string& email) = 0;
+  /// The subscribed participants of the issue in `role`, oldest first.
+  virtual std::vector<Participant> subscribed(std::int64_t issue_id, const std::string& role) = 0;
+  virtual void unsubscribe(std::int64_t id) = 0;
+  /// Counts a bounce and marks the participant bouncing.
+  virtual void bounced(std::int64_t id) = 0;
+};
+
+class NoteRepo {
+ public:
+  virtual ~NoteRepo() = default;
+  /// Returns the new note's id.
+  virtual std::int64_t add(const NewNote& note) = 0;
+};
+
+/// Raw messages and attachments: large bytes, written without extra copies.
+class BlobRepo {
+ public:
+  virtual ~BlobRepo() = default;
+  /// Stores the raw message of `in` once per SHA-256; its id (0: no raw).
+  virtual std::int64_t raw(const Inbound& in, std::int64_t at) = 0;
+  /// `note_id` 0: attachments of the issue itself.
+  virtual void attachments(const std::vector<AttachmentIn>& list, std::int64_t issue_id,
+                           std::int64_t note_id) = 0;
+};
+
+class OutboxRepo {
+ public:
+  virtual ~OutboxRepo() = default;
+  /// Queues `mail` to `recipient`, due at once.
+  virtual void add(MailKind kind, std::int64_t issue_id, const std::string& recipient,
+                   const OutMail& mail, std::int64_t at) = 0;
+  /// Mails of `kind` queued to `recipient` after `since`.
+  virtual std::int64_t count_to(const std::string& recipient, MailKind kind,
+                                std::int64_t since) = 0;
+  /// Mails of `kind` ever queued for the issue.
+  virtual std::int64_t count_for(std::int64_t issue_id, MailKind kind) = 0;
+  /// See Store::claim_outbox.
+  virtual std::vector<OutboxItem> claim(int limit, std::int64_t lease_until,
+                                        const std::string& owner) = 0;
+  virtual int release(const std::string& owner) = 0;
+  virtual void sent(std::int64_t id) = 0;
+  virtual void failed(std::int64_t id, const std::string& error, bool permanent,
+                      std::int64_t next_attempt_at) = 0;
+  virtual std::vector<OutboxItem> list(const std::optional<std::string>& state) = 0;
+  /// False when there is no unsent mail `id`.
+  virtual bool retry(std::int64_t id) = 0;
+};
+
+/// Which messages were delivered where (idempotent delivery).
+class DedupeRepo {
+ public:
+  virtual ~DedupeRepo() = default;
+  /// Claims (scope, key); false when it was claimed before. A second
+  /// instance claiming the same key waits until this transaction ends.
+  virtual bool claim(const std::string& scope, const std::string& key, std::int64_t at) = 0;
+  /// What the earlier delivery of (scope, key) answered.
+  virtual std::string ref(const std::string& scope, const std::string& key) = 0;
+  virtual void set_ref(const std::string& scope, const std::string& key,
+                       const std::string& ref) = 0;
+};
+
+/// The invariants every committed delivery keeps; one line per problem.
+class CheckRepo {
+ public:
+  virtual ~CheckRepo() = default;
+  virtual std::vector<std::string> problems() = 0;
+};
+
+/// One unit of work: the repositories, all inside the same transaction.
+class Tx {
+ public:
+  virtual ~Tx() = default;
+  virtual ProjectRepo& projects() = 0;
+  virtual AddressRepo& addresses() = 0;
+  virtual IssueRepo& issues() = 0;
+  virtual ParticipantRepo& participants() = 0;
+  virtual NoteRepo& notes() = 0;
+  virtual BlobRepo& blobs() = 0;
+  virtual OutboxRepo& outbox() = 0;
+  virtual DedupeRepo& dedupe() = 0;
+  virtual CheckRepo& checks() = 0;
+  /// Ends the transaction with a rollback once the work returns: nothing it
+  /// wrote is kept.
+  virtual void discard() = 0;
+};
+
+}  // namespace store

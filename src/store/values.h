@@ -1,0 +1,212 @@
+// values.h: the plain values the store takes and gives (DESIGN.md section 5):
+// what a delivery brings, what the desk shows, what the outbox holds. No
+// behaviour here beyond names and parsing.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/bytes.h"
+
+namespace store {
+
+/// Where a recipient leads, as resolved by the store.
+struct Target {
+  enum class Kind { project, reply, unsubscribe } kind = Kind::project;
+  std::int64_t project_id = 0;
+  std::int64_t issue_id = 0;        // reply / unsubscribe
+  std::int64_t participant_id = 0;  // reply / unsubscribe
+  std::string project_path;
+  std::string issue_ref;  // "acme/game#3" for reply / unsubscribe
+};
+
+struct AttachmentIn {
+  std::string filename_sent, filename, content_type, sha256;
+  std::string content;       // decoded bytes, unless spooled
+  common::BytesPtr spooled;  // a large one's bytes, mapped from a file
+
+  std::string_view bytes() const { return spooled ? spooled->view() : std::string_view(content); }
+};
+
+/// Why a mail is caused; also the template name (GitLab's names where they exist).
+enum class MailKind {
+  thank_you,         // confirmation of a new issue, to the customer
+  new_note,          // a public responder note, to each subscribed customer
+  closed,            // issue closed, to each subscribed customer
+  reopened,          // issue reopened, to each subscribed customer
+  member_new_issue,  // new issue, to project members (per project)
+  member_note,       // customer reply, to project members (per project)
+};
+const char* mail_kind_name(MailKind k);
+std::optional<MailKind> mail_kind_from(const std::string& name);
+
+/// Everything a composer needs to write one outbound mail. Filled by the
+/// desk inside the transaction that causes the mail.
+struct MailContext {
+  MailKind kind = MailKind::thank_you;
+  std::string project_path, project_name;
+  std::int64_t iid = 0;
+  std::string issue_title, issue_state;
+  // Views of the store's own strings, valid while compose() runs: the texts
+  // of a large message (up to 1 MiB each) are not copied for every mail.
+  std::string_view issue_description, note_text;
+  std::string note_author;
+  std::string to_email, to_name;
+  std::string reply_key;                        // the recipient participant's key
+  std::vector<std::string> references;          // the thread, oldest first
+  std::string template_subject, template_body;  // project override, or empty
+};
+
+/// A composed mail, ready for the outbox.
+struct OutMail {
+  std::string subject;
+  std::string message_id;  // without angle brackets
+  std::string mail_from;   // envelope sender
+  std::string bytes;       // the whole message, CRLF line endings
+};
+
+/// Writes outbound mails. Implemented outside the store (notify::Composer),
+/// called by the desk inside the transaction that queues them; pure: no I/O.
+class Composer {
+ public:
+  virtual ~Composer() = default;
+  virtual OutMail compose(const MailContext& ctx) = 0;
+};
+
+/// One message for one recipient, as the delivery layer hands it over.
+struct Inbound {
+  std::string dedupe_key;                 // "mid:<message-id>" or "body:<sha256>"
+  std::string mail_from;                  // envelope sender, "" for <>
+  std::string author_email, author_name;  // who wrote it (From)
+  std::string contact_email;              // where answers go (Reply-To, else From)
+  std::string title, body, message_id;
+  std::vector<AttachmentIn> attachments;
+  std::string full_body;                // before reply trimming ("" = same as body)
+  std::vector<std::string> thread_ids;  // In-Reply-To and References
+  bool automated = false;               // auto-submitted, bulk, null sender, mailer-daemon
+  bool never_answer = false;  // automated, or a sender we must not write to (noreply, ourselves)
+  bool spam = false;          // quarantine: stored flagged, hidden, never answered
+  std::string spam_reason;
+  bool bounce = false;  // a DSN (multipart/report): marks the participant bouncing
+  std::uint32_t new_issues_per_sender_hour = 0;    // 0: no limit
+  std::uint32_t confirmations_per_sender_day = 0;  // 0: no limit
+  std::vector<std::string> problems;
+  common::BytesPtr raw;  // the message as received (a large one mapped: common/bytes.h)
+  std::string raw_sha256;
+};
+
+/// The result of delivering to one recipient.
+struct Outcome {
+  enum class Kind {
+    created,
+    noted,
+    unsubscribed,
+    duplicate,
+    gone,
+    quarantined,   // created or noted, flagged spam
+    bounce,        // a DSN recorded on the participant
+    rate_limited,  // too many new issues from this sender: nothing stored
+  } kind = Kind::created;
+  std::string ref;  // "acme/game#3"
+  int mails = 0;    // outbox rows this delivery queued
+};
+
+struct Project {
+  std::int64_t id = 0;
+  std::string path, name, key;
+  bool enabled = true;
+  bool confirmation = true, notify_members = false, reopen_on_reply = true;
+  std::vector<std::string> members;
+  std::vector<std::string> aliases;
+  std::int64_t issues = 0;
+};
+
+struct IssueSummary {
+  std::string ref, project;
+  std::int64_t iid = 0;
+  std::string title, state, author;
+  bool spam = false;
+  std::int64_t created_at = 0, updated_at = 0;
+};
+
+struct NoteView {
+  std::string author_kind, author, body, full_body;
+  bool internal = false;
+  bool spam = false;
+  std::int64_t created_at = 0;
+};
+struct AttachmentView {
+  std::string filename, content_type, sha256;
+  std::int64_t size = 0;
+};
+struct ParticipantView {
+  std::string email, reply_key;
+  bool subscribed = true;
+  bool bouncing = false;
+};
+struct IssueDetail {
+  IssueSummary summary;
+  std::string description;
+  std::vector<NoteView> notes;
+  std::vector<AttachmentView> attachments;
+  std::vector<ParticipantView> participants;
+};
+
+struct OutboxItem {
+  std::int64_t id = 0;
+  std::string kind, recipient, mail_from, subject, message_id, state, last_error;
+  std::int64_t attempts = 0, next_attempt_at = 0, created_at = 0, sent_at = 0;
+  std::string content;  // only filled by claim_outbox()
+};
+
+/// What a responder or admin does to an issue from the CLI.
+struct NoteIn {
+  std::string author;  // e-mail address of the responder
+  std::string author_kind = "responder";
+  std::string body;
+  bool internal = false;
+};
+
+struct IssueFilter {
+  std::optional<std::string> project;
+  std::optional<std::string> state;
+  std::optional<std::int64_t> limit;
+  bool include_spam = false;
+};
+
+/// Thrown for a failure the caller cannot fix by retrying differently
+/// (the schema is missing or too new, a project exists, ...).
+class Error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// Thrown when the store could not be reached or the lock wait ran out: the
+/// MTA must retry (451 4.3.0).
+class Unavailable : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// A new 128-bit key from the kernel CSPRNG, as 32 lower-case hex digits.
+std::string random_key();
+
+/// Splits "group/project#42" into path and iid; nullopt if malformed.
+std::optional<std::pair<std::string, std::int64_t>> parse_ref(const std::string& ref);
+
+/// Text the store keeps is valid UTF-8 without NUL (PostgreSQL refuses
+/// anything else; SQLite keeps the same for both to stay alike).
+bool is_clean_text(std::string_view s);
+/// `s` with invalid bytes as U+FFFD and NULs dropped.
+std::string clean_text(std::string_view s);
+/// A copy of `in` with every text field cleaned, or nullopt when all of it
+/// is clean already (the common case: nothing copied).
+std::optional<Inbound> repaired(const Inbound& in);
+
+}  // namespace store
