@@ -1,7 +1,9 @@
 // dispatcher.cc: the outbox loop.
 #include "outbox/dispatcher.h"
 
+#include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <ctime>
@@ -32,19 +34,36 @@ Dispatcher::Dispatcher(asio::io_context& io, asio::any_io_executor store_ex, sto
 }
 
 void Dispatcher::start() {
-  asio::co_spawn(io_, release_then_loop(), [this](std::exception_ptr e) {
-    if (!e) return;
+  running_ = true;
+  auto done = [this](std::exception_ptr e) {
+    running_ = false;
     try {
-      std::rethrow_exception(e);
+      if (e) std::rethrow_exception(e);
+    } catch (const boost::system::system_error& ex) {
+      if (!(stopping_ && ex.code() == asio::error::operation_aborted))  // abort() is no failure
+        log(std::string("outbox: dispatcher stopped: ") + ex.what());
     } catch (const std::exception& ex) {
       log(std::string("outbox: dispatcher stopped: ") + ex.what());
     }
-  });
+    if (stopped_) asio::post(io_, std::exchange(stopped_, nullptr));
+  };
+  asio::co_spawn(io_, release_then_loop(),
+                 asio::bind_cancellation_slot(cancel_.slot(), std::move(done)));
 }
 
-void Dispatcher::stop() {
+void Dispatcher::stop(std::function<void()> stopped) {
   stopping_ = true;
   timer_.cancel();
+  if (running_)
+    stopped_ = std::move(stopped);
+  else if (stopped)
+    asio::post(io_, std::move(stopped));
+}
+
+void Dispatcher::abort() {
+  stopping_ = true;
+  timer_.cancel();
+  if (running_) cancel_.emit(asio::cancellation_type::terminal);
 }
 
 void Dispatcher::wake() {
