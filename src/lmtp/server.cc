@@ -216,12 +216,15 @@ awaitable<void> Server::run(Socket sock, std::string peer) {
     Action act = session.next();
     switch (act.kind) {
       case Action::Kind::need_input: {
+        if (!co_await flush()) co_return;
+        // After the flush: a drain() while it was writing finds the session
+        // here, before its next read (nothing runs between this check and
+        // the read's start).
         if (conn.stop && !session.in_data()) {
           session.output() += reply_for(Event::shutting_down, opts.hostname).wire();
           co_await flush();
           co_return;
         }
-        if (!co_await flush()) co_return;
         conn.reading_idle = !session.in_data();
         conn.timed_out = false;
         timer.expires_after(opts.idle_timeout);

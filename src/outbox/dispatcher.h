@@ -63,6 +63,7 @@ class Dispatcher {
   boost::asio::cancellation_signal cancel_;
   bool running_ = false;
   bool stopping_ = false;
+  bool aborted_ = false;
   std::function<void()> stopped_;
 };
 

@@ -11,6 +11,9 @@
 
 #include "common/defaults.h"
 #include "config/config.h"
+#include "lmtp/server.h"
+#include "mail/scan.h"
+#include "spam/spam.h"
 
 namespace {
 
@@ -111,4 +114,22 @@ TEST_CASE("defaults: the loader takes each setting's default and checks its rang
   CHECK(c.outbound.timeout.count() == static_cast<long>(D::smtp_timeout.value));
   CHECK(c.database_connections == D::database_connections.value);
   CHECK(c.spam.threshold == D::spam_threshold);
+}
+
+TEST_CASE("defaults: the parts' own option structs start from the table") {
+  lmtp::ServerOptions server;
+  CHECK(server.max_connections == D::connections.value);
+  CHECK(static_cast<std::uint64_t>(server.idle_timeout.count()) == D::idle.value);
+  CHECK(server.session.message_size == D::message_size.value);
+  CHECK(server.session.recipients == D::recipients.value);
+  CHECK(server.session.bad_commands == D::bad_commands.value);
+  mail::ScanLimits scan;
+  CHECK(scan.header_size == D::header_size.value);
+  CHECK(scan.header_count == D::header_count.value);
+  CHECK(scan.line_length == D::line_length.value);
+  CHECK(scan.mime_depth == D::mime_depth.value);
+  CHECK(scan.mime_parts == D::mime_parts.value);
+  CHECK(scan.header_addresses == D::header_addresses.value);
+  CHECK(scan.received == D::received.value);
+  CHECK(spam::Policy{}.threshold == D::spam_threshold);
 }
