@@ -26,6 +26,8 @@ constexpr std::array kTable{
     Entry{Event::too_many_errors, 421, "4.7.0", "too many errors, closing connection", true},
     Entry{Event::spool_unreadable, 451, "4.3.0", "Cannot read the spooled message, try again later",
           false},
+    Entry{Event::spool_failed, 451, "4.3.0", "Cannot spool the message, try again later", false},
+    Entry{Event::reply_missing, 451, "4.3.0", "Temporary internal error", false},
 };
 
 constexpr bool in_order() {

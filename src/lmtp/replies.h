@@ -20,6 +20,8 @@ enum class Event {
   idle_timeout,          // 421 4.4.2 timeouts.idle without a command
   too_many_errors,       // 421 4.7.0 limits.bad_commands reached
   spool_unreadable,      // 451 4.3.0 per recipient: the spooled data could not be read back
+  spool_failed,          // 451 4.3.0 per recipient: the data could not be spooled (disk full)
+  reply_missing,         // 451 4.3.0 the handler gave fewer replies than recipients (a bug)
 };
 
 /// The reply for `e`; texts that name the server begin with `host`.

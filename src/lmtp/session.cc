@@ -300,7 +300,7 @@ bool Session::consume_data(Action& act) {
       if (data_.failed()) {
         // The spool file could not be written (disk full): try again later.
         for (std::size_t i = 0; i < env_.recipients.size(); ++i)
-          reply(451, "4.3.0", "Cannot spool the message, try again later");
+          out_ += reply_for(Event::spool_failed).wire();
         reset_transaction();
         return false;
       }
@@ -332,7 +332,7 @@ void Session::delivered(const std::vector<Reply>& replies) {
     if (i < replies.size())
       out_ += replies[i].wire();
     else
-      reply(451, "4.3.0", "Temporary internal error");
+      out_ += reply_for(Event::reply_missing).wire();
   }
   reset_transaction();
 }

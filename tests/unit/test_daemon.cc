@@ -63,6 +63,9 @@ TEST_CASE("lmtp: the server's own replies come from the table, scrubbed") {
   CHECK(lmtp::reply_for(Event::closing, "mx").wire() == "221 2.0.0 mx closing connection\r\n");
   CHECK(lmtp::reply_for(Event::spool_unreadable).wire() ==
         "451 4.3.0 Cannot read the spooled message, try again later\r\n");
+  CHECK(lmtp::reply_for(Event::spool_failed).wire() ==
+        "451 4.3.0 Cannot spool the message, try again later\r\n");
+  CHECK(lmtp::reply_for(Event::reply_missing).wire() == "451 4.3.0 Temporary internal error\r\n");
   // A host name with a line break cannot end the reply early.
   CHECK(lmtp::reply_for(Event::shutting_down, "a\r\n250 b").wire() ==
         "421 4.3.2 a  250 b shutting down\r\n");
