@@ -178,12 +178,11 @@ std::string text_of(GMimePart* part, Message& msg, std::size_t limit, std::size_
   const char* cs = g_mime_object_get_content_type_parameter(GMIME_OBJECT(part), "charset");
   if (cut) {
     note_cut(msg, cap);
-    if (!cs || !*cs || g_ascii_strcasecmp(cs, "utf-8") == 0) drop_partial_utf8(bytes);
+    if (!cs || !*cs || common::iequals(cs, "utf-8")) drop_partial_utf8(bytes);
   }
   std::string converted;
   bool done = false;
-  if (cs && *cs && g_ascii_strcasecmp(cs, "utf-8") != 0 &&
-      g_ascii_strcasecmp(cs, "us-ascii") != 0) {
+  if (cs && *cs && !common::iequals(cs, "utf-8") && !common::iequals(cs, "us-ascii")) {
     const char* name = g_mime_charset_iconv_name(cs);
     gsize out_len = 0;
     GError* err = nullptr;
