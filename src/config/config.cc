@@ -124,6 +124,26 @@ bool valid_address(const std::string& a) {
   return true;
 }
 
+using Handler = std::function<void(const YAML::Node&)>;
+using Keys = std::map<std::string, Handler>;
+
+std::string full_name(const defaults::Setting& s) {
+  return s.section.empty() ? std::string(s.key) : std::string(s.section) + "." + std::string(s.key);
+}
+
+// The entry of a mapping for one numeric setting: its key, and a handler that
+// checks the value against the setting's range (common/defaults.h).
+template <class T>
+Keys::value_type number(Checker& ck, const defaults::Setting& s, T& out) {
+  return {std::string(s.key),
+          [&ck, &s, &out](const YAML::Node& v) { ck.integer(v, full_name(s), out, s.min, s.max); }};
+}
+
+Keys::value_type number(Checker& ck, const defaults::Setting& s, std::chrono::seconds& out) {
+  return {std::string(s.key),
+          [&ck, &s, &out](const YAML::Node& v) { ck.seconds(v, full_name(s), out, s.min, s.max); }};
+}
+
 }  // namespace
 
 std::string Config::base_local() const {
@@ -212,10 +232,7 @@ Config load_string(const std::string& text, const std::string& name) {
                     cfg.database.rfind("postgresql://", 0) != 0)
                   ck.error(n, "database must start with sqlite3:// or postgresql://");
               }},
-             {"database_connections",
-              [&](const YAML::Node& n) {
-                ck.integer(n, "database_connections", cfg.database_connections, 1, 256);
-              }},
+             number(ck, defaults::database_connections, cfg.database_connections),
              {"hostname", [&](const YAML::Node& n) { ck.string(n, "hostname", cfg.hostname); }},
              {"spool_directory",
               [&](const YAML::Node& n) {
@@ -248,65 +265,23 @@ Config load_string(const std::string& text, const std::string& name) {
               }},
              {"limits",
               [&](const YAML::Node& n) {
+                auto& l = cfg.limits;
                 ck.map(n, "limits",
-                       {{"message_size",
-                         [&](const YAML::Node& v) {
-                           ck.integer(v, "limits.message_size", cfg.limits.message_size, 1024,
-                                      std::uint64_t{1} << 32);
-                         }},
-                        {"recipients",
-                         [&](const YAML::Node& v) {
-                           ck.integer(v, "limits.recipients", cfg.limits.recipients, 1, 100000);
-                         }},
-                        {"connections",
-                         [&](const YAML::Node& v) {
-                           ck.integer(v, "limits.connections", cfg.limits.connections, 1, 100000);
-                         }},
-                        {"bad_commands",
-                         [&](const YAML::Node& v) {
-                           ck.integer(v, "limits.bad_commands", cfg.limits.bad_commands, 1, 1000);
-                         }},
-                        {"header_size",
-                         [&](const YAML::Node& v) {
-                           ck.integer(v, "limits.header_size", cfg.limits.header_size, 1024,
-                                      std::uint64_t{1} << 30);
-                         }},
-                        {"header_count",
-                         [&](const YAML::Node& v) {
-                           ck.integer(v, "limits.header_count", cfg.limits.header_count, 10,
-                                      1000000);
-                         }},
-                        {"line_length",
-                         [&](const YAML::Node& v) {
-                           ck.integer(v, "limits.line_length", cfg.limits.line_length, 998,
-                                      std::uint64_t{1} << 32);
-                         }},
-                        {"mime_depth",
-                         [&](const YAML::Node& v) {
-                           ck.integer(v, "limits.mime_depth", cfg.limits.mime_depth, 1, 1000);
-                         }},
-                        {"mime_parts",
-                         [&](const YAML::Node& v) {
-                           ck.integer(v, "limits.mime_parts", cfg.limits.mime_parts, 1, 1000000);
-                         }},
-                        {"header_addresses",
-                         [&](const YAML::Node& v) {
-                           ck.integer(v, "limits.header_addresses", cfg.limits.header_addresses, 1,
-                                      10000000);
-                         }},
-                        {"received",
-                         [&](const YAML::Node& v) {
-                           ck.integer(v, "limits.received", cfg.limits.received, 1, 1000);
-                         }},
-                        {"confirmations_per_sender_day",
-                         [&](const YAML::Node& v) {
-                           ck.integer(v, "limits.confirmations_per_sender_day",
-                                      cfg.limits.confirmations_per_sender_day, 0, 1000000);
-                         }},
-                        {"new_issues_per_sender_hour", [&](const YAML::Node& v) {
-                           ck.integer(v, "limits.new_issues_per_sender_hour",
-                                      cfg.limits.new_issues_per_sender_hour, 0, 1000000);
-                         }}});
+                       {number(ck, defaults::message_size, l.message_size),
+                        number(ck, defaults::recipients, l.recipients),
+                        number(ck, defaults::connections, l.connections),
+                        number(ck, defaults::bad_commands, l.bad_commands),
+                        number(ck, defaults::header_size, l.header_size),
+                        number(ck, defaults::header_count, l.header_count),
+                        number(ck, defaults::line_length, l.line_length),
+                        number(ck, defaults::mime_depth, l.mime_depth),
+                        number(ck, defaults::mime_parts, l.mime_parts),
+                        number(ck, defaults::header_addresses, l.header_addresses),
+                        number(ck, defaults::received, l.received),
+                        number(ck, defaults::confirmations_per_sender_day,
+                               l.confirmations_per_sender_day),
+                        number(ck, defaults::new_issues_per_sender_hour,
+                               l.new_issues_per_sender_hour)});
               }},
              {"outbound",
               [&](const YAML::Node& n) {
@@ -338,21 +313,10 @@ Config load_string(const std::string& text, const std::string& name) {
                          [&](const YAML::Node& v) {
                            ck.string(v, "outbound.from_name", cfg.outbound.from_name);
                          }},
-                        {"retry_base",
-                         [&](const YAML::Node& v) {
-                           ck.seconds(v, "outbound.retry_base", cfg.outbound.retry_base, 1, 86400);
-                         }},
-                        {"retry_max",
-                         [&](const YAML::Node& v) {
-                           ck.seconds(v, "outbound.retry_max", cfg.outbound.retry_max, 1, 604800);
-                         }},
-                        {"max_age",
-                         [&](const YAML::Node& v) {
-                           ck.seconds(v, "outbound.max_age", cfg.outbound.max_age, 1, 2592000);
-                         }},
-                        {"timeout", [&](const YAML::Node& v) {
-                           ck.seconds(v, "outbound.timeout", cfg.outbound.timeout, 1, 3600);
-                         }}});
+                        number(ck, defaults::retry_base, cfg.outbound.retry_base),
+                        number(ck, defaults::retry_max, cfg.outbound.retry_max),
+                        number(ck, defaults::max_age, cfg.outbound.max_age),
+                        number(ck, defaults::smtp_timeout, cfg.outbound.timeout)});
               }},
              {"spam",
               [&](const YAML::Node& n) {
@@ -406,18 +370,11 @@ Config load_string(const std::string& text, const std::string& name) {
               }},
              {"timeouts",
               [&](const YAML::Node& n) {
+                auto& t = cfg.timeouts;
                 ck.map(n, "timeouts",
-                       {{"idle",
-                         [&](const YAML::Node& v) {
-                           ck.seconds(v, "timeouts.idle", cfg.timeouts.idle, 1, 86400);
-                         }},
-                        {"store_wait",
-                         [&](const YAML::Node& v) {
-                           ck.seconds(v, "timeouts.store_wait", cfg.timeouts.store_wait, 1, 600);
-                         }},
-                        {"shutdown", [&](const YAML::Node& v) {
-                           ck.seconds(v, "timeouts.shutdown", cfg.timeouts.shutdown, 0, 3600);
-                         }}});
+                       {number(ck, defaults::idle, t.idle),
+                        number(ck, defaults::store_wait, t.store_wait),
+                        number(ck, defaults::shutdown, t.shutdown)});
               }},
          });
   if (root.IsMap()) {

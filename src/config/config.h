@@ -12,7 +12,11 @@
 #include <string>
 #include <vector>
 
+#include "common/defaults.h"
+
 namespace config {
+
+namespace defaults = common::defaults;
 
 /// What to do with a bare CR or LF inside DATA (RFC 5321 section 2.3.8).
 enum class BareLf { normalize, reject };
@@ -26,35 +30,41 @@ struct Listen {
   std::string spec;        // as written
 };
 
-/// Every limit a sender can run into. Defaults are documented in deskmail.yaml(5).
+/// Every limit a sender can run into. Defaults (common/defaults.h) are
+/// documented in deskmail.yaml(5).
 struct Limits {
-  std::uint64_t message_size = 26214400;           // bytes, advertised as SIZE
-  std::uint32_t recipients = 100;                  // per transaction; more get 452 4.5.3
-  std::uint32_t connections = 200;                 // concurrent; more get 421 4.3.2
-  std::uint32_t bad_commands = 10;                 // per connection; then 421 and close
-  std::uint64_t header_size = 262144;              // top-level header block, bytes -> 554 5.6.0
-  std::uint32_t header_count = 1000;               // fields per header block -> 554 5.6.0
-  std::uint64_t line_length = 1048576;             // bytes per line -> 554 5.6.0
-  std::uint32_t mime_depth = 50;                   // nesting -> 554 5.6.0
-  std::uint32_t mime_parts = 1000;                 // parts -> 554 5.6.0
-  std::uint32_t header_addresses = 1000;           // addresses in To/Cc/... -> 554 5.6.0
-  std::uint32_t received = 50;                     // Received: fields -> 554 5.4.6
-  std::uint32_t confirmations_per_sender_day = 5;  // 0: no limit
-  std::uint32_t new_issues_per_sender_hour = 30;   // 0: no limit; over -> 450 4.7.1
+  std::uint64_t message_size = defaults::message_size.value;  // bytes, advertised as SIZE
+  std::uint32_t recipients = defaults::recipients.value;      // per transaction; 452 4.5.3
+  std::uint32_t connections = defaults::connections.value;    // concurrent; more get 421 4.3.2
+  std::uint32_t bad_commands = defaults::bad_commands.value;  // per connection; 421 and close
+  std::uint64_t header_size = defaults::header_size.value;    // header block, bytes -> 554 5.6.0
+  std::uint32_t header_count = defaults::header_count.value;  // fields per block -> 554 5.6.0
+  std::uint64_t line_length = defaults::line_length.value;    // bytes per line -> 554 5.6.0
+  std::uint32_t mime_depth = defaults::mime_depth.value;      // nesting -> 554 5.6.0
+  std::uint32_t mime_parts = defaults::mime_parts.value;      // parts -> 554 5.6.0
+  std::uint32_t header_addresses = defaults::header_addresses.value;  // To/Cc/... -> 554 5.6.0
+  std::uint32_t received = defaults::received.value;  // Received: fields -> 554 5.4.6
+  std::uint32_t confirmations_per_sender_day =
+      defaults::confirmations_per_sender_day.value;  // 0: no limit
+  std::uint32_t new_issues_per_sender_hour =
+      defaults::new_issues_per_sender_hour.value;  // 0: no limit; over -> 450 4.7.1
 };
 
 /// Spam verdicts from the site filter's headers (DESIGN.md section 7).
 struct Spam {
   enum class Action { quarantine, reject, accept } action = Action::quarantine;
-  double threshold = 5.0;
+  double threshold = defaults::spam_threshold;
   bool trust_all = false;            // false: only the topmost instance of each field
   std::vector<std::string> headers;  // empty: all known fields
 };
 
 struct Timeouts {
-  std::chrono::seconds idle{300};       // waiting for a command or data; RFC 5321 4.5.3.2
-  std::chrono::seconds store_wait{30};  // longest wait for the database lock
-  std::chrono::seconds shutdown{30};    // SIGTERM: in-flight deliveries get this long
+  // waiting for a command or data; RFC 5321 4.5.3.2
+  std::chrono::seconds idle{defaults::idle.value};
+  // longest wait for the database lock
+  std::chrono::seconds store_wait{defaults::store_wait.value};
+  // SIGTERM: in-flight deliveries get this long
+  std::chrono::seconds shutdown{defaults::shutdown.value};
 };
 
 /// The outbox: where and how deskmaild sends the mail it writes.
@@ -63,10 +73,10 @@ struct Outbound {
   std::string relay_host = "127.0.0.1";
   std::uint16_t relay_port = 25;
   std::string from_name = "Support";
-  std::chrono::seconds retry_base{60};
-  std::chrono::seconds retry_max{3600};
-  std::chrono::seconds max_age{432000};
-  std::chrono::seconds timeout{60};
+  std::chrono::seconds retry_base{defaults::retry_base.value};
+  std::chrono::seconds retry_max{defaults::retry_max.value};
+  std::chrono::seconds max_age{defaults::max_age.value};
+  std::chrono::seconds timeout{defaults::smtp_timeout.value};
 };
 
 struct Config {
@@ -75,7 +85,7 @@ struct Config {
   std::string address;   // base address, e.g. desk@support.example.com
   std::string database;  // SOCI connection string
   // PostgreSQL connections (and store threads) per instance; SQLite: always 1.
-  std::uint32_t database_connections = 4;
+  std::uint32_t database_connections = defaults::database_connections.value;
   std::string hostname;  // for the greeting; default: gethostname()
   // Large messages while they arrive (unlinked files); "": $TMPDIR or /tmp.
   std::string spool_directory;

@@ -2,24 +2,15 @@
 #include "lmtp/command.h"
 
 #include <algorithm>
-#include <cctype>
+
+#include "common/ascii.h"
 
 namespace lmtp {
 
 namespace {
 
-std::string upper(std::string_view s) {
-  std::string r(s);
-  for (auto& c : r) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return r;
-}
-
-bool iequal_prefix(std::string_view s, std::string_view prefix) {
-  if (s.size() < prefix.size()) return false;
-  for (std::size_t i = 0; i < prefix.size(); ++i)
-    if (std::toupper(static_cast<unsigned char>(s[i])) != prefix[i]) return false;
-  return true;
-}
+using common::istarts_with;
+using common::upper;
 
 }  // namespace
 
@@ -61,7 +52,7 @@ Command parse_command(std::string_view line) {
 }
 
 std::optional<PathArgs> parse_path_args(std::string_view args, std::string_view prefix) {
-  if (!iequal_prefix(args, prefix)) return std::nullopt;
+  if (!istarts_with(args, prefix)) return std::nullopt;
   args.remove_prefix(prefix.size());
   // RFC 5321 allows no space here, but many clients send one; accept it.
   while (!args.empty() && args.front() == ' ') args.remove_prefix(1);

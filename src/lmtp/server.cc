@@ -8,10 +8,10 @@
 #include <algorithm>
 #include <array>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -21,6 +21,7 @@
 
 #include "common/fault.h"
 #include "common/run_on.h"
+#include "lmtp/replies.h"
 
 namespace asio = boost::asio;
 using asio::awaitable;
@@ -30,8 +31,10 @@ namespace lmtp {
 
 struct Server::Conn {
   std::function<void()> cancel;  // cancels the pending read
+  std::function<void()> close;   // closes the socket (abort_all)
   bool reading_idle = false;     // waiting for a command outside DATA
   bool stop = false;             // drain requested
+  bool aborted = false;          // abort_all: end without another word
   bool timed_out = false;
 };
 
@@ -68,7 +71,7 @@ void Server::listen_tcp(const std::string& host, std::uint16_t port) {
     acc->listen(asio::socket_base::max_listen_connections);
     auto* a = acc.get();
     listeners_->tcp.push_back(std::move(acc));
-    asio::co_spawn(io_, accept_loop(*a, false), asio::detached);
+    spawn(accept_loop(*a), "accept loop");
     return;  // the first resolved address only: one listen entry, one socket
   }
 }
@@ -89,11 +92,32 @@ void Server::listen_unix(const std::string& path) {
   auto* a = acc.get();
   listeners_->local.push_back(std::move(acc));
   listeners_->paths.push_back(path);
-  asio::co_spawn(io_, accept_loop(*a, true), asio::detached);
+  spawn(accept_loop(*a), "accept loop");
+}
+
+void Server::spawn(awaitable<void> task, const char* what) {
+  ++tasks_;
+  asio::co_spawn(io_, std::move(task), [this, what](std::exception_ptr e) {
+    if (e) {
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& ex) {
+        log(std::string(what) + " failed: " + ex.what());
+      } catch (...) {
+        log(std::string(what) + " failed: unknown exception");
+      }
+    }
+    task_ended();
+  });
+}
+
+void Server::task_ended() {
+  --tasks_;
+  if (draining_ && tasks_ == 0 && drained_) asio::post(io_, std::exchange(drained_, nullptr));
 }
 
 template <class Acceptor>
-awaitable<void> Server::accept_loop(Acceptor& acc, bool is_unix) {
+awaitable<void> Server::accept_loop(Acceptor& acc) {
   for (;;) {
     boost::system::error_code ec;
     auto sock = co_await acc.async_accept(asio::redirect_error(use_awaitable, ec));
@@ -112,17 +136,7 @@ awaitable<void> Server::accept_loop(Acceptor& acc, bool is_unix) {
       if (!e2) peer = ep.address().to_string() + ":" + std::to_string(ep.port());
       sock.set_option(asio::ip::tcp::no_delay(true), e2);
     }
-    (void)is_unix;
-    asio::co_spawn(io_, run(std::move(sock), std::move(peer)), [this](std::exception_ptr e) {
-      if (!e) return;
-      try {
-        std::rethrow_exception(e);
-      } catch (const std::exception& ex) {
-        log(std::string("connection task failed: ") + ex.what());
-      } catch (...) {
-        log("connection task failed: unknown exception");
-      }
-    });
+    spawn(run(std::move(sock), std::move(peer)), "connection task");
   }
 }
 
@@ -146,7 +160,7 @@ awaitable<void> Server::run(Socket sock, std::string peer) {
   boost::system::error_code ec;
 
   if (live_ > opts.max_connections) {
-    std::string msg = "421 4.3.2 " + opts.hostname + " too many connections, try again later\r\n";
+    std::string msg = reply_for(Event::too_many_connections, opts.hostname).wire();
     co_await asio::async_write(sock, asio::buffer(msg), asio::redirect_error(use_awaitable, ec));
     log(info.id + " refused: connection limit " + std::to_string(opts.max_connections));
     co_return;
@@ -158,15 +172,19 @@ awaitable<void> Server::run(Socket sock, std::string peer) {
     boost::system::error_code e;
     sock.cancel(e);
   };
+  conn.close = [&sock] {
+    boost::system::error_code e;
+    sock.close(e);
+  };
 
   std::string greeting = session.greeting();
   bool refuse = draining_;
   if (draining_) {
-    greeting = "421 4.3.2 " + opts.hostname + " shutting down\r\n";
+    greeting = reply_for(Event::shutting_down, opts.hostname).wire();
   } else if (store_down && store_down()) {
     // The store failed again and again: the MTA keeps the mail queued
     // instead of running each message into a 451.
-    greeting = "421 4.3.0 " + opts.hostname + " mail store unavailable, try again later\r\n";
+    greeting = reply_for(Event::store_unavailable, opts.hostname).wire();
     refuse = true;
     log(info.id + " refused: the store is unavailable");
   }
@@ -194,15 +212,19 @@ awaitable<void> Server::run(Socket sock, std::string peer) {
 
   std::array<char, 65536> buf;
   for (;;) {
+    if (conn.aborted) co_return;  // the socket is closed: no more work for the handler
     Action act = session.next();
     switch (act.kind) {
       case Action::Kind::need_input: {
+        if (!co_await flush()) co_return;
+        // After the flush: a drain() while it was writing finds the session
+        // here, before its next read (nothing runs between this check and
+        // the read's start).
         if (conn.stop && !session.in_data()) {
-          session.output() += "421 4.3.2 " + opts.hostname + " shutting down\r\n";
+          session.output() += reply_for(Event::shutting_down, opts.hostname).wire();
           co_await flush();
           co_return;
         }
-        if (!co_await flush()) co_return;
         conn.reading_idle = !session.in_data();
         conn.timed_out = false;
         timer.expires_after(opts.idle_timeout);
@@ -221,10 +243,10 @@ awaitable<void> Server::run(Socket sock, std::string peer) {
         conn.reading_idle = false;
         if (ec == asio::error::operation_aborted) {
           if (conn.timed_out) {
-            session.output() += "421 4.4.2 " + opts.hostname + " timeout, closing connection\r\n";
+            session.output() += reply_for(Event::idle_timeout, opts.hostname).wire();
             log(info.id + " idle timeout");
           } else {
-            session.output() += "421 4.3.2 " + opts.hostname + " shutting down\r\n";
+            session.output() += reply_for(Event::shutting_down, opts.hostname).wire();
           }
           co_await flush();
           co_return;
@@ -244,29 +266,8 @@ awaitable<void> Server::run(Socket sock, std::string peer) {
         // Waiters queue in arrival order; each release wakes the first (it
         // checks again: a message that arrived meanwhile may have the slot).
         bool large = session.data_spooled();
-        if (large) {
-          while (large_busy_ >= std::max<std::uint32_t>(1, opts.large_in_memory)) {
-            asio::steady_timer wake(io_, asio::steady_timer::time_point::max());
-            large_waiters_.push_back(&wake);
-            struct Leave {  // also when the coroutine is destroyed while waiting
-              std::deque<asio::steady_timer*>& q;
-              asio::steady_timer* t;
-              ~Leave() {
-                if (auto it = std::find(q.begin(), q.end(), t); it != q.end()) q.erase(it);
-              }
-            } leave{large_waiters_, &wake};
-            co_await wake.async_wait(asio::redirect_error(use_awaitable, ec));
-          }
-          ++large_busy_;
-        }
-        auto release = [this] {
-          --large_busy_;
-          if (!large_waiters_.empty()) {
-            asio::steady_timer* first = large_waiters_.front();
-            large_waiters_.pop_front();
-            first->cancel();
-          }
-        };
+        if (large && !co_await wait_for_large_slot(conn, opts.large_in_memory)) co_return;
+        auto release = [this] { release_large_slot(); };
         std::vector<Reply> replies;
         try {
           common::BytesPtr data;
@@ -281,8 +282,8 @@ awaitable<void> Server::run(Socket sock, std::string peer) {
           }
           if (!data) {
             // The spool file could not be read back: nothing was stored.
-            for (std::size_t i = 0; i < session.envelope().recipients.size(); ++i)
-              replies.push_back({451, "4.3.0", "Cannot read the spooled message, try again later"});
+            replies.assign(session.envelope().recipients.size(),
+                           reply_for(Event::spool_unreadable));
           } else {
             replies = co_await handler_.deliver(info, session.envelope(), std::move(data));
           }
@@ -308,8 +309,42 @@ awaitable<void> Server::run(Socket sock, std::string peer) {
   }
 }
 
-void Server::drain() {
+// A large message waits, its data on disk, until fewer than large_in_memory
+// others are being parsed and stored. Waiters queue in arrival order; each
+// release wakes the first (it checks again: a message that arrived meanwhile
+// may have the slot). False when the server aborted meanwhile.
+awaitable<bool> Server::wait_for_large_slot(Conn& conn, std::uint32_t slots) {
+  while (large_busy_ >= std::max<std::uint32_t>(1, slots)) {
+    if (conn.aborted) co_return false;
+    asio::steady_timer wake(io_, asio::steady_timer::time_point::max());
+    large_waiters_.push_back(&wake);
+    struct Leave {  // also when the coroutine is destroyed while waiting
+      std::deque<asio::steady_timer*>& q;
+      asio::steady_timer* t;
+      ~Leave() {
+        if (auto it = std::find(q.begin(), q.end(), t); it != q.end()) q.erase(it);
+      }
+    } leave{large_waiters_, &wake};
+    boost::system::error_code ec;
+    co_await wake.async_wait(asio::redirect_error(use_awaitable, ec));
+  }
+  if (conn.aborted) co_return false;
+  ++large_busy_;
+  co_return true;
+}
+
+void Server::release_large_slot() {
+  --large_busy_;
+  if (!large_waiters_.empty()) {
+    asio::steady_timer* first = large_waiters_.front();
+    large_waiters_.pop_front();
+    first->cancel();
+  }
+}
+
+void Server::drain(std::function<void()> drained) {
   draining_ = true;
+  drained_ = std::move(drained);
   boost::system::error_code ec;
   for (auto& a : listeners_->tcp) a->close(ec);
   for (auto& a : listeners_->local) a->close(ec);
@@ -317,13 +352,17 @@ void Server::drain() {
     c->stop = true;
     if (c->reading_idle && c->cancel) c->cancel();
   }
+  if (tasks_ == 0 && drained_) asio::post(io_, std::exchange(drained_, nullptr));
 }
 
 void Server::abort_all() {
   for (Conn* c : conns_) {
     c->stop = true;
-    if (c->cancel) c->cancel();
+    c->aborted = true;
+    if (c->close) c->close();
   }
+  // Large messages waiting for a slot give up (they see `aborted`).
+  for (asio::steady_timer* t : large_waiters_) t->cancel();
 }
 
 }  // namespace lmtp

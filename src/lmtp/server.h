@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 
+#include "common/defaults.h"
 #include "lmtp/handler.h"
 #include "lmtp/session.h"
 
@@ -22,8 +23,8 @@ namespace lmtp {
 
 struct ServerOptions {
   SessionLimits session;
-  std::uint32_t max_connections = 200;
-  std::chrono::seconds idle_timeout{300};
+  std::uint32_t max_connections = common::defaults::connections.value;
+  std::chrono::seconds idle_timeout{common::defaults::idle.value};
   std::string hostname = "localhost";
   unsigned socket_mode = 0660;
   // Messages that were spooled (larger than session.spool_memory) worked on
@@ -48,11 +49,16 @@ class Server {
   void set_options(ServerOptions opts);
 
   /// Stops accepting; idle sessions get 421 4.3.2 and are closed; sessions
-  /// inside DATA finish their transaction first. Call on the I/O thread.
-  void drain();
-  /// Closes every connection at once (after the shutdown timeout).
+  /// inside DATA finish their transaction first. `drained` is posted to the
+  /// io_context once every accept loop and every session has ended: nothing
+  /// of the server is left in the io_context then. Call on the I/O thread.
+  void drain(std::function<void()> drained = {});
+  /// Closes every connection at once (after the shutdown timeout): a session
+  /// waiting for the handler ends as soon as the handler returns, without
+  /// writing its replies. Call on the I/O thread, after drain().
   void abort_all();
 
+  /// Sessions open now (refused ones included, until their 421 is written).
   std::size_t connections() const { return live_; }
 
   /// Log sink: one line per event. Defaults to stderr.
@@ -70,7 +76,13 @@ class Server {
   template <class Socket>
   boost::asio::awaitable<void> run(Socket sock, std::string peer);
   template <class Acceptor>
-  boost::asio::awaitable<void> accept_loop(Acceptor& acc, bool is_unix);
+  boost::asio::awaitable<void> accept_loop(Acceptor& acc);
+  /// Runs `task` on the io_context; logs what it throws and counts it, so
+  /// that drain() knows when the last one has ended.
+  void spawn(boost::asio::awaitable<void> task, const char* what);
+  void task_ended();
+  boost::asio::awaitable<bool> wait_for_large_slot(Conn& conn, std::uint32_t slots);
+  void release_large_slot();
 
   boost::asio::io_context& io_;
   Handler& handler_;
@@ -80,7 +92,9 @@ class Server {
   std::list<Conn*> conns_;
   std::size_t live_ = 0;
   std::uint64_t next_id_ = 0;
+  std::size_t tasks_ = 0;  // accept loops and sessions not yet ended
   bool draining_ = false;
+  std::function<void()> drained_;
   std::uint32_t large_busy_ = 0;  // spooled messages in memory now (I/O thread only)
   std::deque<boost::asio::steady_timer*> large_waiters_;  // spooled messages waiting for a slot
 };

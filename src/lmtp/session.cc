@@ -12,7 +12,9 @@
 #include <charconv>
 #include <cstring>
 
+#include "common/ascii.h"
 #include "lmtp/command.h"
+#include "lmtp/replies.h"
 
 namespace lmtp {
 
@@ -22,7 +24,7 @@ Session::Session(SessionLimits limits, std::string hostname)
       data_(limits.spool_memory, limits.spool_dir) {}
 
 std::string Session::greeting() const {
-  return "220 " + hostname_ + " LMTP deskmail ready\r\n";
+  return reply_for(Event::greeting, hostname_).wire();
 }
 
 void Session::receive(std::string_view bytes) {
@@ -43,7 +45,7 @@ void Session::reply(int code, const char* enhanced, std::string_view text) {
 Action Session::bad(int code, const char* enhanced, std::string_view text) {
   if (++bad_count_ >= limits_.bad_commands) {
     reply(code, enhanced, text);
-    reply(421, "4.7.0", hostname_ + " too many errors, closing connection");
+    out_ += reply_for(Event::too_many_errors, hostname_).wire();
     state_ = State::closed;
     return {Action::Kind::close, {}};
   }
@@ -151,8 +153,7 @@ Action Session::command(std::string_view line) {
             return {Action::Kind::need_input, {}};
           }
         } else if (prm.keyword == "BODY") {
-          std::string v = prm.value;
-          for (auto& c : v) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+          std::string v = common::upper(prm.value);
           if (v == "8BITMIME")
             env.body_8bit = true;
           else if (v != "7BIT")
@@ -200,7 +201,7 @@ Action Session::command(std::string_view line) {
       reply(250, "2.0.0", "Ok");
       return {Action::Kind::need_input, {}};
     case Verb::quit:
-      reply(221, "2.0.0", hostname_ + " closing connection");
+      out_ += reply_for(Event::closing, hostname_).wire();
       state_ = State::closed;
       return {Action::Kind::close, {}};
     case Verb::vrfy:
@@ -299,7 +300,7 @@ bool Session::consume_data(Action& act) {
       if (data_.failed()) {
         // The spool file could not be written (disk full): try again later.
         for (std::size_t i = 0; i < env_.recipients.size(); ++i)
-          reply(451, "4.3.0", "Cannot spool the message, try again later");
+          out_ += reply_for(Event::spool_failed).wire();
         reset_transaction();
         return false;
       }
@@ -331,7 +332,7 @@ void Session::delivered(const std::vector<Reply>& replies) {
     if (i < replies.size())
       out_ += replies[i].wire();
     else
-      reply(451, "4.3.0", "Temporary internal error");
+      out_ += reply_for(Event::reply_missing).wire();
   }
   reset_transaction();
 }

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/defaults.h"
 #include "common/spool.h"
 #include "lmtp/reply.h"
 
@@ -19,10 +20,11 @@ namespace lmtp {
 
 enum class BareLfPolicy { normalize, reject };
 
+/// Defaults from common/defaults.h (the daemon sets them from the config).
 struct SessionLimits {
-  std::uint64_t message_size = 26214400;
-  std::uint32_t recipients = 100;
-  std::uint32_t bad_commands = 10;
+  std::uint64_t message_size = common::defaults::message_size.value;
+  std::uint32_t recipients = common::defaults::recipients.value;
+  std::uint32_t bad_commands = common::defaults::bad_commands.value;
   std::size_t command_line = 4096;  // bytes including CRLF
   BareLfPolicy bare_lf = BareLfPolicy::normalize;
   // Message data beyond this many bytes goes to an unlinked file in

@@ -4,21 +4,14 @@
 #include <cstdint>
 #include <string>
 
+#include "common/ascii.h"
 #include "mail/message.h"
 
 namespace mail {
 
 namespace {
 
-bool ieq(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
+using common::iequals;
 
 void put_utf8(std::string& out, std::uint32_t cp) {
   if (cp == 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) cp = 0xFFFD;
@@ -116,8 +109,8 @@ std::string html_to_text(std::string_view html) {
       while (n < tag.size() && (std::isalnum(static_cast<unsigned char>(tag[n])))) ++n;
       std::string_view name = tag.substr(0, n);
       i = end + 1;
-      if (!closing &&
-          (ieq(name, "script") || ieq(name, "style") || ieq(name, "head") || ieq(name, "title"))) {
+      if (!closing && (iequals(name, "script") || iequals(name, "style") || iequals(name, "head") ||
+                       iequals(name, "title"))) {
         // Skip to the matching close tag.
         std::string close = "</" + std::string(name);
         std::size_t j = i;
@@ -127,7 +120,7 @@ std::string html_to_text(std::string_view html) {
             i = html.size();
             break;
           }
-          if (ieq(html.substr(j, close.size()), close) || html.substr(j, close.size()) == close) {
+          if (iequals(html.substr(j, close.size()), close)) {
             auto e2 = html.find('>', j);
             i = e2 == std::string_view::npos ? html.size() : e2 + 1;
             break;
@@ -136,19 +129,19 @@ std::string html_to_text(std::string_view html) {
         }
         continue;
       }
-      if (ieq(name, "br")) {
+      if (iequals(name, "br")) {
         out += '\n';
         space = false;
-      } else if (ieq(name, "p") || ieq(name, "div") || ieq(name, "tr") || ieq(name, "table") ||
-                 ieq(name, "blockquote") || ieq(name, "pre") || ieq(name, "ul") ||
-                 ieq(name, "ol") ||
+      } else if (iequals(name, "p") || iequals(name, "div") || iequals(name, "tr") ||
+                 iequals(name, "table") || iequals(name, "blockquote") || iequals(name, "pre") ||
+                 iequals(name, "ul") || iequals(name, "ol") ||
                  (name.size() == 2 && (name[0] == 'h' || name[0] == 'H') && name[1] >= '1' &&
                   name[1] <= '6')) {
-        newline(ieq(name, "p") || name.size() == 2 ? 2 : 1);
-      } else if (ieq(name, "li") && !closing) {
+        newline(iequals(name, "p") || name.size() == 2 ? 2 : 1);
+      } else if (iequals(name, "li") && !closing) {
         newline(1);
         out += "- ";
-      } else if (ieq(name, "td") || ieq(name, "th")) {
+      } else if (iequals(name, "td") || iequals(name, "th")) {
         space = true;
       }
       continue;

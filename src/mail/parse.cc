@@ -7,6 +7,7 @@
 #include <mutex>
 #include <stdexcept>
 
+#include "common/ascii.h"
 #include "common/spool.h"
 #include "mail/gobject.h"
 #include "mail/message.h"
@@ -177,12 +178,11 @@ std::string text_of(GMimePart* part, Message& msg, std::size_t limit, std::size_
   const char* cs = g_mime_object_get_content_type_parameter(GMIME_OBJECT(part), "charset");
   if (cut) {
     note_cut(msg, cap);
-    if (!cs || !*cs || g_ascii_strcasecmp(cs, "utf-8") == 0) drop_partial_utf8(bytes);
+    if (!cs || !*cs || common::iequals(cs, "utf-8")) drop_partial_utf8(bytes);
   }
   std::string converted;
   bool done = false;
-  if (cs && *cs && g_ascii_strcasecmp(cs, "utf-8") != 0 &&
-      g_ascii_strcasecmp(cs, "us-ascii") != 0) {
+  if (cs && *cs && !common::iequals(cs, "utf-8") && !common::iequals(cs, "us-ascii")) {
     const char* name = g_mime_charset_iconv_name(cs);
     gsize out_len = 0;
     GError* err = nullptr;
@@ -265,7 +265,7 @@ struct Walker {
     }
     GMimeContentType* ct = g_mime_object_get_content_type(obj);
     std::string type = ct ? take_gchar(g_mime_content_type_get_mime_type(ct)) : "text/plain";
-    for (auto& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    common::lower_in_place(type);
 
     if (GMIME_IS_MULTIPART(obj)) {
       GMimeMultipart* mp = GMIME_MULTIPART(obj);
@@ -445,7 +445,7 @@ Message parse_impl(std::string_view raw, const common::Bytes* owner, const Parse
   auto header = [&](const char* name) -> std::string {
     const char* v = g_mime_object_get_header(top, name);
     std::string r = v ? v : "";
-    for (auto& c : r) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    common::lower_in_place(r);
     auto b = r.find_first_not_of(" \t");
     return b == std::string::npos ? "" : r.substr(b);
   };

@@ -6,6 +6,7 @@
 #include <optional>
 #include <vector>
 
+#include "common/ascii.h"
 #include "mail/message.h"
 
 namespace mail {
@@ -30,7 +31,7 @@ std::optional<Word> word_at(std::string_view s, std::size_t pos) {
   std::size_t q1 = s.find('?', pos + 2);
   if (q1 == std::string_view::npos || q1 == pos + 2 || q1 - pos > 80) return std::nullopt;
   if (q1 + 2 >= s.size() || s[q1 + 2] != '?') return std::nullopt;
-  char enc = g_ascii_toupper(s[q1 + 1]);
+  char enc = common::to_upper(s[q1 + 1]);
   if (enc != 'B' && enc != 'Q') return std::nullopt;
   std::size_t text_begin = q1 + 3;
   std::size_t close = s.find("?=", text_begin);
@@ -42,7 +43,7 @@ std::optional<Word> word_at(std::string_view s, std::size_t pos) {
   w.text = s.substr(text_begin, close - text_begin);
   for (char c : w.text)
     if (lwsp(c)) return std::nullopt;
-  for (char c : w.name.substr(0, w.name.find('*'))) w.charset += g_ascii_tolower(c);
+  for (char c : w.name.substr(0, w.name.find('*'))) w.charset += common::to_lower(c);
   w.encoding = enc;
   w.end = close + 2;
   return w;
@@ -50,7 +51,7 @@ std::optional<Word> word_at(std::string_view s, std::size_t pos) {
 
 int hex(char c) {
   if (c >= '0' && c <= '9') return c - '0';
-  c = g_ascii_toupper(c);
+  c = common::to_upper(c);
   return c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
 }
 

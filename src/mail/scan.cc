@@ -3,26 +3,15 @@
 #include "mail/scan.h"
 
 #include <algorithm>
-#include <cctype>
+
+#include "common/ascii.h"
 
 namespace mail {
 
 namespace {
 
-bool ieq_prefix(std::string_view s, std::string_view p) {
-  if (s.size() < p.size()) return false;
-  for (std::size_t i = 0; i < p.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(s[i])) !=
-        std::tolower(static_cast<unsigned char>(p[i])))
-      return false;
-  return true;
-}
-
-std::string lower(std::string_view s) {
-  std::string r(s);
-  for (auto& c : r) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return r;
-}
+using common::istarts_with;
+using common::lower;
 
 // The boundary parameter of a Content-Type value, or "" (RFC 2046 5.1.1).
 std::string boundary_of(const std::string& ct) {
@@ -235,7 +224,7 @@ Scan scan(const common::Bytes& raw, const ScanLimits& lim) {
 
 std::string first_header(const Scan& s, std::string_view name) {
   for (const auto& [n, v] : s.headers)
-    if (n.size() == name.size() && ieq_prefix(n, name)) return v;
+    if (common::iequals(n, name)) return v;
   return "";
 }
 
@@ -257,7 +246,7 @@ std::string strip_headers(std::string_view raw, std::string_view prefix, bool* s
     }
     pos = end;
     bool cont = content.front() == ' ' || content.front() == '\t';
-    if (!cont) dropping = ieq_prefix(content, prefix);
+    if (!cont) dropping = istarts_with(content, prefix);
     if (dropping) {
       if (stripped) *stripped = true;
       continue;

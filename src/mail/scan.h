@@ -12,17 +12,26 @@
 #include <vector>
 
 #include "common/bytes.h"
+#include "common/defaults.h"
 
 namespace mail {
 
+/// Defaults from common/defaults.h (the daemon sets them from the config).
 struct ScanLimits {
-  std::size_t header_size = 262144;     // bytes of the top-level header block
-  std::size_t header_count = 1000;      // fields in any one header block
-  std::size_t line_length = 1048576;    // bytes in any line
-  std::size_t mime_depth = 50;          // nesting of multiparts and message/rfc822
-  std::size_t mime_parts = 1000;        // body parts in all
-  std::size_t header_addresses = 1000;  // addresses in To, Cc, Bcc, From, Reply-To
-  std::size_t received = 50;            // Received: fields (RFC 5321 6.3 loop detection)
+  // bytes of the top-level header block
+  std::size_t header_size = common::defaults::header_size.value;
+  // fields in any one header block
+  std::size_t header_count = common::defaults::header_count.value;
+  // bytes in any line
+  std::size_t line_length = common::defaults::line_length.value;
+  // nesting of multiparts and message/rfc822
+  std::size_t mime_depth = common::defaults::mime_depth.value;
+  // body parts in all
+  std::size_t mime_parts = common::defaults::mime_parts.value;
+  // addresses in To, Cc, Bcc, From, Reply-To
+  std::size_t header_addresses = common::defaults::header_addresses.value;
+  // Received: fields (RFC 5321 6.3 loop detection)
+  std::size_t received = common::defaults::received.value;
 };
 
 struct Scan {

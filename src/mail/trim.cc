@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "common/ascii.h"
 #include "mail/message.h"
 
 namespace mail {
@@ -55,8 +56,7 @@ bool quote_header(std::string_view line) {
   static const char* const kIntro[] = {"on", "am", "le", "el", "il", "op"};
   bool intro = false;
   for (const char* w : kIntro)
-    intro = intro || (t.size() > 3 && std::tolower(static_cast<unsigned char>(t[0])) == w[0] &&
-                      std::tolower(static_cast<unsigned char>(t[1])) == w[1] &&
+    intro = intro || (t.size() > 3 && common::istarts_with(t, std::string_view(w, 2)) &&
                       std::isspace(static_cast<unsigned char>(t[2])));
   if (!intro) return false;
   static const std::regex on_wrote(

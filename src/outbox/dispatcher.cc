@@ -1,7 +1,9 @@
 // dispatcher.cc: the outbox loop.
 #include "outbox/dispatcher.h"
 
+#include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <ctime>
@@ -32,19 +34,37 @@ Dispatcher::Dispatcher(asio::io_context& io, asio::any_io_executor store_ex, sto
 }
 
 void Dispatcher::start() {
-  asio::co_spawn(io_, release_then_loop(), [this](std::exception_ptr e) {
-    if (!e) return;
+  running_ = true;
+  auto done = [this](std::exception_ptr e) {
+    running_ = false;
     try {
-      std::rethrow_exception(e);
+      if (e) std::rethrow_exception(e);
+    } catch (const boost::system::system_error& ex) {
+      if (!(stopping_ && ex.code() == asio::error::operation_aborted))  // abort() is no failure
+        log(std::string("outbox: dispatcher stopped: ") + ex.what());
     } catch (const std::exception& ex) {
       log(std::string("outbox: dispatcher stopped: ") + ex.what());
     }
-  });
+    if (stopped_) asio::post(io_, std::exchange(stopped_, nullptr));
+  };
+  asio::co_spawn(io_, release_then_loop(),
+                 asio::bind_cancellation_slot(cancel_.slot(), std::move(done)));
 }
 
-void Dispatcher::stop() {
+void Dispatcher::stop(std::function<void()> stopped) {
   stopping_ = true;
   timer_.cancel();
+  if (running_)
+    stopped_ = std::move(stopped);
+  else if (stopped)
+    asio::post(io_, std::move(stopped));
+}
+
+void Dispatcher::abort() {
+  stopping_ = true;
+  aborted_ = true;
+  timer_.cancel();
+  if (running_) cancel_.emit(asio::cancellation_type::terminal);
 }
 
 void Dispatcher::wake() {
@@ -82,6 +102,13 @@ asio::awaitable<void> Dispatcher::loop() {
       if (stopping_) break;
       SmtpResult r = co_await smtp_send(io_.get_executor(), opts_.relay, opts_.helo, item.mail_from,
                                         item.recipient, std::move(item.content), opts_.timeout);
+      if (aborted_) {
+        // Recording the result would need the store after the shutdown
+        // timeout: the mail stays claimed, and is due again at the next start.
+        log("outbox: id=" + std::to_string(item.id) + " to=<" + item.recipient +
+            "> cancelled by the shutdown; due again at the next start");
+        break;
+      }
       if (r.ok) common::fault_point("outbox_sent");
       std::int64_t now = std::time(nullptr);
       std::int64_t attempts = item.attempts + 1;

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
@@ -33,7 +34,14 @@ class Dispatcher {
   Dispatcher(boost::asio::io_context& io, boost::asio::any_io_executor store_ex,
              store::Store& store, Options opts);
   void start();
-  void stop();
+  /// Sends no further mail: the mail in flight is finished and recorded,
+  /// then `stopped` is posted to the io_context (at once when the loop is
+  /// not running). Call on the I/O thread.
+  void stop(std::function<void()> stopped = {});
+  /// After stop(): cancels the SMTP dialogue in flight (SIGTERM's timeout).
+  /// The mail stays claimed by this instance, which releases its claims when
+  /// it starts again.
+  void abort();
   /// Look for due mail now (after a delivery that queued some).
   void wake();
   void set_options(Options opts) { opts_ = std::move(opts); }
@@ -52,7 +60,11 @@ class Dispatcher {
   store::Store& store_;
   Options opts_;
   boost::asio::steady_timer timer_;
+  boost::asio::cancellation_signal cancel_;
+  bool running_ = false;
   bool stopping_ = false;
+  bool aborted_ = false;
+  std::function<void()> stopped_;
 };
 
 /// How long a claim keeps a mail from other dispatchers: every step of one

@@ -5,13 +5,6 @@
 
 namespace route {
 
-std::string lower(std::string_view s) {
-  std::string r(s);
-  for (auto& c : r)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return r;
-}
-
 bool valid_project_key(std::string_view key) {
   if (key.empty() || key.size() > 64) return false;
   for (std::size_t i = 0; i < key.size(); ++i) {

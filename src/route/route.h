@@ -10,6 +10,8 @@
 #include <string>
 #include <string_view>
 
+#include "common/ascii.h"
+
 namespace route {
 
 struct Route {
@@ -30,7 +32,7 @@ struct Base {
 std::optional<Route> parse(std::string_view rcpt, const Base& base);
 
 /// Lower-cases ASCII letters (keys and domains are compared case-insensitively).
-std::string lower(std::string_view s);
+using common::lower;
 
 /// True for a valid project key: [a-z0-9] then [a-z0-9._-], at most 64.
 bool valid_project_key(std::string_view key);

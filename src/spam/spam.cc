@@ -6,19 +6,16 @@
 //   Exim ACL:     X-Spam-Score: 7.1 | X-Spam-Bar: +++++++ (or ---)
 #include "spam/spam.h"
 
-#include <cctype>
 #include <cstdlib>
 #include <set>
+
+#include "common/ascii.h"
 
 namespace spam {
 
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string r(s);
-  for (auto& c : r) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return r;
-}
+using common::lower;
 
 std::string trim(std::string_view s) {
   auto b = s.find_first_not_of(" \t");

@@ -9,6 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include "common/defaults.h"
+
 namespace spam {
 
 enum class Action { quarantine, reject, accept };
@@ -16,7 +18,7 @@ enum class Trust { topmost, all };
 
 struct Policy {
   Action action = Action::quarantine;
-  double threshold = 5.0;
+  double threshold = common::defaults::spam_threshold;
   Trust trust = Trust::topmost;
   /// Fields to read (case-insensitive); empty: all known fields.
   std::vector<std::string> headers;
