@@ -4,6 +4,9 @@ loopback port (Debian's postgresql-15 binaries). As root it runs as the
 
     python3 pg.py start DIR     start one and print its base connection string
     python3 pg.py stop DIR
+    python3 pg.py run CMD...    start one in a directory of its own, run CMD
+                                with DESKMAIL_TEST_PG naming a database in
+                                it, stop it, remove it; CMD's exit status
 """
 import os
 import pwd
@@ -119,7 +122,21 @@ def shared():
     return _shared
 
 
+def run(cmd):
+    """Runs cmd against a server of its own (pg.py run); its exit status."""
+    server = PgServer()
+    try:
+        server.start()
+        server.create_db("deskmail_unit")
+        env = dict(os.environ, DESKMAIL_TEST_PG=server.conn("deskmail_unit"))
+        return subprocess.run(cmd, env=env).returncode
+    finally:
+        server.close()
+
+
 if __name__ == "__main__":
+    if len(sys.argv) > 2 and sys.argv[1] == "run":
+        sys.exit(run(sys.argv[2:]))
     if len(sys.argv) != 3 or sys.argv[1] not in ("start", "stop"):
         sys.exit(__doc__)
     d = os.path.abspath(sys.argv[2])
