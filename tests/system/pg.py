@@ -41,6 +41,21 @@ class PgServer:
         self.port = port or _free_port()
         self.user = "deskmail"
         self.as_root = os.getuid() == 0
+        try:
+            self._init()
+        except BaseException:
+            if self.owns_dir:
+                shutil.rmtree(self.dir, ignore_errors=True)
+            raise
+
+    # A PgServer is a context manager (TestCase.enterContext): closed on exit.
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def _init(self):
         if self.as_root:
             pw = pwd.getpwnam("postgres")
             os.chown(self.dir, pw.pw_uid, pw.pw_gid)
@@ -60,7 +75,12 @@ class PgServer:
 
     # --- the server ----------------------------------------------------------
     def start(self):
-        self._run([f"{BIN}/pg_ctl", "-D", self.data, "-l", self.logfile, "-w", "-t", "60", "start"])
+        """Starts the server; if it does not come up, whatever did is stopped."""
+        try:
+            self._run([f"{BIN}/pg_ctl", "-D", self.data, "-l", self.logfile, "-w", "-t", "60", "start"])
+        except BaseException:
+            self.stop("immediate")
+            raise
         return self
 
     def stop(self, mode="fast"):
@@ -117,8 +137,9 @@ def shared():
     global _shared
     if _shared is None:
         import atexit
-        _shared = PgServer().start()
-        atexit.register(_shared.close)
+        server = PgServer()
+        atexit.register(server.close)
+        _shared = server.start()
     return _shared
 
 
