@@ -53,15 +53,31 @@ class Desk:
     def __init__(self, extra_config="", projects=(("acme/game", ()), ("acme/web", ())), relay_port=None,
                  share=None, postgresql=False, pg_server=None):
         """share: another Desk whose database this one uses (a second
-        instance on the same PostgreSQL database): no init, same projects."""
+        instance on the same PostgreSQL database): no init, same projects.
+        If it fails half-way, what it made is removed again."""
         self.dir = tempfile.mkdtemp(prefix="deskmail-sys-")
+        self.proc = None
+        self.pg = self.pg_db = None
+        try:
+            self._setup(extra_config, projects, relay_port, share, postgresql, pg_server)
+        except BaseException:
+            self.close()
+            raise
+
+    # A Desk is a context manager (TestCase.enterContext): closed on exit.
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def _setup(self, extra_config, projects, relay_port, share, postgresql, pg_server):
         self.port = free_port()
         # Without a relay of the test's own, mail goes to a port nobody
         # listens on and stays pending.
         self.relay_port = relay_port or free_port()
         self.sock = os.path.join(self.dir, "lmtp.sock")
         self.db = os.path.join(self.dir, "deskmail.db")
-        self.pg = self.pg_db = None
         if share is not None:
             self.pg, self.database = share.pg, share.database
         elif POSTGRESQL or postgresql or pg_server:
@@ -87,7 +103,6 @@ class Desk:
             for a in aliases:
                 args += ["--alias", a]
             self.address[path] = self.cli(*args)["address"]
-        self.proc = None
 
     def write_config(self, extra=None):
         if extra is not None:
@@ -106,10 +121,18 @@ class Desk:
     # --- process -----------------------------------------------------------
     def start(self, env=None, wrapper=()):
         """env: extra environment (DESKMAIL_FAULT for the crash tests);
-        wrapper: a command that execs deskmaild (fiu-run for the fault matrix)."""
+        wrapper: a command that execs deskmaild (fiu-run for the fault matrix).
+        If it does not come up, the process is killed before the error is raised."""
         self.logf = open(self.log_path, "ab")
         self.proc = subprocess.Popen([*wrapper, DESKMAILD, "-c", self.config], stdout=self.logf, stderr=self.logf,
                                      env=dict(os.environ, **(env or {})))
+        try:
+            return self._wait_until_up()
+        except BaseException:
+            self.stop(sig=signal.SIGKILL)
+            raise
+
+    def _wait_until_up(self):
         deadline = time.time() + 10
         while time.time() < deadline:
             if self.proc.poll() is not None:
@@ -138,6 +161,8 @@ class Desk:
         return rc
 
     def close(self):
+        """Stops the daemon, removes the directory and drops the database;
+        safe to call twice."""
         self.stop()
         shutil.rmtree(self.dir, ignore_errors=True)
         if self.pg_db:
@@ -145,6 +170,7 @@ class Desk:
                 self.pg.psql(f"DROP DATABASE {self.pg_db}")
             except RuntimeError:
                 pass
+            self.pg_db = None
 
     # --- the database itself (what an admin would look at) -----------------
     def scalar(self, sql):
@@ -295,14 +321,11 @@ def deliver(desk, rcpts, data, sender="customer@example.org", unix=False):
 
 class RelayedDesk:
     """Mixin for unittest.TestCase: a capturing SMTP relay (self.relay) and a
-    desk (self.desk) that sends its mail there; self.game is acme/game's address."""
+    desk (self.desk) that sends its mail there; self.game is acme/game's address.
+    Each is closed at the end, or as soon as a later step of setUp fails."""
 
     def setUp(self):
         from smtp_capture import CaptureServer
-        self.relay = CaptureServer().start()
-        self.desk = Desk(relay_port=self.relay.port).start()
+        self.relay = self.enterContext(CaptureServer()).start()
+        self.desk = self.enterContext(Desk(relay_port=self.relay.port)).start()
         self.game = self.desk.address["acme/game"]
-
-    def tearDown(self):
-        self.desk.close()
-        self.relay.stop()

@@ -30,6 +30,22 @@ class Postfix:
     """A Postfix instance: smtpd on 127.0.0.1:port, LMTP to deskmaild."""
 
     def __init__(self, port, transports, relay_domains):
+        """Configures and starts it; if that fails, stops what started."""
+        self.dir = None
+        try:
+            self._setup(port, transports, relay_domains)
+        except BaseException:
+            self.stop()
+            raise
+
+    # A context manager (TestCase.enterContext): stopped on exit.
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def _setup(self, port, transports, relay_domains):
         self.port = port
         self.dir = tempfile.mkdtemp(prefix="deskmail-pf-")
         os.chmod(self.dir, 0o755)
@@ -101,9 +117,13 @@ maximal_backoff_time = 4s
             return ""
 
     def stop(self):
-        self.run("stop", check=False)
-        time.sleep(0.5)
+        if self.dir is None:
+            return
+        if os.path.exists(os.path.join(self.dir, "etc", "main.cf")):
+            self.run("stop", check=False)
+            time.sleep(0.5)
         shutil.rmtree(self.dir, ignore_errors=True)
+        self.dir = None
 
 
 class Exim:
@@ -112,6 +132,22 @@ class Exim:
     protocol = lmtp)."""
 
     def __init__(self, port, unix_domain, unix_socket, tcp_domain, tcp_port):
+        """Configures and starts it; if that fails, stops what started."""
+        self.dir = None
+        try:
+            self._setup(port, unix_domain, unix_socket, tcp_domain, tcp_port)
+        except BaseException:
+            self.stop()
+            raise
+
+    # A context manager (TestCase.enterContext): stopped on exit.
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def _setup(self, port, unix_domain, unix_socket, tcp_domain, tcp_port):
         self.port = port
         self.dir = tempfile.mkdtemp(prefix="deskmail-exim-")
         os.chmod(self.dir, 0o755)
@@ -212,10 +248,13 @@ begin rewrite
         return out
 
     def stop(self):
+        if self.dir is None:
+            return
         try:
-            pid = int(open(self.pidfile).read().strip())
+            pid = int(open(os.path.join(self.dir, "exim.pid")).read().strip())
             os.kill(pid, 15)
         except (OSError, ValueError):
             pass
         time.sleep(0.3)
         shutil.rmtree(self.dir, ignore_errors=True)
+        self.dir = None

@@ -4,6 +4,9 @@ loopback port (Debian's postgresql-15 binaries). As root it runs as the
 
     python3 pg.py start DIR     start one and print its base connection string
     python3 pg.py stop DIR
+    python3 pg.py run CMD...    start one in a directory of its own, run CMD
+                                with DESKMAIL_TEST_PG naming a database in
+                                it, stop it, remove it; CMD's exit status
 """
 import os
 import pwd
@@ -38,6 +41,21 @@ class PgServer:
         self.port = port or _free_port()
         self.user = "deskmail"
         self.as_root = os.getuid() == 0
+        try:
+            self._init()
+        except BaseException:
+            if self.owns_dir:
+                shutil.rmtree(self.dir, ignore_errors=True)
+            raise
+
+    # A PgServer is a context manager (TestCase.enterContext): closed on exit.
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def _init(self):
         if self.as_root:
             pw = pwd.getpwnam("postgres")
             os.chown(self.dir, pw.pw_uid, pw.pw_gid)
@@ -57,7 +75,12 @@ class PgServer:
 
     # --- the server ----------------------------------------------------------
     def start(self):
-        self._run([f"{BIN}/pg_ctl", "-D", self.data, "-l", self.logfile, "-w", "-t", "60", "start"])
+        """Starts the server; if it does not come up, whatever did is stopped."""
+        try:
+            self._run([f"{BIN}/pg_ctl", "-D", self.data, "-l", self.logfile, "-w", "-t", "60", "start"])
+        except BaseException:
+            self.stop("immediate")
+            raise
         return self
 
     def stop(self, mode="fast"):
@@ -114,12 +137,27 @@ def shared():
     global _shared
     if _shared is None:
         import atexit
-        _shared = PgServer().start()
-        atexit.register(_shared.close)
+        server = PgServer()
+        atexit.register(server.close)
+        _shared = server.start()
     return _shared
 
 
+def run(cmd):
+    """Runs cmd against a server of its own (pg.py run); its exit status."""
+    server = PgServer()
+    try:
+        server.start()
+        server.create_db("deskmail_unit")
+        env = dict(os.environ, DESKMAIL_TEST_PG=server.conn("deskmail_unit"))
+        return subprocess.run(cmd, env=env).returncode
+    finally:
+        server.close()
+
+
 if __name__ == "__main__":
+    if len(sys.argv) > 2 and sys.argv[1] == "run":
+        sys.exit(run(sys.argv[2:]))
     if len(sys.argv) != 3 or sys.argv[1] not in ("start", "stop"):
         sys.exit(__doc__)
     d = os.path.abspath(sys.argv[2])

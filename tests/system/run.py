@@ -2,6 +2,8 @@
 """run.py: runs every system test module and prints 'N passed, N failed'.
 
 Usage: run.py [-k PATTERN] [module ...]   (DESKMAIL_BUILD selects the build dir)
+       run.py --listed MODULE...          fails if a test_*.py here is not listed
+                                          (meson.build's system_suites)
 """
 import argparse
 import os
@@ -40,8 +42,14 @@ class Result(unittest.TextTestResult):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("-k", dest="pattern", action="append")
+    ap.add_argument("--listed", action="store_true")
     ap.add_argument("modules", nargs="*")
     args = ap.parse_args()
+    if args.listed:
+        here = {f[:-3] for f in os.listdir(HERE) if f.startswith("test_") and f.endswith(".py")}
+        missing = sorted(here - set(args.modules))
+        print("not in system_suites: " + " ".join(missing) if missing else "every suite file is listed")
+        return 1 if missing else 0
     loader = unittest.TestLoader()
     if args.pattern:
         loader.testNamePatterns = [f"*{p}*" for p in args.pattern]

@@ -43,6 +43,13 @@ class CaptureServer:
         self.connections = 0
 
     # --- control -------------------------------------------------------------
+    # A context manager (TestCase.enterContext): stopped on exit.
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
     def start(self):
         outer = self
 

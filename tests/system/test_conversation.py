@@ -210,15 +210,12 @@ class OutboxFaults(unittest.TestCase):
         self.relay = CaptureServer()
         self.relay.port = 0
         self.relay.start()
+        self.addCleanup(lambda: self.relay.stop())  # the relay of the moment: tests replace it
         self.port = self.relay.port
-
-    def tearDown(self):
-        self.desk.close()
-        self.relay.stop()
 
     def test_relay_down_then_back(self):
         self.relay.stop()
-        self.desk = Desk(relay_port=self.port).start()
+        self.desk = self.enterContext(Desk(relay_port=self.port)).start()
         for i in range(3):
             deliver(self.desk, [self.desk.address["acme/game"]],
                     message(message_id=f"d{i}@x", sender=f"c{i}@example.org"), sender=f"c{i}@example.org")
@@ -239,7 +236,7 @@ class OutboxFaults(unittest.TestCase):
 
     def test_relay_5xx_fails_with_reason_and_is_not_retried(self):
         self.relay.mode = "permfail"
-        self.desk = Desk(relay_port=self.port).start()
+        self.desk = self.enterContext(Desk(relay_port=self.port)).start()
         deliver(self.desk, [self.desk.address["acme/game"]], message(message_id="p@x"))
         failed = wait_until(lambda: self.desk.cli("outbox", "list", "--state", "failed"))
         self.assertEqual(len(failed), 1)
@@ -255,7 +252,7 @@ class OutboxFaults(unittest.TestCase):
 
     def test_relay_4xx_is_retried(self):
         self.relay.mode = "tempfail"
-        self.desk = Desk(relay_port=self.port).start()
+        self.desk = self.enterContext(Desk(relay_port=self.port)).start()
         deliver(self.desk, [self.desk.address["acme/game"]], message(message_id="t@x"))
         wait_until(lambda: self.desk.cli("outbox", "list")[0]["attempts"] >= 2)
         item = self.desk.cli("outbox", "list")[0]
@@ -266,7 +263,7 @@ class OutboxFaults(unittest.TestCase):
         self.assertEqual(len(self.relay.snapshot()), 1)
 
     def test_kill_9_while_draining(self):
-        self.desk = Desk(relay_port=self.port, extra_config="").start()
+        self.desk = self.enterContext(Desk(relay_port=self.port, extra_config="")).start()
         self.desk.stop()
         # Queue mail while the daemon is down: the CLI writes the outbox too.
         self.desk.start()

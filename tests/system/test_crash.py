@@ -33,13 +33,9 @@ class CrashCase:
     postgresql = False
 
     def setUp(self):
-        self.relay = CaptureServer().start()
-        self.desk = Desk(relay_port=self.relay.port, postgresql=self.postgresql).start()
+        self.relay = self.enterContext(CaptureServer()).start()
+        self.desk = self.enterContext(Desk(relay_port=self.relay.port, postgresql=self.postgresql)).start()
         self.rng = random.Random(int(os.environ.get("DESKMAIL_CRASH_SEED", "2033")))
-
-    def tearDown(self):
-        self.desk.close()
-        self.relay.stop()
 
     def restart(self, env=None):
         for _ in range(50):

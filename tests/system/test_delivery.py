@@ -32,10 +32,7 @@ class DeskTest(unittest.TestCase):
     projects = (("acme/game", ("help@acme.example",)), ("acme/web", ()))
 
     def setUp(self):
-        self.desk = Desk(self.config, self.projects).start()
-
-    def tearDown(self):
-        self.desk.close()
+        self.desk = self.enterContext(Desk(self.config, self.projects)).start()
 
 
 class FixtureOverSwaks(DeskTest):

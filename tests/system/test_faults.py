@@ -23,12 +23,9 @@ ROWS = [
 @unittest.skipUnless(shutil.which("fiu-run") and shutil.which("fiu-ctrl"), "needs fiu-utils (libfiu)")
 class SqliteFaults(unittest.TestCase):
     def setUp(self):
-        self.desk = Desk("timeouts: { store_wait: 2 }\n")
+        self.desk = self.enterContext(Desk("timeouts: { store_wait: 2 }\n"))
         self.desk.start(wrapper=["fiu-run", "-x"])
         self.game = self.desk.address["acme/game"]
-
-    def tearDown(self):
-        self.desk.close()
 
     def fiu(self, command):
         subprocess.run(["fiu-ctrl", "-c", command, str(self.desk.proc.pid)], check=True, timeout=10)

@@ -46,14 +46,10 @@ class SpamAssassin(unittest.TestCase):
         cls.ham = spamassassin(f"{SA_SAMPLES}/sample-nonspam.txt")
 
     def setUp(self):
-        self.relay = CaptureServer().start()
-
-    def tearDown(self):
-        self.desk.close()
-        self.relay.stop()
+        self.relay = self.enterContext(CaptureServer()).start()
 
     def test_gtube_quarantined_then_released_and_ham_confirmed(self):
-        self.desk = Desk(relay_port=self.relay.port).start()
+        self.desk = self.enterContext(Desk(relay_port=self.relay.port)).start()
         game = self.desk.address["acme/game"]
         self.assertIn("X-Spam-Flag: YES", self.gtube)
         rr, dr = deliver(self.desk, [game], self.gtube, sender="spammer@example.net")
@@ -88,7 +84,7 @@ class SpamAssassin(unittest.TestCase):
         self.assertIn("acme/game#3", mails[0].body())
 
     def test_gtube_rejected_under_reject(self):
-        self.desk = Desk("spam: { action: reject }\n", relay_port=self.relay.port).start()
+        self.desk = self.enterContext(Desk("spam: { action: reject }\n", relay_port=self.relay.port)).start()
         rr, dr = deliver(self.desk, [self.desk.address["acme/game"]], self.gtube, sender="spammer@example.net")
         self.assertRegex(dr[0], r"^550 5\.7\.1 ")
         self.assertEqual(self.desk.issues(spam=True), [])
@@ -199,11 +195,8 @@ class TenTimesTheLimits(unittest.TestCase):
     CPU and memory, and a normal delivery at the same time still succeeds."""
 
     def setUp(self):
-        self.desk = Desk().start()
+        self.desk = self.enterContext(Desk()).start()
         self.game = self.desk.address["acme/game"]
-
-    def tearDown(self):
-        self.desk.close()
 
     def attack(self, raw):
         """Delivers `raw` while a normal delivery runs next to it; returns
@@ -315,13 +308,10 @@ class OneLargeMessage(unittest.TestCase):
     +38 MiB), and everything is stored byte for byte."""
 
     def setUp(self):
-        self.desk = Desk().start()
+        self.desk = self.enterContext(Desk()).start()
         self.game = self.desk.address["acme/game"]
         deliver(self.desk, [self.game], message(message_id="warmup@x"))
         _, self.hwm0 = proc_stats(self.desk.proc.pid)
-
-    def tearDown(self):
-        self.desk.close()
 
     def deliver_measured(self, raw, what):
         """The reply to `raw`, after checking the peak RSS it cost."""

@@ -26,7 +26,7 @@ def swaks_smtp(port, to, subject, sender="customer@example.org"):
 
 class MtaCase(unittest.TestCase):
     def make_desk(self):
-        desk = Desk(CONFIG, projects=(("acme/game", ()), ("acme/web", (f"help@{TCP_DOMAIN}",))))
+        desk = self.enterContext(Desk(CONFIG, projects=(("acme/game", ()), ("acme/web", (f"help@{TCP_DOMAIN}",)))))
         os.chmod(desk.dir, 0o755)  # the MTA's delivery agent runs as its own user
         return desk.start()
 
@@ -72,13 +72,9 @@ class PostfixRelay(MtaCase):
     def setUp(self):
         self.desk = self.make_desk()
         self.port = free_port()
-        self.mta = Postfix(self.port, {UNIX_DOMAIN: f"lmtp:unix:{self.desk.sock}",
-                                       TCP_DOMAIN: f"lmtp:inet:127.0.0.1:{self.desk.port}"},
-                           [UNIX_DOMAIN, TCP_DOMAIN])
-
-    def tearDown(self):
-        self.mta.stop()
-        self.desk.close()
+        self.mta = self.enterContext(Postfix(self.port, {UNIX_DOMAIN: f"lmtp:unix:{self.desk.sock}",
+                                                         TCP_DOMAIN: f"lmtp:inet:127.0.0.1:{self.desk.port}"},
+                                             [UNIX_DOMAIN, TCP_DOMAIN]))
 
     def test_postfix_delivers_refuses_queues_and_drains(self):
         self.drive(self.port, self.mta.flush, lambda: len(self.mta.queue()))
@@ -102,11 +98,7 @@ class EximRelay(MtaCase):
     def setUp(self):
         self.desk = self.make_desk()
         self.port = free_port()
-        self.mta = Exim(self.port, UNIX_DOMAIN, self.desk.sock, TCP_DOMAIN, self.desk.port)
-
-    def tearDown(self):
-        self.mta.stop()
-        self.desk.close()
+        self.mta = self.enterContext(Exim(self.port, UNIX_DOMAIN, self.desk.sock, TCP_DOMAIN, self.desk.port))
 
     def test_exim_delivers_refuses_queues_and_drains(self):
         self.drive(self.port, self.mta.flush, self.mta.queue_count)

@@ -40,14 +40,9 @@ def invariants(test, desk):
 @unittest.skipUnless(pg.available(), "needs postgresql-15")
 class TwoInstances(unittest.TestCase):
     def setUp(self):
-        self.relay = CaptureServer().start()
-        self.a = Desk(LOAD_CONFIG, relay_port=self.relay.port, postgresql=True).start()
-        self.b = Desk(LOAD_CONFIG, relay_port=self.relay.port, share=self.a).start()
-
-    def tearDown(self):
-        self.b.close()
-        self.a.close()
-        self.relay.stop()
+        self.relay = self.enterContext(CaptureServer()).start()
+        self.a = self.enterContext(Desk(LOAD_CONFIG, relay_port=self.relay.port, postgresql=True)).start()
+        self.b = self.enterContext(Desk(LOAD_CONFIG, relay_port=self.relay.port, share=self.a)).start()
 
     def test_smtp_source_on_two_instances(self):
         # Both instances take mail for both projects at once: 16 sessions on
@@ -121,14 +116,10 @@ class ServerStops(unittest.TestCase):
 
     def setUp(self):
         # A server of this test's own: it is stopped and started.
-        self.pg = pg.PgServer().start()
-        self.desk = Desk(LOAD_CONFIG + "timeouts: { store_wait: 3 }\n", pg_server=self.pg,
-                         projects=(("acme/game", ()),))
+        self.pg = self.enterContext(pg.PgServer()).start()
+        self.desk = self.enterContext(Desk(LOAD_CONFIG + "timeouts: { store_wait: 3 }\n", pg_server=self.pg,
+                                           projects=(("acme/game", ()),)))
         self.desk.start()
-
-    def tearDown(self):
-        self.desk.close()
-        self.pg.close()
 
     def test_stop_mid_load_then_every_retry_lands(self):
         n = 600
@@ -161,14 +152,12 @@ class ServerFaults(unittest.TestCase):
     of transactions, and the whole server paused (SIGSTOP)."""
 
     def setUp(self):
-        self.pg = pg.PgServer().start()
-        self.desk = Desk(LOAD_CONFIG + "timeouts: { store_wait: 1 }\n", pg_server=self.pg,
-                         projects=(("acme/game", ()),)).start()
+        self.pg = self.enterContext(pg.PgServer()).start()
+        self.desk = self.enterContext(Desk(LOAD_CONFIG + "timeouts: { store_wait: 1 }\n", pg_server=self.pg,
+                                           projects=(("acme/game", ()),))).start()
 
     def tearDown(self):
-        self.resume()
-        self.desk.close()
-        self.pg.close()
+        self.resume()  # before the cleanups close the desk and the server
 
     def cluster_pids(self):
         root = self.pg.pid()

@@ -14,10 +14,7 @@ MBOX = os.path.join(TOP, "tests", "fixtures", "support.mbox")
 
 class ReplayMbox(unittest.TestCase):
     def setUp(self):
-        self.desk = Desk('limits: { new_issues_per_sender_hour: 0 }\n').start()
-
-    def tearDown(self):
-        self.desk.close()
+        self.desk = self.enterContext(Desk('limits: { new_issues_per_sender_hour: 0 }\n')).start()
 
     def test_replay_fixture_mbox(self):
         r = subprocess.run([REPLAY, "--server", f"127.0.0.1:{self.desk.port}",

@@ -1,11 +1,7 @@
-// Templates, reply trimming, outbound composition and SMTP data encoding.
+// Templates, our own Message-IDs and the composition of outbound mail.
 #include <doctest/doctest.h>
 
-#include "mail/compose.h"
-#include "mail/message.h"
 #include "notify/notify.h"
-#include "outbox/dispatcher.h"
-#include "outbox/smtp_client.h"
 
 TEST_CASE("notify::render: placeholders, spaces, unknown names, no re-expansion") {
   std::map<std::string, std::string> v{{"ISSUE_ID", "7"}, {"NOTE_TEXT", "%{ISSUE_ID} stays"}};
@@ -43,42 +39,6 @@ TEST_CASE("notify::Composer writes the headers DESIGN.md section 6 names") {
   for (std::size_t i = 0; i < b.size(); ++i)
     if (b[i] == '\n') CHECK((i > 0 && b[i - 1] == '\r'));
   CHECK(m.subject.find('\n') == std::string::npos);
-}
-
-TEST_CASE("mail::trim_reply") {
-  struct {
-    const char* in;
-    const char* out;
-  } cases[] = {
-      {"Thanks!\n\nOn Mon, 1 Jan 2026 at 10:00, Support <desk@x> wrote:\n> old\n", "Thanks!"},
-      {"Danke\n\nAm 01.01.2026 um 10:00 schrieb Support <desk@x>:\n> alt\n", "Danke"},
-      {"ok\n-- \nAnn\nACME Corp\n", "ok"},
-      {"yes\n\n-----Original Message-----\nFrom: x\n", "yes"},
-      {"fine\n\nFrom: Support <desk@x>\nSent: Monday\nTo: me\n", "fine"},
-      {"top\n> quoted\n> more\n", "top"},
-      {"> only a quote\n> nothing else\n", "> only a quote\n> nothing else\n"},
-      {"inline\n> q\nanswer\n", "inline\n> q\nanswer"},
-      {"On a boat I\nwrote: nothing", "On a boat I\nwrote: nothing"},
-  };
-  for (const auto& c : cases) {
-    CAPTURE(c.in);
-    CHECK(mail::trim_reply(c.in) == c.out);
-  }
-}
-
-TEST_CASE("outbox::smtp_data: CRLF only, dot-stuffed, terminated") {
-  CHECK(outbox::smtp_data("a\nb") == "a\r\nb\r\n.\r\n");
-  CHECK(outbox::smtp_data(".\r\n..x\n") == "..\r\n...x\r\n.\r\n");
-  CHECK(outbox::smtp_data("a\r.\rb") == "a\r\n..\r\nb\r\n.\r\n");
-  CHECK(outbox::smtp_data("") == ".\r\n");
-}
-
-TEST_CASE("outbox::backoff doubles up to the cap") {
-  using std::chrono::seconds;
-  CHECK(outbox::backoff(1, seconds(60), seconds(3600)) == 60);
-  CHECK(outbox::backoff(2, seconds(60), seconds(3600)) == 120);
-  CHECK(outbox::backoff(4, seconds(60), seconds(3600)) == 480);
-  CHECK(outbox::backoff(40, seconds(60), seconds(3600)) == 3600);
 }
 
 TEST_CASE("notify: our own Message-IDs are recognised, and only ours") {
