@@ -5,6 +5,7 @@
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
+#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <cstdlib>
@@ -144,6 +145,92 @@ Keys::value_type number(Checker& ck, const defaults::Setting& s, std::chrono::se
           [&ck, &s, &out](const YAML::Node& v) { ck.seconds(v, full_name(s), out, s.min, s.max); }};
 }
 
+// An octal permission string like "0660"; false if it is not one.
+bool parse_mode(const std::string& s, unsigned& out) {
+  unsigned v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v, 8);
+  if (s.empty() || ec != std::errc() || p != s.data() + s.size() || v > 0777) return false;
+  out = v;
+  return true;
+}
+
+// A user or group name as useradd(8) accepts it (Debian-exim, postfix, _rspamd).
+bool valid_account(const std::string& name) {
+  if (name.empty() || name.size() > 32 || name[0] == '-') return false;
+  for (char c : name)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-' && c != '.')
+      return false;
+  return true;
+}
+
+// The mapping form of a listen entry, Dovecot's unix_listener:
+// { unix: PATH, user: NAME, group: NAME, mode: "0600" }.
+void listen_mapping(Checker& ck, const YAML::Node& e, std::vector<Listen>& out) {
+  Listen where;  // parse_listen starts its Listen over: the path goes in last
+  bool have_unix = false, usable = true;
+  std::string user, group;
+  std::optional<unsigned> mode;
+  auto account = [&](const char* key, std::string& name) {
+    return [&ck, &usable, &name, key](const YAML::Node& v) {
+      const std::string what = std::string("listen ") + key;
+      if (!ck.string(v, what, name) || !valid_account(name)) {
+        if (v.IsScalar()) ck.error(v, what + " must be a " + key + " name like postfix");
+        usable = false;
+      }
+    };
+  };
+  ck.map(e, "listen entry",
+         {{"unix",
+           [&](const YAML::Node& v) {
+             std::string path;
+             have_unix = true;
+             if (!ck.string(v, "listen unix", path)) {
+               usable = false;
+               return;
+             }
+             if (auto err = parse_listen("unix:" + path, where); !err.empty()) {
+               ck.error(v, "listen unix '" + path + "': " + err);
+               usable = false;
+             }
+           }},
+          {"user", account("user", user)},
+          {"group", account("group", group)},
+          {"mode", [&](const YAML::Node& v) {
+             std::string s;
+             unsigned m = 0;
+             if (ck.string(v, "listen mode", s) && parse_mode(s, m))
+               mode = m;
+             else if (v.IsScalar())
+               ck.error(v, "listen mode must be an octal mode like \"0600\"");
+           }}});
+  if (!e.IsMap()) return;
+  if (!have_unix)
+    ck.error(e, "a listen mapping needs unix: PATH (TCP is written \"tcp:HOST:PORT\")");
+  if (!have_unix || !usable) return;
+  where.user = user;
+  where.group = group;
+  where.mode = mode;
+  out.push_back(where);
+}
+
+// One `listen:` entry, either form.
+void listen_entry(Checker& ck, const YAML::Node& e, std::vector<Listen>& out) {
+  if (e.IsMap()) return listen_mapping(ck, e, out);
+  std::string s;
+  if (!e.IsScalar()) {
+    ck.error(e,
+             "listen entry must be a string like \"unix:/run/deskmail/lmtp.sock\" or a "
+             "mapping like { unix: PATH, user: postfix, group: postfix, mode: \"0600\" }");
+    return;
+  }
+  s = e.Scalar();
+  Listen l;
+  if (auto err = parse_listen(s, l); !err.empty())
+    ck.error(e, "listen '" + s + "': " + err);
+  else
+    out.push_back(l);
+}
+
 }  // namespace
 
 std::string Config::base_local() const {
@@ -207,15 +294,7 @@ Config load_string(const std::string& text, const std::string& name) {
                   ck.error(n, "listen must be a non-empty list like [\"tcp:127.0.0.1:2424\"]");
                   return;
                 }
-                for (const auto& e : n) {
-                  std::string s;
-                  if (!ck.string(e, "listen entry", s)) continue;
-                  Listen l;
-                  if (auto err = parse_listen(s, l); !err.empty())
-                    ck.error(e, "listen '" + s + "': " + err);
-                  else
-                    cfg.listen.push_back(l);
-                }
+                for (const auto& e : n) listen_entry(ck, e, cfg.listen);
               }},
              {"address",
               [&](const YAML::Node& n) {
@@ -256,12 +335,8 @@ Config load_string(const std::string& text, const std::string& name) {
               [&](const YAML::Node& n) {
                 std::string s;
                 if (!ck.string(n, "socket_mode", s)) return;
-                unsigned v = 0;
-                auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v, 8);
-                if (ec != std::errc() || p != s.data() + s.size() || v > 0777)
+                if (!parse_mode(s, cfg.socket_mode))
                   ck.error(n, "socket_mode must be an octal mode like \"0660\"");
-                else
-                  cfg.socket_mode = v;
               }},
              {"limits",
               [&](const YAML::Node& n) {

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -21,13 +22,20 @@ namespace defaults = common::defaults;
 /// What to do with a bare CR or LF inside DATA (RFC 5321 section 2.3.8).
 enum class BareLf { normalize, reject };
 
-/// One listening endpoint, from "tcp:HOST:PORT" or "unix:/path".
+/// One listening endpoint, from "tcp:HOST:PORT" or "unix:/path", or from the
+/// mapping { unix: PATH, user: NAME, group: NAME, mode: "0600" }.
 struct Listen {
   enum class Kind { tcp, unix_socket } kind = Kind::tcp;
   std::string host;        // tcp: address literal or name
   std::uint16_t port = 0;  // tcp
   std::string path;        // unix
-  std::string spec;        // as written
+  std::string spec;        // as written; "unix:PATH" for the mapping
+  // unix: the socket's owner, group and permissions, like Dovecot's
+  // unix_listener. Empty or unset: the daemon's own user and group, and
+  // socket_mode.
+  std::string user;
+  std::string group;
+  std::optional<unsigned> mode;
 };
 
 /// Every limit a sender can run into. Defaults (common/defaults.h) are

@@ -76,7 +76,7 @@ void Server::listen_tcp(const std::string& host, std::uint16_t port) {
   }
 }
 
-void Server::listen_unix(const std::string& path) {
+void Server::listen_unix(const std::string& path, const SocketAccess& access) {
   struct stat st {};
   if (::lstat(path.c_str(), &st) == 0) {
     if (!S_ISSOCK(st.st_mode))
@@ -87,7 +87,7 @@ void Server::listen_unix(const std::string& path) {
   asio::local::stream_protocol::endpoint ep(path);
   acc->open(ep.protocol());
   acc->bind(ep);
-  ::chmod(path.c_str(), opts_.socket_mode);
+  apply_socket_access(path, access, opts_.socket_mode);  // not reachable before listen()
   acc->listen(asio::socket_base::max_listen_connections);
   auto* a = acc.get();
   listeners_->local.push_back(std::move(acc));

@@ -18,6 +18,7 @@
 #include "common/defaults.h"
 #include "lmtp/handler.h"
 #include "lmtp/session.h"
+#include "lmtp/socket_access.h"
 
 namespace lmtp {
 
@@ -42,8 +43,9 @@ class Server {
 
   /// Binds a TCP endpoint. Throws boost::system::system_error.
   void listen_tcp(const std::string& host, std::uint16_t port);
-  /// Binds a unix socket, replacing a stale socket file. Throws on error.
-  void listen_unix(const std::string& path);
+  /// Binds a unix socket, replacing a stale socket file, and gives it the
+  /// owner, group and mode of `access` before it listens. Throws on error.
+  void listen_unix(const std::string& path, const SocketAccess& access = {});
 
   /// New options apply to connections accepted from now on (SIGHUP).
   void set_options(ServerOptions opts);

@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "common/spool.h"
+#include "lmtp/socket_access.h"
 #include "mail/message.h"
 #include "server/log.h"
 #include "server/settings.h"
@@ -151,9 +152,10 @@ bool Daemon::listen() {
       if (l.kind == config::Listen::Kind::tcp)
         server_.listen_tcp(l.host, l.port);
       else
-        server_.listen_unix(l.path);
+        server_.listen_unix(l.path, {l.user, l.group, l.mode});
       log_line("listening on " + l.spec);
     }
+    lmtp::give_up_chown_capability();  // every socket has its owner now
     return true;
   } catch (const std::exception& e) {
     log_line(std::string("cannot listen: ") + e.what());

@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "store/connection.h"
+#include "store/sqlite/database_file.h"
 
 namespace store {
 
@@ -137,6 +138,7 @@ thread_local PooledStore::Pinned PooledStore::pinned_;
 std::unique_ptr<Store> open(const std::string& connection, std::chrono::milliseconds wait,
                             int connections) {
   int n = dialect_of(connection) == Dialect::sqlite ? 1 : std::max(1, connections);
+  sqlite::create_database_file(sqlite::database_path(connection));
   return std::make_unique<PooledStore>(connection, wait, n);
 }
 

@@ -86,3 +86,80 @@ TEST_CASE("config: several errors are all reported") {
   CHECK(err.find(":5:1: unknown key 'a'") != std::string::npos);
   CHECK(err.find(":6:1: unknown key 'b'") != std::string::npos);
 }
+
+namespace {
+const std::string kRest =
+    "address: desk@support.example.com\n"
+    "database: \"sqlite3://db=/var/lib/deskmail/deskmail.db\"\n";
+}  // namespace
+
+TEST_CASE("config: listen entries as strings and as unix_listener mappings") {
+  auto c = config::load_string(
+      "listen:\n"
+      "  - unix:/run/deskmail/plain.sock\n"
+      "  - { unix: /run/deskmail/lmtp.sock, user: postfix, group: postfix, mode: \"0600\" }\n"
+      "  - unix: /var/spool/postfix/deskmail/lmtp.sock\n"
+      "    group: Debian-exim\n"
+      "  - \"tcp:[::1]:2424\"\n" +
+          kRest + "socket_mode: \"0640\"\n",
+      "t.yaml");
+  REQUIRE(c.listen.size() == 4);
+  CHECK(c.listen[0].kind == config::Listen::Kind::unix_socket);
+  CHECK(c.listen[0].path == "/run/deskmail/plain.sock");
+  CHECK(c.listen[0].user.empty());
+  CHECK(c.listen[0].group.empty());
+  CHECK_FALSE(c.listen[0].mode.has_value());
+  CHECK(c.listen[1].kind == config::Listen::Kind::unix_socket);
+  CHECK(c.listen[1].path == "/run/deskmail/lmtp.sock");
+  CHECK(c.listen[1].spec == "unix:/run/deskmail/lmtp.sock");
+  CHECK(c.listen[1].user == "postfix");
+  CHECK(c.listen[1].group == "postfix");
+  REQUIRE(c.listen[1].mode.has_value());
+  CHECK(*c.listen[1].mode == 0600);
+  CHECK(c.listen[2].path == "/var/spool/postfix/deskmail/lmtp.sock");
+  CHECK(c.listen[2].user.empty());
+  CHECK(c.listen[2].group == "Debian-exim");
+  CHECK_FALSE(c.listen[2].mode.has_value());
+  CHECK(c.listen[3].kind == config::Listen::Kind::tcp);
+  CHECK(c.listen[3].host == "::1");
+  CHECK(c.socket_mode == 0640);
+}
+
+TEST_CASE("config: listen mapping errors name the line") {
+  struct {
+    const char* name;
+    std::string listen;
+    const char* expect;
+  } cases[] = {
+      {"unknown key", "listen: [{ unix: /run/d.sock, owner: postfix }]\n",
+       "t.yaml:1:31: unknown key 'owner' in listen entry (known: group, mode, unix, user)"},
+      {"duplicate key", "listen: [{ unix: /run/d.sock, unix: /run/e.sock }]\n",
+       "t.yaml:1:31: duplicate key 'unix' in listen entry"},
+      {"no path", "listen: [{ user: postfix, mode: \"0600\" }]\n",
+       "t.yaml:1:10: a listen mapping needs unix: PATH"},
+      {"tcp as a mapping", "listen: [{ tcp: \"127.0.0.1:2424\" }]\n",
+       "t.yaml:1:12: unknown key 'tcp' in listen entry"},
+      {"relative path", "listen: [{ unix: d.sock }]\n",
+       "t.yaml:1:18: listen unix 'd.sock': unix socket path must be absolute"},
+      {"path not a string", "listen: [{ unix: [a, b] }]\n",
+       "t.yaml:1:18: listen unix must be a string"},
+      {"bad mode", "listen: [{ unix: /run/d.sock, mode: \"0999\" }]\n",
+       "t.yaml:1:37: listen mode must be an octal mode like \"0600\""},
+      {"mode too wide", "listen: [{ unix: /run/d.sock, mode: \"04755\" }]\n",
+       "t.yaml:1:37: listen mode must be an octal mode"},
+      {"bad user", "listen: [{ unix: /run/d.sock, user: \"post fix\" }]\n",
+       "t.yaml:1:37: listen user must be a user name like postfix"},
+      {"bad group", "listen: [{ unix: /run/d.sock, group: -x }]\n",
+       "t.yaml:1:38: listen group must be a group name like postfix"},
+      {"list entry", "listen: [[unix:/run/d.sock]]\n",
+       "t.yaml:1:10: listen entry must be a string like"},
+      {"bad string entry", "listen: [\"udp:1.2.3.4:5\"]\n",
+       "t.yaml:1:10: listen 'udp:1.2.3.4:5': listen entries start with tcp: or unix:"},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.name);
+    std::string err = error_of(c.listen + kRest);
+    CHECK(err.find(c.expect) != std::string::npos);
+    if (err.find(c.expect) == std::string::npos) MESSAGE(err);
+  }
+}
