@@ -51,10 +51,13 @@ class Desk:
     """One deskmaild with its own database, config and sockets."""
 
     def __init__(self, extra_config="", projects=(("acme/game", ()), ("acme/web", ())), relay_port=None,
-                 share=None, postgresql=False, pg_server=None):
+                 share=None, postgresql=False, pg_server=None, unix_listen=None):
         """share: another Desk whose database this one uses (a second
         instance on the same PostgreSQL database): no init, same projects.
-        If it fails half-way, what it made is removed again."""
+        If it fails half-way, what it made is removed again.
+        unix_listen: the unix socket's listen entry, with {sock} for its
+        path (default "unix:{sock}")."""
+        self.unix_listen = unix_listen
         self.dir = tempfile.mkdtemp(prefix="deskmail-sys-")
         self.proc = None
         self.pg = self.pg_db = None
@@ -109,7 +112,7 @@ class Desk:
             self.extra = extra
         with open(self.config, "w") as f:
             f.write(
-                f'listen: ["tcp:127.0.0.1:{self.port}", "unix:{self.sock}"]\n'
+                f'listen: ["tcp:127.0.0.1:{self.port}", {self.unix_entry()}]\n'
                 f"address: desk@{DOMAIN}\n"
                 f'database: "{self.database}"\n'
                 f"hostname: deskmail.test\n"
@@ -117,6 +120,9 @@ class Desk:
                    f'outbound: {{ relay: "127.0.0.1:{self.relay_port}", retry_base: 1, retry_max: 2 }}\n')
                 + self.extra
             )
+
+    def unix_entry(self):
+        return (self.unix_listen or '"unix:{sock}"').format(sock=self.sock)
 
     # --- process -----------------------------------------------------------
     def start(self, env=None, wrapper=()):
