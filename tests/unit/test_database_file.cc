@@ -68,6 +68,19 @@ TEST_CASE("sqlite database file: 0660 under any umask, and the -wal and -shm fol
     store::sqlite::create_database_file(db.string());
     CHECK(mode_of(db) == 0600);
   }
+  SUBCASE("made by root, the file gets its directory's owner and group") {
+    if (::geteuid() == 0) {
+      fs::path sub = dir / "owned";
+      fs::create_directory(sub);
+      REQUIRE(::chown(sub.c_str(), 65534, 65534) == 0);  // nobody:nogroup
+      store::sqlite::create_database_file((sub / "d.db").string());
+      struct stat st {};
+      REQUIRE(::stat((sub / "d.db").c_str(), &st) == 0);
+      CHECK(st.st_uid == 65534);
+      CHECK(st.st_gid == 65534);
+      CHECK((st.st_mode & 07777) == 0660);
+    }
+  }
   SUBCASE("a directory that does not exist is left to SQLite to report") {
     store::sqlite::create_database_file((dir / "no" / "such.db").string());
     CHECK_FALSE(fs::exists(dir / "no"));
