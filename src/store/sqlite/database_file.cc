@@ -58,15 +58,17 @@ void create_database_file(const std::string& path) {
   int fd =
       ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, kDatabaseMode);
   if (fd < 0) return;  // it exists, or SQLite will say why it cannot open it
+  bool ok = true;
   if (::geteuid() == 0) {
-    std::string dir = path.rfind('/') == std::string::npos
-                          ? std::string(".")
-                          : path.substr(0, std::max<std::size_t>(path.rfind('/'), 1));
+    auto slash = path.rfind('/');
+    std::string dir =
+        slash == std::string::npos ? "." : path.substr(0, std::max<std::size_t>(slash, 1));
     struct stat st {};
-    if (::stat(dir.c_str(), &st) == 0) (void)::fchown(fd, st.st_uid, st.st_gid);
+    ok = ::stat(dir.c_str(), &st) == 0 && ::fchown(fd, st.st_uid, st.st_gid) == 0;
   }
-  (void)::fchmod(fd, kDatabaseMode);  // after fchown, and past the umask
+  ok = ok && ::fchmod(fd, kDatabaseMode) == 0;  // after fchown, and past the umask
   ::close(fd);
+  if (!ok) ::unlink(path.c_str());  // not as documented: SQLite makes it, as before
 }
 
 }  // namespace store::sqlite
