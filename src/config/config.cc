@@ -203,7 +203,6 @@ void listen_mapping(Checker& ck, const YAML::Node& e, std::vector<Listen>& out) 
              else if (v.IsScalar())
                ck.error(v, "listen mode must be an octal mode like \"0600\"");
            }}});
-  if (!e.IsMap()) return;
   if (!have_unix)
     ck.error(e, "a listen mapping needs unix: PATH (TCP is written \"tcp:HOST:PORT\")");
   if (!have_unix || !usable) return;
@@ -216,14 +215,13 @@ void listen_mapping(Checker& ck, const YAML::Node& e, std::vector<Listen>& out) 
 // One `listen:` entry, either form.
 void listen_entry(Checker& ck, const YAML::Node& e, std::vector<Listen>& out) {
   if (e.IsMap()) return listen_mapping(ck, e, out);
-  std::string s;
   if (!e.IsScalar()) {
     ck.error(e,
              "listen entry must be a string like \"unix:/run/deskmail/lmtp.sock\" or a "
              "mapping like { unix: PATH, user: postfix, group: postfix, mode: \"0600\" }");
     return;
   }
-  s = e.Scalar();
+  const std::string& s = e.Scalar();
   Listen l;
   if (auto err = parse_listen(s, l); !err.empty())
     ck.error(e, "listen '" + s + "': " + err);

@@ -56,23 +56,22 @@ std::string running_as() {
 }  // namespace
 
 void apply_socket_access(const std::string& path, const SocketAccess& access, unsigned mode) {
-  if (!access.user.empty() || !access.group.empty()) {
-    uid_t uid = access.user.empty() ? static_cast<uid_t>(-1) : user_id(access.user, path);
-    gid_t gid = access.group.empty() ? static_cast<gid_t>(-1) : group_id(access.group, path);
-    if (::chown(path.c_str(), uid, gid) != 0) {
-      int e = errno;
-      std::string owner = (access.user.empty() ? "" : access.user) +
-                          (access.group.empty() ? "" : ":" + access.group);
-      std::string why = errno_text(e);
-      if (e == EPERM)
-        why += " (deskmaild runs as " + running_as() +
-               ": another user needs CAP_CHOWN, as deskmaild.service grants; a group needs "
-               "the daemon's user to be a member of it)";
-      throw std::runtime_error(path + ": cannot give the socket to " + owner + ": " + why);
-    }
-  }
+  // The mode first: once the socket is another user's, only CAP_FOWNER
+  // (which deskmaild.service does not grant) could still change it.
   if (::chmod(path.c_str(), access.mode.value_or(mode)) != 0)
     throw std::runtime_error(path + ": cannot set the socket's mode: " + errno_text(errno));
+  if (access.user.empty() && access.group.empty()) return;
+  uid_t uid = access.user.empty() ? static_cast<uid_t>(-1) : user_id(access.user, path);
+  gid_t gid = access.group.empty() ? static_cast<gid_t>(-1) : group_id(access.group, path);
+  if (::chown(path.c_str(), uid, gid) == 0) return;
+  int e = errno;
+  std::string owner = access.user + (access.group.empty() ? "" : ":" + access.group);
+  std::string why = errno_text(e);
+  if (e == EPERM)
+    why += " (deskmaild runs as " + running_as() +
+           ": another user needs CAP_CHOWN, as deskmaild.service grants; a group needs "
+           "the daemon's user to be a member of it)";
+  throw std::runtime_error(path + ": cannot give the socket to " + owner + ": " + why);
 }
 
 void give_up_chown_capability() {

@@ -23,9 +23,9 @@ struct SocketAccess {
   std::optional<unsigned> mode;
 };
 
-/// Gives the socket file at `path` the user and group named in `access` (if
-/// any), then `mode`. Throws std::runtime_error naming the path, the owner
-/// asked for and the reason (no such user, no permission and what grants it).
+/// Gives the socket file at `path` its mode (`access.mode`, else `mode`),
+/// then the user and group named in `access` (if any). Throws std::runtime_error naming the path,
+/// the owner asked for and the reason (no such user, no permission and what grants it).
 void apply_socket_access(const std::string& path, const SocketAccess& access, unsigned mode);
 
 /// Gives up CAP_CHOWN for good (effective, permitted, inheritable and

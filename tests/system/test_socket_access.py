@@ -68,6 +68,36 @@ class SocketAccess(unittest.TestCase):
         self.assertEqual(caps(pid, "CapEff") | cap_chown, caps(os.getpid(), "CapEff") | cap_chown)
         self.assertEqual(os.stat(self.desk.sock).st_gid, grp.getgrnam("nogroup").gr_gid)
 
+    def start_as_nobody(self, ambient):
+        """deskmaild as deskmaild.service runs it: not root, CAP_CHOWN ambient
+        (or no capability at all)."""
+        subprocess.run(["chown", "-R", "nobody:nogroup", self.desk.dir], check=True)
+        os.chmod(self.desk.dir, 0o711)
+        caps = ["--inh-caps=+chown", "--ambient-caps=+chown"] if ambient else ["--inh-caps=-all"]
+        return ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", *caps,
+                "--bounding-set=-all,+chown"]
+
+    @as_root
+    def test_a_daemon_that_is_not_root_gives_the_socket_away_with_cap_chown(self):
+        self.desk = Desk(unix_listen='{{ unix: "{sock}", user: daemon, group: daemon, mode: "0600" }}')
+        self.desk.start(wrapper=self.start_as_nobody(ambient=True))
+        st = os.stat(self.desk.sock)
+        self.assertEqual((st.st_uid, st.st_gid), (pwd.getpwnam("daemon").pw_uid, grp.getgrnam("daemon").gr_gid))
+        self.assertEqual(st.st_mode & 0o7777, 0o600)
+        pid = self.desk.proc.pid
+        self.assertEqual((caps(pid, "CapEff"), caps(pid, "CapPrm"), caps(pid, "CapAmb")), (0, 0, 0))
+        self.assertEqual(connect_as("daemon", self.desk.sock), "220")
+        self.assertEqual(connect_as("nobody", self.desk.sock), "PermissionError")
+
+    @as_root
+    def test_without_cap_chown_the_start_says_what_is_missing(self):
+        self.desk = Desk(unix_listen='{{ unix: "{sock}", user: daemon, mode: "0600" }}')
+        p = subprocess.run([*self.start_as_nobody(ambient=False), DESKMAILD, "-c", self.desk.config],
+                           capture_output=True, text=True, timeout=10)
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertIn(f"{self.desk.sock}: cannot give the socket to daemon: Operation not permitted "
+                      "(deskmaild runs as nobody: another user needs CAP_CHOWN", p.stderr)
+
     def test_plain_form_keeps_socket_mode_and_the_daemons_user(self):
         self.desk = Desk('socket_mode: "0640"\n').start()
         st = os.stat(self.desk.sock)
