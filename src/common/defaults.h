@@ -52,6 +52,15 @@ inline constexpr Setting confirmations_per_sender_day{
     "limits", "confirmations_per_sender_day", 5, 0, 1000000, true};
 inline constexpr Setting new_issues_per_sender_hour{
     "limits", "new_issues_per_sender_hour", 30, 0, 1000000, true};  // 450 4.7.1
+// per desk, to anyone: what any rotation of sender addresses can cause
+inline constexpr Setting confirmations_per_hour{"limits", "confirmations_per_hour", 100, 0,
+                                                1000000, true};
+// text kept per message, all parts together; the rest stays in the raw message
+inline constexpr Setting text_per_message{"limits", "text_per_message", 1048576, 1024,
+                                          104857600};
+
+// authentication: the site's MTAs between the internet and deskmail.
+inline constexpr Setting auth_hops{"authentication", "hops", 1, 1, 20};
 
 // timeouts, in seconds.
 inline constexpr Setting idle{"timeouts", "idle", 300, 1, 86400};           // 421 4.4.2
@@ -80,6 +89,9 @@ inline constexpr std::array kAll{
     &received,
     &confirmations_per_sender_day,
     &new_issues_per_sender_hour,
+    &confirmations_per_hour,
+    &text_per_message,
+    &auth_hops,
     &idle,
     &store_wait,
     &shutdown,

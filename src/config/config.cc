@@ -354,7 +354,32 @@ Config load_string(const std::string& text, const std::string& name) {
                         number(ck, defaults::confirmations_per_sender_day,
                                l.confirmations_per_sender_day),
                         number(ck, defaults::new_issues_per_sender_hour,
-                               l.new_issues_per_sender_hour)});
+                               l.new_issues_per_sender_hour),
+                        number(ck, defaults::confirmations_per_hour, l.confirmations_per_hour),
+                        number(ck, defaults::text_per_message, l.text_per_message)});
+              }},
+             {"authentication",
+              [&](const YAML::Node& n) {
+                ck.map(n, "authentication",
+                       {{"authserv_id",
+                         [&](const YAML::Node& v) {
+                           ck.string(v, "authentication.authserv_id",
+                                     cfg.authentication.authserv_id);
+                         }},
+                        {"require",
+                         [&](const YAML::Node& v) {
+                           std::string r;
+                           if (!ck.string(v, "authentication.require", r)) return;
+                           if (r == "dkim_aligned")
+                             cfg.authentication.require = Authentication::Require::dkim_aligned;
+                           else if (r == "dmarc")
+                             cfg.authentication.require = Authentication::Require::dmarc;
+                           else if (r == "none")
+                             cfg.authentication.require = Authentication::Require::none;
+                           else
+                             ck.error(v, "authentication.require must be dkim_aligned, dmarc or none");
+                         }},
+                        number(ck, defaults::auth_hops, cfg.authentication.hops)});
               }},
              {"outbound",
               [&](const YAML::Node& n) {
@@ -463,6 +488,7 @@ Config load_string(const std::string& text, const std::string& name) {
     else
       cfg.hostname = "localhost";
   }
+  if (cfg.authentication.authserv_id.empty()) cfg.authentication.authserv_id = cfg.hostname;
   return cfg;
 }
 

@@ -56,6 +56,9 @@ struct Limits {
       defaults::confirmations_per_sender_day.value;  // 0: no limit
   std::uint32_t new_issues_per_sender_hour =
       defaults::new_issues_per_sender_hour.value;  // 0: no limit; over -> 450 4.7.1
+  std::uint32_t confirmations_per_hour =
+      defaults::confirmations_per_hour.value;  // per desk, to anyone; 0: no limit
+  std::uint64_t text_per_message = defaults::text_per_message.value;  // all parts together
 };
 
 /// Spam verdicts from the site filter's headers (DESIGN.md section 7).
@@ -64,6 +67,13 @@ struct Spam {
   double threshold = defaults::spam_threshold;
   bool trust_all = false;            // false: only the topmost instance of each field
   std::vector<std::string> headers;  // empty: all known fields
+};
+
+/// Who may speak as the desk (DESIGN.md section 10; desk/identity.h).
+struct Authentication {
+  std::string authserv_id;  // default: hostname
+  enum class Require { dkim_aligned, dmarc, none } require = Require::dkim_aligned;
+  std::uint32_t hops = defaults::auth_hops.value;  // the site's MTAs before deskmail
 };
 
 struct Timeouts {
@@ -104,6 +114,7 @@ struct Config {
   std::string responder;        // default --as for `deskmail reply`
   Outbound outbound;
   Spam spam;
+  Authentication authentication;
 
   /// Local part of `address` before any '+', and the domain.
   std::string base_local() const;

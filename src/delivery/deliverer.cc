@@ -120,6 +120,28 @@ std::string escape_log(const std::string& s) {
   return o;
 }
 
+// The dedupe key of a message without a Message-ID: its body, and who sent
+// it with which header fields (issue 18: two senders' "Please call me back."
+// are two messages). Trace fields that a retry by the MTA rewrites
+// (Received, Return-Path, results of the site's filters) are left out, so a
+// resend of the same message still matches.
+std::string without_message_id_key(const lmtp::Envelope& env, const mail::Scan& sc,
+                                   const mail::Message& msg) {
+  static const char* const kTrace[] = {"received",      "return-path", "delivered-to",
+                                       "x-original-to", "authentication-results",
+                                       "arc-seal",      "arc-message-signature",
+                                       "arc-authentication-results"};
+  std::string fields = env.mail_from + "\n";
+  for (const auto& [name, value] : sc.headers) {
+    std::string n = route::lower(name);
+    bool trace = n.rfind("x-spam", 0) == 0 || n.rfind("x-rspamd", 0) == 0 ||
+                 n.rfind("x-virus", 0) == 0;
+    for (const char* t : kTrace) trace = trace || n == t;
+    if (!trace) fields += n + ":" + value + "\n";
+  }
+  return "body:" + mail::sha256_hex(fields + msg.body_sha256);
+}
+
 bool is_daemon_sender(const std::string& sender) {
   std::string local = route::lower(sender.substr(0, sender.rfind('@')));
   return local == "mailer-daemon" || local == "postmaster";
@@ -237,12 +259,14 @@ Deliverer::Prepared Deliverer::prepare(const lmtp::Envelope& env, common::BytesP
   if (internal) raw = common::bytes_of(mail::strip_headers(data->view(), notify::kInternalPrefix));
   mail::ParseOptions po;
   po.spool_dir = pol.spool_dir;
+  po.text_limit = pol.text_per_message;
   mail::Message msg = mail::parse(*raw, po);
   p.message_id = msg.message_id;
   std::string ctype = route::lower(mail::first_header(sc, "Content-Type"));
 
   auto in = std::make_shared<store::Inbound>();
-  in->dedupe_key = msg.message_id.empty() ? "body:" + msg.body_sha256 : "mid:" + msg.message_id;
+  in->dedupe_key =
+      msg.message_id.empty() ? without_message_id_key(env, sc, msg) : "mid:" + msg.message_id;
   in->mail_from = env.mail_from;
   if (msg.from) {
     in->author_email = msg.from->email;
@@ -269,6 +293,10 @@ Deliverer::Prepared Deliverer::prepare(const lmtp::Envelope& env, common::BytesP
       mail::to_valid_utf8(verdict.reason);  // header bytes as sent (found by fuzz_ingest)
   in->new_issues_per_sender_hour = pol.new_issues_per_sender_hour;
   in->confirmations_per_sender_day = pol.confirmations_per_sender_day;
+  in->confirmations_per_hour = pol.confirmations_per_hour;
+  desk::Proof proof = desk::verify_author(sc.headers, in->author_email, pol.auth);
+  in->author_proven = proof.proven;
+  in->proof = std::move(proof.why);
   in->message_id = msg.message_id;
   in->problems = std::move(msg.problems);
   if (internal) in->problems.push_back("X-Deskmail- headers from outside removed");

@@ -11,9 +11,11 @@
 #include <memory>
 #include <mutex>
 
+#include "common/defaults.h"
 #include "delivery/group_commit.h"
 #include "delivery/status.h"
 #include "desk/desk.h"
+#include "desk/identity.h"
 #include "lmtp/handler.h"
 #include "mail/scan.h"
 #include "route/route.h"
@@ -26,14 +28,18 @@ namespace delivery {
 struct Policy {
   mail::ScanLimits scan;
   spam::Policy spam;
-  std::uint32_t new_issues_per_sender_hour = 30;
-  std::uint32_t confirmations_per_sender_day = 5;
+  std::uint32_t new_issues_per_sender_hour = common::defaults::new_issues_per_sender_hour.value;
+  std::uint32_t confirmations_per_sender_day =
+      common::defaults::confirmations_per_sender_day.value;
+  std::uint32_t confirmations_per_hour = common::defaults::confirmations_per_hour.value;
+  std::size_t text_per_message = common::defaults::text_per_message.value;
+  desk::AuthPolicy auth;  // who the site vouches for (desk/identity.h)
   // Where attachments that decode to more than 1 MiB are written while the
   // message is stored ("": kept in memory).
   std::string spool_dir;
   // How long a session waits for the store before it answers 451 itself
   // (the store's own waits end sooner; this bounds a store that hangs).
-  std::chrono::milliseconds store_deadline{62000};
+  std::chrono::milliseconds store_deadline{2000 * common::defaults::store_wait.value + 2000};
 };
 
 class Deliverer final : public lmtp::Handler {

@@ -15,24 +15,46 @@ std::int64_t issue_id_of(store::Tx& tx, const std::string& ref) {
 }
 
 namespace {
-// A project member writing to a reply address answers as a responder.
-bool is_member(store::Tx& tx, std::int64_t project_id, const std::string& email) {
+
+// Who a mail to a reply address speaks for (DESIGN.md sections 4 and 10):
+// the participant the key was issued to, never From. A member's key speaks
+// as the desk only when From is that member and the site vouches for it.
+struct Speaker {
+  std::string email;  // the key's participant (the note's author)
   bool member = false;
-  for (const auto& m : tx.projects().members(project_id))
-    if (same_address(m, email)) member = true;
-  return member;
+  bool proven = false;  // for a member: may answer customers
+};
+
+Speaker speaker(store::Tx& tx, const store::Target& target, const store::Inbound& in,
+                const std::string& from) {
+  Speaker s{from, false, in.author_proven};
+  if (!target.participant_id) return s;
+  auto row = tx.participants().get(target.participant_id);
+  if (!row) return s;
+  s.email = row->first.email;
+  s.member = row->second == "member";
+  s.proven = in.author_proven && same_address(from, s.email);
+  return s;
 }
+
 }  // namespace
 
 Outcome note_from_mail(store::Tx& tx, Mailer& mail, const store::Target& target,
                        const store::Inbound& in, std::int64_t raw_id, const std::string& problems) {
   store::IssueRow issue = tx.issues().get(target.issue_id);
-  std::string author = in.author_email.empty() ? in.mail_from : in.author_email;
-  bool responder = is_member(tx, issue.project.id, author);
+  std::string from = in.author_email.empty() ? in.mail_from : in.author_email;
+  Speaker who = speaker(tx, target, in, from);
+  bool responder = who.member && who.proven;
+  // A member's key without the site's proof: kept for the team, internal and
+  // marked, mailed to no customer; the member is told.
+  bool unverified_member = who.member && !who.proven;
+  std::string author = who.email;
   store::NewNote note;
   note.issue_id = issue.id;
-  note.author_kind = responder ? "responder" : "customer";
+  note.author_kind = who.member ? "responder" : "customer";
   note.author = author;
+  note.internal = unverified_member;
+  note.verified = who.proven;
   note.participant_id = target.participant_id;
   note.body = in.body;
   note.full_body = in.full_body.empty() ? in.body : in.full_body;
@@ -51,6 +73,13 @@ Outcome note_from_mail(store::Tx& tx, Mailer& mail, const store::Target& target,
   tx.blobs().attachments(in.attachments, issue.id, note_id);
   tx.issues().remember(in.message_id, issue.id);
   std::vector<std::string> refs = thread_refs(issue, in.message_id);
+  if (unverified_member) {
+    if (!in.automated && mail.on()) {
+      auto row = tx.participants().get(target.participant_id);
+      mail.queue(issue, MailKind::member_unverified, row->first, refs, in.body, author);
+    }
+    return {Outcome::Kind::noted, issue.ref()};
+  }
   if (responder) {
     if (!in.automated) mail.customers(issue, MailKind::new_note, refs, in.body, author);
     return {Outcome::Kind::noted, issue.ref()};

@@ -14,15 +14,20 @@ std::optional<Target> thread_target(store::Tx& tx, std::int64_t project_id,
   for (auto it = in.thread_ids.rbegin(); it != in.thread_ids.rend(); ++it) {
     auto hit = tx.issues().by_message_id(*it, project_id);
     if (!hit) continue;
+    // Only a customer already on that issue continues it this way: anyone
+    // who knows a Message-ID (everyone the customer Cc'd) can write one into
+    // In-Reply-To, so without a key a mail never speaks for anyone else
+    // (DESIGN.md section 4). Others open an issue of their own.
+    auto part = tx.participants().find(hit->id, in.author_email);
+    auto row = part ? tx.participants().get(*part) : std::nullopt;
+    if (!row || row->second != "customer") continue;
     Target t;
     t.kind = Target::Kind::reply;
     t.project_id = project_id;
     t.issue_id = hit->id;
     t.project_path = hit->path;
     t.issue_ref = hit->path + "#" + std::to_string(hit->iid);
-    // The sender's participant row, if they have one: threading never makes
-    // anyone a member (DESIGN.md section 4).
-    t.participant_id = tx.participants().find(hit->id, in.author_email).value_or(0);
+    t.participant_id = *part;
     return t;
   }
   return std::nullopt;
@@ -83,7 +88,9 @@ Outcome create_issue(store::Tx& tx, Mailer& mail, const Target& target, const st
   row.spam = in.spam;
   row.never_answer = in.never_answer;
   issue.id = tx.issues().add(row);
-  std::string contact = in.contact_email.empty() ? in.author_email : in.contact_email;
+  // The customer is who wrote (From), never a Reply-To: a confirmation to
+  // an address the sender chose would reflect their mail to a third party.
+  const std::string& contact = in.author_email;
   store::Participant customer;
   if (!contact.empty()) {
     customer = {0, contact, in.author_name, store::random_key()};
@@ -98,8 +105,13 @@ Outcome create_issue(store::Tx& tx, Mailer& mail, const Target& target, const st
     issue.message_id = in.message_id;
     std::vector<std::string> refs;
     if (!in.message_id.empty()) refs.push_back(in.message_id);
+    // Confirmed only when the envelope sender and From agree, or the site
+    // vouches for From: otherwise the sender could be anyone.
+    bool sender_agrees = in.author_proven || same_address(in.mail_from, contact);
     if (issue.project.settings.confirmation && !in.never_answer && !contact.empty() &&
-        mail.confirmation_allowed(customer.email, in.confirmations_per_sender_day))
+        sender_agrees &&
+        mail.confirmation_allowed(customer.email, in.confirmations_per_sender_day,
+                                  in.confirmations_per_hour))
       mail.queue(issue, store::MailKind::thank_you, customer, refs, "", "");
     if (issue.project.settings.notify_members)
       mail.members(issue, store::MailKind::member_new_issue, refs, in.body, in.author_email);

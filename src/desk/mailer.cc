@@ -70,10 +70,14 @@ void Mailer::members(const store::IssueRow& issue, store::MailKind kind,
   }
 }
 
-bool Mailer::confirmation_allowed(const std::string& email, std::uint32_t limit) {
-  if (limit == 0) return true;
+bool Mailer::confirmation_allowed(const std::string& email, std::uint32_t per_day,
+                                  std::uint32_t per_hour) {
+  if (per_hour != 0 && tx_.outbox().count_since(store::MailKind::thank_you, now_ - 3600) >=
+                           static_cast<std::int64_t>(per_hour))
+    return false;
+  if (per_day == 0) return true;
   return tx_.outbox().count_to(email, store::MailKind::thank_you, now_ - 86400) <
-         static_cast<std::int64_t>(limit);
+         static_cast<std::int64_t>(per_day);
 }
 
 }  // namespace desk

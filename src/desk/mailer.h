@@ -50,9 +50,12 @@ class Mailer {
                const std::vector<std::string>& refs, std::string_view note,
                const std::string& author);
 
-  /// At most `limit` confirmations to one address a day (0: no limit): two
-  /// auto-responders answering each other through the desk stay bounded.
-  bool confirmation_allowed(const std::string& email, std::uint32_t limit);
+  /// At most `per_day` confirmations to one address a day, and `per_hour`
+  /// from the whole desk to anyone (0: no limit): two auto-responders
+  /// answering each other stay bounded, and no rotation of forged senders
+  /// makes the desk send more than the hourly cap.
+  bool confirmation_allowed(const std::string& email, std::uint32_t per_day,
+                            std::uint32_t per_hour);
 
  private:
   store::Tx& tx_;

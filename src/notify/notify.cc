@@ -57,6 +57,14 @@ Template default_template(MailKind kind) {
               "\n"
               "-- \n"
               "Reply to this email to answer the customer.\n"};
+    case MailKind::member_unverified:
+      return {"Not sent: your answer on [%{ISSUE_PATH}] %{ISSUE_TITLE}",
+              "Your mail to %{ISSUE_PATH} was not verified by this site's mail\n"
+              "authentication, so it was kept as an internal note and\n"
+              "mailed to no customer. Answer again from your own address through\n"
+              "the site's mail server, or with: deskmail reply %{ISSUE_PATH}\n"
+              "\n"
+              "%{NOTE_TEXT}\n"};
   }
   return {"[%{ISSUE_PATH}]", "%{NOTE_TEXT}\n"};
 }

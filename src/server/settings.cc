@@ -57,6 +57,14 @@ delivery::Policy delivery_policy(const config::Config& c) {
   p.spam = spam_policy(c.spam);
   p.new_issues_per_sender_hour = c.limits.new_issues_per_sender_hour;
   p.confirmations_per_sender_day = c.limits.confirmations_per_sender_day;
+  p.confirmations_per_hour = c.limits.confirmations_per_hour;
+  p.text_per_message = c.limits.text_per_message;
+  p.auth.authserv_id = c.authentication.authserv_id;
+  p.auth.hops = static_cast<int>(c.authentication.hops);
+  using R = config::Authentication::Require;
+  p.auth.require = c.authentication.require == R::none    ? desk::Require::none
+                   : c.authentication.require == R::dmarc ? desk::Require::dmarc
+                                                          : desk::Require::dkim_aligned;
   p.spool_dir = spool_dir(c);
   // The store's own waits (lock, statement, connect) end after store_wait;
   // a session gives up on a store that hangs past twice that.

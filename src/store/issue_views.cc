@@ -64,9 +64,9 @@ std::optional<IssueDetail> SqlIssues::detail(const std::string& path_in, std::in
   d.summary.updated_at = updated;
   {
     NoteView n;
-    long long internal = 0, at = 0, nspam = 0;
+    long long internal = 0, at = 0, nspam = 0, verified = 1;
     db_.each(
-        "SELECT author_kind, author, body, internal, created_at, full_body, spam FROM note "
+        "SELECT author_kind, author, body, internal, created_at, full_body, spam, verified FROM note "
         "WHERE issue_id = :id ORDER BY id",
         [&] {
           NoteView v = n;
@@ -74,10 +74,12 @@ std::optional<IssueDetail> SqlIssues::detail(const std::string& path_in, std::in
           v.created_at = at;
           if (v.full_body.empty()) v.full_body = v.body;
           v.spam = nspam != 0;
+          v.verified = verified != 0;
           d.notes.push_back(std::move(v));
         },
         soci::into(n.author_kind), soci::into(n.author), soci::into(n.body), soci::into(internal),
-        soci::into(at), soci::into(n.full_body), soci::into(nspam), soci::use(id));
+        soci::into(at), soci::into(n.full_body), soci::into(nspam), soci::into(verified),
+        soci::use(id));
   }
   {
     AttachmentView a;

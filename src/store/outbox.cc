@@ -29,6 +29,14 @@ std::int64_t SqlOutbox::count_to(const std::string& recipient, MailKind kind,
   return n;
 }
 
+std::int64_t SqlOutbox::count_since(MailKind kind, std::int64_t since_in) {
+  long long since = since_in, n = 0;
+  std::string k = mail_kind_name(kind);
+  db_.run("SELECT count(*) FROM outbox WHERE kind = :k AND created_at > :s", soci::into(n),
+          soci::use(k), soci::use(since));
+  return n;
+}
+
 std::int64_t SqlOutbox::count_for(std::int64_t issue_id, MailKind kind) {
   long long issue = issue_id, n = 0;
   std::string k = mail_kind_name(kind);

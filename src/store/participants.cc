@@ -42,6 +42,17 @@ std::optional<std::int64_t> SqlParticipants::find(std::int64_t issue_id, const s
   return id;
 }
 
+std::optional<std::pair<Participant, std::string>> SqlParticipants::get(std::int64_t id_in) {
+  long long id = id_in;
+  Participant p;
+  std::string role;
+  db_.run("SELECT email, name, reply_key, role FROM participant WHERE id = :p", soci::into(p.email),
+          soci::into(p.name), soci::into(p.reply_key), soci::into(role), soci::use(id));
+  if (!db_.got_data()) return std::nullopt;
+  p.id = id;
+  return std::make_pair(p, role);
+}
+
 std::vector<Participant> SqlParticipants::subscribed(std::int64_t issue_id,
                                                      const std::string& role) {
   std::vector<Participant> out;
@@ -73,17 +84,18 @@ void SqlParticipants::bounced(std::int64_t id) {
 
 std::int64_t SqlNotes::add(const NewNote& n) {
   long long issue = n.issue_id, part = n.participant_id, raw_id = n.raw_message_id,
-            t = n.created_at, internal = n.internal ? 1 : 0, spam = n.spam ? 1 : 0, id = 0;
+            t = n.created_at, internal = n.internal ? 1 : 0, spam = n.spam ? 1 : 0,
+            verified = n.verified ? 1 : 0, id = 0;
   soci::indicator part_ind = part ? soci::i_ok : soci::i_null;
   soci::indicator raw_ind = raw_id ? soci::i_ok : soci::i_null;
   db_.run(
       "INSERT INTO note (issue_id, author_kind, author, participant_id, body, full_body, "
-      "internal, message_id, raw_message_id, problems, created_at, spam) VALUES (:i, :k, :a, "
-      ":p, :b, :f, :in, :m, :r, :pr, :t, :spam) RETURNING id",
+      "internal, message_id, raw_message_id, problems, created_at, spam, verified) VALUES (:i, :k, :a, "
+      ":p, :b, :f, :in, :m, :r, :pr, :t, :spam, :v) RETURNING id",
       soci::use(issue), soci::use(n.author_kind), soci::use(n.author), soci::use(part, part_ind),
       soci::use(n.body), soci::use(n.full_body), soci::use(internal), soci::use(n.message_id),
       soci::use(raw_id, raw_ind), soci::use(n.problems), soci::use(t), soci::use(spam),
-      soci::into(id));
+      soci::use(verified), soci::into(id));
   return id;
 }
 

@@ -67,6 +67,7 @@ struct NewNote {
   std::int64_t raw_message_id = 0;  // 0: none
   std::int64_t created_at = 0;
   bool internal = false, spam = false;
+  bool verified = true;  // false: the site did not vouch for its author (identity.h)
 };
 
 /// A project's own template for one kind of mail (both empty: the default).
@@ -147,6 +148,8 @@ class ParticipantRepo {
   virtual Participant ensure(std::int64_t issue_id, const Participant& p, const std::string& role,
                              std::int64_t at) = 0;
   virtual std::optional<std::int64_t> find(std::int64_t issue_id, const std::string& email) = 0;
+  /// The participant row `id` and its role ("customer", "member").
+  virtual std::optional<std::pair<Participant, std::string>> get(std::int64_t id) = 0;
   /// The subscribed participants of the issue in `role`, oldest first.
   virtual std::vector<Participant> subscribed(std::int64_t issue_id, const std::string& role) = 0;
   virtual void unsubscribe(std::int64_t id) = 0;
@@ -183,6 +186,8 @@ class OutboxRepo {
                                 std::int64_t since) = 0;
   /// Mails of `kind` ever queued for the issue.
   virtual std::int64_t count_for(std::int64_t issue_id, MailKind kind) = 0;
+  /// Mails of `kind` queued after `since`, to anyone (the per-desk caps).
+  virtual std::int64_t count_since(MailKind kind, std::int64_t since) = 0;
   /// See Store::claim_outbox.
   virtual std::vector<OutboxItem> claim(int limit, std::int64_t lease_until,
                                         const std::string& owner) = 0;

@@ -8,11 +8,13 @@
 #include "schema_postgresql_003.h"
 #include "schema_postgresql_004.h"
 #include "schema_postgresql_005.h"
+#include "schema_postgresql_006.h"
 #include "schema_sqlite_001.h"
 #include "schema_sqlite_002.h"
 #include "schema_sqlite_003.h"
 #include "schema_sqlite_004.h"
 #include "schema_sqlite_005.h"
+#include "schema_sqlite_006.h"
 #include "store/store.h"
 
 namespace store {
@@ -24,8 +26,8 @@ struct Migration {
   const char* sql;
 };
 const Migration kSqliteMigrations[] = {
-    {1, kSqlite001}, {2, kSqlite002}, {3, kSqlite003}, {4, kSqlite004}, {5, kSqlite005}};
-const Migration kPgMigrations[] = {{1, kPg001}, {2, kPg002}, {3, kPg003}, {4, kPg004}, {5, kPg005}};
+    {1, kSqlite001}, {2, kSqlite002}, {3, kSqlite003}, {4, kSqlite004}, {5, kSqlite005}, {6, kSqlite006}};
+const Migration kPgMigrations[] = {{1, kPg001}, {2, kPg002}, {3, kPg003}, {4, kPg004}, {5, kPg005}, {6, kPg006}};
 
 // The statement text without its comment lines; "" when nothing is left.
 std::string without_comments(const std::string& stmt) {

@@ -68,6 +68,7 @@ class SqlParticipants final : public ParticipantRepo {  // participants.cc
   Participant ensure(std::int64_t issue_id, const Participant& p, const std::string& role,
                      std::int64_t at) override;
   std::optional<std::int64_t> find(std::int64_t issue_id, const std::string& email) override;
+  std::optional<std::pair<Participant, std::string>> get(std::int64_t id) override;
   std::vector<Participant> subscribed(std::int64_t issue_id, const std::string& role) override;
   void unsubscribe(std::int64_t id) override;
   void bounced(std::int64_t id) override;
@@ -116,6 +117,7 @@ class SqlOutbox final : public OutboxRepo {  // outbox.cc
            std::int64_t at) override;
   std::int64_t count_to(const std::string& recipient, MailKind kind, std::int64_t since) override;
   std::int64_t count_for(std::int64_t issue_id, MailKind kind) override;
+  std::int64_t count_since(MailKind kind, std::int64_t since) override;
   std::vector<OutboxItem> claim(int limit, std::int64_t lease_until,
                                 const std::string& owner) override;
   int release(const std::string& owner) override;

@@ -114,13 +114,15 @@ const char* mail_kind_name(MailKind k) {
       return "member_new_issue";
     case MailKind::member_note:
       return "member_note";
+    case MailKind::member_unverified:
+      return "member_unverified";
   }
   return "?";
 }
 
 std::optional<MailKind> mail_kind_from(const std::string& name) {
   for (auto k : {MailKind::thank_you, MailKind::new_note, MailKind::closed, MailKind::reopened,
-                 MailKind::member_new_issue, MailKind::member_note})
+                 MailKind::member_new_issue, MailKind::member_note, MailKind::member_unverified})
     if (name == mail_kind_name(k)) return k;
   return std::nullopt;
 }

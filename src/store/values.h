@@ -42,6 +42,7 @@ enum class MailKind {
   reopened,          // issue reopened, to each subscribed customer
   member_new_issue,  // new issue, to project members (per project)
   member_note,       // customer reply, to project members (per project)
+  member_unverified, // a member's mail the site did not vouch for: kept internal, the member told
 };
 const char* mail_kind_name(MailKind k);
 std::optional<MailKind> mail_kind_from(const std::string& name);
@@ -96,6 +97,11 @@ struct Inbound {
   bool bounce = false;  // a DSN (multipart/report): marks the participant bouncing
   std::uint32_t new_issues_per_sender_hour = 0;    // 0: no limit
   std::uint32_t confirmations_per_sender_day = 0;  // 0: no limit
+  std::uint32_t confirmations_per_hour = 0;        // per desk, to anyone; 0: no limit
+  /// The site vouches for the From: domain (desk/identity.h); `proof` says
+  /// what proved it or what was missing.
+  bool author_proven = false;
+  std::string proof;
   std::vector<std::string> problems;
   common::BytesPtr raw;  // the message as received (a large one mapped: common/bytes.h)
   std::string raw_sha256;
@@ -138,6 +144,7 @@ struct IssueSummary {
 struct NoteView {
   std::string author_kind, author, body, full_body;
   bool internal = false;
+  bool verified = true;  // false: its author was not proven by the site
   bool spam = false;
   std::int64_t created_at = 0;
 };

@@ -293,6 +293,11 @@ class Participants final : public store::ParticipantRepo {
     if (!r) return std::nullopt;
     return r->p.id;
   }
+  std::optional<std::pair<store::Participant, std::string>> get(std::int64_t id) override {
+    auto* r = find_row(s_.participants, [&](const ParticipantRow& x) { return x.p.id == id; });
+    if (!r) return std::nullopt;
+    return std::make_pair(r->p, r->role);
+  }
   std::vector<store::Participant> subscribed(std::int64_t issue_id,
                                              const std::string& role) override {
     std::vector<store::Participant> out;
