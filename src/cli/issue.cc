@@ -43,7 +43,8 @@ void print_detail(std::ostream& out, const store::IssueDetail& d, const notify::
   if (!d.attachments.empty()) out << "\n";
   for (const auto& n : d.notes)
     out << "\n--- " << n.author_kind << " " << line(n.author) << ", " << when(n.created_at)
-        << " UTC" << (n.internal ? " (internal)" : "") << "\n"
+        << " UTC" << (n.internal ? " (internal)" : "")
+        << (n.verified ? "" : " (unverified: the site did not vouch for the sender)") << "\n"
         << text(n.body) << "\n";
   out << "\nparticipants:\n";
   for (const auto& p : d.participants)

@@ -20,6 +20,7 @@ json issue_detail_json(const store::IssueDetail& d, const notify::Settings& s) {
                               {"full_body", n.full_body},
                               {"spam", n.spam},
                               {"internal", n.internal},
+                              {"verified", n.verified},
                               {"created_at", n.created_at}});
   j["attachments"] = json::array();
   for (const auto& at : d.attachments)

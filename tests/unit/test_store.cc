@@ -210,13 +210,15 @@ TEST_CASE("store: migration 5 rebuilds raw_message with the same ids and bytes")
          "raw_message";
     s << "DROP TABLE raw_message";
     s << "ALTER TABLE r4 RENAME TO raw_message";
+    s << "ALTER TABLE note DROP COLUMN verified";  // 006
+    s << "DROP INDEX outbox_kind_created";
     s << "UPDATE schema_version SET version = 4";
     s << "COMMIT";
   }
   db.st.reset();
   db.st = store::open(db.conn, kWait, 1);
   CHECK(db.st->version() == 4);
-  CHECK(db.st->migrate() == 5);
+  CHECK(db.st->migrate() >= 5);
   soci::session s(db.conn);
   std::string last;
   s << "SELECT name FROM pragma_table_info('raw_message') ORDER BY cid DESC LIMIT 1",
@@ -449,7 +451,7 @@ TEST_CASE("store: outbox claims are exclusive, leased, and released by their own
   TestComposer composer;
   for (int i = 0; i < 30; ++i) {
     auto in = inbound("o" + std::to_string(i) + "@x", "b");
-    in.contact_email = in.author_email = "c" + std::to_string(i) + "@example.org";
+    in.mail_from = in.contact_email = in.author_email = "c" + std::to_string(i) + "@example.org";
     CHECK(deliver(*db.st, *t, in, &composer).mails == 1);
   }
   long long lease = std::time(nullptr) + 600;

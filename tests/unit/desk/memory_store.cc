@@ -234,7 +234,7 @@ class Issues final : public store::IssueRepo {
     for (const auto& n : s_.notes)
       if (n.row.issue_id == *id)
         d.notes.push_back({n.row.author_kind, n.row.author, n.row.body, n.row.full_body,
-                           n.row.internal, n.row.spam, n.row.created_at});
+                           n.row.internal, n.row.verified, n.row.spam, n.row.created_at});
     for (const auto& a : s_.attachments)
       if (a.issue_id == *id)
         d.attachments.push_back({a.filename, a.content_type, a.sha256, a.size});

@@ -67,16 +67,56 @@ TEST_CASE("desk conversation: a member's mail to a reply address is a responder'
   f.reply("c@example.org", "r1@x");
   auto member = f.reply_of("acme/game#1", "agent@acme.example");
   auto in = Fixture::mail("Agent@ACME.example", "a1@x", "we are on it");
+  in.author_proven = true;  // the site's Authentication-Results vouch for From
   auto o = f.deliver(member, in);
   CHECK(o.kind == Kind::noted);
   CHECK(o.mails == 1);
   CHECK(f.st.state().notes.back().row.author_kind == "responder");
+  CHECK_FALSE(f.st.state().notes.back().row.internal);
+  CHECK(f.st.state().notes.back().row.verified);
   CHECK(f.outbox(MailKind::new_note) == Strings{"c@example.org"});
   CHECK(f.composer.mails.back().note == "we are on it");
   // An automated mail from a member is kept, but mailed to no one.
   in = Fixture::mail("agent@acme.example", "a2@x");
+  in.author_proven = true;
   in.automated = true;
   CHECK(f.deliver(member, in).mails == 0);
+}
+
+TEST_CASE("desk conversation: a member's key without the site's proof is an internal note") {
+  Conversation f;
+  f.desk.add_member("acme/game", "agent@acme.example");
+  f.desk.set_project_flag("acme/game", "notify_members", true);
+  f.reply("c@example.org", "r1@x");
+  auto member = f.reply_of("acme/game#1", "agent@acme.example");
+  auto customers_before = f.outbox(MailKind::new_note).size();
+
+  // From names the member, nothing proves it: kept for the team, marked,
+  // mailed to no customer; the member is told.
+  auto forged = Fixture::mail("agent@acme.example", "f1@x", "confirm your card at evil.example");
+  auto o = f.deliver(member, forged);
+  CHECK(o.kind == Kind::noted);
+  const auto& n = f.st.state().notes.back().row;
+  CHECK(n.internal);
+  CHECK_FALSE(n.verified);
+  CHECK(n.author == "agent@acme.example");
+  CHECK(f.outbox(MailKind::new_note).size() == customers_before);
+  CHECK(f.outbox(MailKind::member_unverified) == Strings{"agent@acme.example"});
+
+  // Proven, but From is someone else than the key's member: the same.
+  auto other = Fixture::mail("boss@acme.example", "f2@x", "wire the money");
+  other.author_proven = true;
+  f.deliver(member, other);
+  CHECK(f.st.state().notes.back().row.internal);
+  CHECK(f.st.state().notes.back().row.author == "agent@acme.example");
+  CHECK(f.outbox(MailKind::new_note).size() == customers_before);
+
+  // A customer's key needs no proof, but the note says it had none.
+  auto customer = f.reply_of("acme/game#1", "c@example.org");
+  f.deliver(customer, Fixture::mail("c@example.org", "c2@x", "still broken"));
+  CHECK(f.st.state().notes.back().row.author_kind == "customer");
+  CHECK_FALSE(f.st.state().notes.back().row.internal);
+  CHECK_FALSE(f.st.state().notes.back().row.verified);
 }
 
 TEST_CASE(

@@ -11,17 +11,17 @@ using Kind = store::Outcome::Kind;
 TEST_CASE("desk intake: a new issue, its customer, its confirmation; the same message again") {
   Fixture f;
   auto in = Fixture::mail("c@example.org", "m1@x");
-  in.contact_email = "answers@example.org";  // Reply-To
+  in.contact_email = "answers@example.org";  // Reply-To: never mailed (issue 18)
   auto o = f.deliver(f.game, in);
   CHECK(o.kind == Kind::created);
   CHECK(o.ref == "acme/game#1");
   CHECK(o.mails == 1);
-  // The customer is where answers go; the reply key is theirs.
-  CHECK(f.outbox(MailKind::thank_you) == Strings{"answers@example.org"});
+  // The customer is who wrote, envelope and From agreeing; the key is theirs.
+  CHECK(f.outbox(MailKind::thank_you) == Strings{"c@example.org"});
   REQUIRE(f.composer.mails.size() == 1);
   auto d = f.st.show_issue("acme/game#1");
   REQUIRE(d->participants.size() == 1);
-  CHECK(d->participants[0].email == "answers@example.org");
+  CHECK(d->participants[0].email == "c@example.org");
   CHECK(d->participants[0].reply_key.size() == 32);
   CHECK(f.composer.mails[0].reply_key == d->participants[0].reply_key);
   CHECK(f.composer.mails[0].refs == Strings{"m1@x"});
@@ -158,11 +158,14 @@ TEST_CASE("desk intake: threading by In-Reply-To/References onto an issue of the
   CHECK(f.st.state().notes[0].row.author_kind == "customer");
   CHECK(f.st.state().notes[0].row.participant_id == f.st.state().participants[0].p.id);
 
-  // A stranger's mail in the thread is a customer's note without participant.
+  // A stranger who knows the Message-ID (anyone the customer Cc'd) speaks
+  // for no one on that issue: a new issue of their own.
   auto stranger = Fixture::mail("x@example.org", "third@x");
   stranger.thread_ids = {"first@x"};
-  CHECK(f.deliver(f.game, stranger).ref == "acme/game#1");
-  CHECK(f.st.state().notes[1].row.participant_id == 0);
+  auto s = f.deliver(f.game, stranger);
+  CHECK(s.kind == Kind::created);
+  CHECK(s.ref == "acme/game#2");
+  CHECK(f.st.state().notes.size() == 1);
 
   // Threads never cross projects: a new issue there.
   auto other = Fixture::mail("c@example.org", "fourth@x");
