@@ -32,11 +32,22 @@ void print_detail(std::ostream& out, const store::IssueDetail& d, const notify::
   const auto& s = d.summary;
   auto line = [](const std::string& v) { return terminal_safe(v); };
   auto text = [](const std::string& v) { return terminal_safe(v, true); };
+  // What deskmail found odd or cut in a message, under its text.
+  auto problems = [](const std::string& v) {
+    std::string out;
+    std::size_t at = 0;
+    while (at < v.size()) {
+      std::size_t end = std::min(v.find('\n', at), v.size());
+      out += "[problem] " + terminal_safe(v.substr(at, end - at)) + "\n";
+      at = end + 1;
+    }
+    return out;
+  };
   out << s.ref << "  " << line(s.title) << "\n"
       << "state: " << s.state << (s.spam ? " (spam)" : "") << "   author: " << line(s.author)
       << "   created: " << when(s.created_at) << " UTC   updated: " << when(s.updated_at)
       << " UTC\n\n"
-      << text(d.description) << "\n";
+      << text(d.description) << "\n" << problems(d.problems);
   for (const auto& at : d.attachments)
     out << "\n[attachment] " << line(at.filename) << " (" << line(at.content_type) << ", "
         << at.size << " bytes, sha256 " << at.sha256.substr(0, 16) << "…)";
@@ -45,7 +56,7 @@ void print_detail(std::ostream& out, const store::IssueDetail& d, const notify::
     out << "\n--- " << n.author_kind << " " << line(n.author) << ", " << when(n.created_at)
         << " UTC" << (n.internal ? " (internal)" : "")
         << (n.verified ? "" : " (unverified: the site did not vouch for the sender)") << "\n"
-        << text(n.body) << "\n";
+        << text(n.body) << "\n" << problems(n.problems);
   out << "\nparticipants:\n";
   for (const auto& p : d.participants)
     out << "  " << line(p.email) << (p.subscribed ? "" : " (unsubscribed)")

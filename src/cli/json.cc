@@ -12,6 +12,7 @@ json issue_json(const store::IssueSummary& s) {
 json issue_detail_json(const store::IssueDetail& d, const notify::Settings& s) {
   json j = issue_json(d.summary);
   j["description"] = d.description;
+  j["problems"] = d.problems;
   j["notes"] = json::array();
   for (const auto& n : d.notes)
     j["notes"].push_back(json{{"author_kind", n.author_kind},
@@ -21,6 +22,7 @@ json issue_detail_json(const store::IssueDetail& d, const notify::Settings& s) {
                               {"spam", n.spam},
                               {"internal", n.internal},
                               {"verified", n.verified},
+                              {"problems", n.problems},
                               {"created_at", n.created_at}});
   j["attachments"] = json::array();
   for (const auto& at : d.attachments)

@@ -356,7 +356,8 @@ Config load_string(const std::string& text, const std::string& name) {
                         number(ck, defaults::new_issues_per_sender_hour,
                                l.new_issues_per_sender_hour),
                         number(ck, defaults::confirmations_per_hour, l.confirmations_per_hour),
-                        number(ck, defaults::text_per_message, l.text_per_message)});
+                        number(ck, defaults::text_per_message, l.text_per_message),
+                        number(ck, defaults::store_per_message, l.store_per_message)});
               }},
              {"authentication",
               [&](const YAML::Node& n) {

@@ -59,6 +59,7 @@ struct Limits {
   std::uint32_t confirmations_per_hour =
       defaults::confirmations_per_hour.value;  // per desk, to anyone; 0: no limit
   std::uint64_t text_per_message = defaults::text_per_message.value;  // all parts together
+  std::uint64_t store_per_message = defaults::store_per_message.value;  // all recipients
 };
 
 /// Spam verdicts from the site filter's headers (DESIGN.md section 7).

@@ -10,6 +10,7 @@
 
 #include "common/fault.h"
 #include "common/run_on.h"
+#include "delivery/budget.h"
 #include "delivery/status.h"
 #include "mail/compose.h"
 #include "mail/message.h"
@@ -260,6 +261,7 @@ Deliverer::Prepared Deliverer::prepare(const lmtp::Envelope& env, common::BytesP
   mail::ParseOptions po;
   po.spool_dir = pol.spool_dir;
   po.text_limit = pol.text_per_message;
+  p.store_per_message = pol.store_per_message;
   mail::Message msg = mail::parse(*raw, po);
   p.message_id = msg.message_id;
   std::string ctype = route::lower(mail::first_header(sc, "Content-Type"));
@@ -324,6 +326,7 @@ std::vector<lmtp::Reply> Deliverer::commit(const lmtp::ConnectionInfo& conn,
   }
   route::Base b = base();
   int mails = 0;
+  StoreBudget budget(p.store_per_message, p.inbound);
   for (const auto& rcpt : env.recipients) {
     Status st = Status::store_unavailable;
     std::string ref, why = p.why;
@@ -334,7 +337,7 @@ std::vector<lmtp::Reply> Deliverer::commit(const lmtp::ConnectionInfo& conn,
       if (!t) {
         st = Status::gone;
       } else {
-        store::Outcome o = desk_.deliver(*t, *p.inbound);
+        store::Outcome o = desk_.deliver(*t, budget.next());
         ref = o.ref;
         mails += o.mails;
         st = status_of(o.kind);

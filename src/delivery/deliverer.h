@@ -33,6 +33,7 @@ struct Policy {
       common::defaults::confirmations_per_sender_day.value;
   std::uint32_t confirmations_per_hour = common::defaults::confirmations_per_hour.value;
   std::size_t text_per_message = common::defaults::text_per_message.value;
+  std::uint64_t store_per_message = common::defaults::store_per_message.value;
   desk::AuthPolicy auth;  // who the site vouches for (desk/identity.h)
   // Where attachments that decode to more than 1 MiB are written while the
   // message is stored ("": kept in memory).
@@ -85,6 +86,7 @@ class Deliverer final : public lmtp::Handler {
     std::size_t size = 0;
     std::string message_id;
     std::shared_ptr<const store::Inbound> inbound;  // null: `decided` answers all
+    std::uint64_t store_per_message = 0;  // limits.store_per_message (budget.h)
     Status decided = Status::store_unavailable;
     std::string why;  // for the log
   };

@@ -59,6 +59,7 @@ delivery::Policy delivery_policy(const config::Config& c) {
   p.confirmations_per_sender_day = c.limits.confirmations_per_sender_day;
   p.confirmations_per_hour = c.limits.confirmations_per_hour;
   p.text_per_message = c.limits.text_per_message;
+  p.store_per_message = c.limits.store_per_message;
   p.auth.authserv_id = c.authentication.authserv_id;
   p.auth.hops = static_cast<int>(c.authentication.hops);
   using R = config::Authentication::Require;

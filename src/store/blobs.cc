@@ -110,48 +110,55 @@ std::int64_t SqlBlobs::raw(const Inbound& in, std::int64_t at) {
   return id;
 }
 
+// An attachment's bytes, once per SHA-256 (schema 7): the same file in
+// another issue, or the same message to another recipient, adds only its
+// attachment row.
+void SqlBlobs::content(const AttachmentIn& a) {
+  std::string sha = a.sha256;
+  std::string_view bytes = a.bytes();
+  long long size = static_cast<long long>(bytes.size());
+  if (in_pieces(bytes)) {
+    long long rowid = 0;
+    if (db_.run("INSERT INTO attachment_content (sha256, size, content) VALUES (:h, :s, "
+                "zeroblob(:z)) ON CONFLICT (sha256) DO NOTHING RETURNING rowid",
+                soci::use(sha), soci::use(size), soci::use(size), soci::into(rowid)))
+      sqlite::write_blob(db_.sql, "attachment_content", "content", rowid, bytes, a.spooled.get());
+    return;
+  }
+  if (pg_binary(bytes)) {
+    pg_exec_binary(db_.sql,
+                   "INSERT INTO attachment_content (sha256, size, content) VALUES ($1, $2, $3) "
+                   "ON CONFLICT (sha256) DO NOTHING",
+                   {sha, std::to_string(size)}, bytes);
+    return;
+  }
+  long long known = 0;
+  db_.run("SELECT count(*) FROM attachment_content WHERE sha256 = :h", soci::into(known),
+          soci::use(sha));
+  if (known) return;  // not even copied into a string
+  // Small ones only (a spooled one is large): the string in memory.
+  std::string hex, copy;
+  const std::string* plain = a.spooled ? &(copy = std::string(bytes)) : &a.content;
+  if (db_.dialect != Dialect::sqlite) hex = to_hex(*plain);
+  const std::string& content = db_.dialect == Dialect::sqlite ? *plain : hex;
+  db_.run("INSERT INTO attachment_content (sha256, size, content) VALUES (:h, :s, " +
+              blob_param(db_.dialect, "c") + ") ON CONFLICT (sha256) DO NOTHING",
+          soci::use(sha), soci::use(size), soci::use(content));
+}
+
 void SqlBlobs::attachments(const std::vector<AttachmentIn>& list, std::int64_t issue_id_in,
                            std::int64_t note_id_in) {
   long long issue_id = issue_id_in, note_id = note_id_in;
-  bool with_note = note_id != 0;
+  soci::indicator note_ind = note_id != 0 ? soci::i_ok : soci::i_null;
   for (const auto& a : list) {
+    content(a);
     std::string sent = a.filename_sent, fn = a.filename, ct = a.content_type, sha = a.sha256;
-    std::string_view bytes = a.bytes();
-    long long size = static_cast<long long>(bytes.size());
-    soci::indicator note_ind = with_note ? soci::i_ok : soci::i_null;
-    if (in_pieces(bytes)) {
-      long long id = 0;
-      db_.run(
-          "INSERT INTO attachment (issue_id, note_id, filename_sent, filename, content_type, "
-          "size, sha256, content) VALUES (:i, :n, :fs, :f, :ct, :s, :h, zeroblob(:z)) "
-          "RETURNING id",
-          soci::use(issue_id), soci::use(note_id, note_ind), soci::use(sent), soci::use(fn),
-          soci::use(ct), soci::use(size), soci::use(sha), soci::use(size), soci::into(id));
-      sqlite::write_blob(db_.sql, "attachment", "content", id, bytes, a.spooled.get());
-      continue;
-    }
-    if (pg_binary(bytes)) {
-      pg_exec_binary(
-          db_.sql,
-          "INSERT INTO attachment (issue_id, note_id, filename_sent, filename, content_type, "
-          "size, sha256, content) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-          {std::to_string(issue_id),
-           with_note ? std::optional<std::string>(std::to_string(note_id)) : std::nullopt, sent, fn,
-           ct, std::to_string(size), sha},
-          bytes);
-      continue;
-    }
-    // Small ones only (a spooled one is large): the string in memory.
-    std::string hex, copy;
-    const std::string* plain = a.spooled ? &(copy = std::string(bytes)) : &a.content;
-    if (db_.dialect != Dialect::sqlite) hex = to_hex(*plain);
-    const std::string& content = db_.dialect == Dialect::sqlite ? *plain : hex;
+    long long size = static_cast<long long>(a.bytes().size());
     db_.run(
         "INSERT INTO attachment (issue_id, note_id, filename_sent, filename, content_type, "
-        "size, sha256, content) VALUES (:i, :n, :fs, :f, :ct, :s, :h, " +
-            blob_param(db_.dialect, "c") + ")",
+        "size, sha256) VALUES (:i, :n, :fs, :f, :ct, :s, :h)",
         soci::use(issue_id), soci::use(note_id, note_ind), soci::use(sent), soci::use(fn),
-        soci::use(ct), soci::use(size), soci::use(sha), soci::use(content));
+        soci::use(ct), soci::use(size), soci::use(sha));
   }
 }
 

@@ -29,6 +29,12 @@ const struct {
      "SELECT count(*) FROM attachment a WHERE NOT EXISTS (SELECT 1 FROM issue i WHERE i.id = "
      "a.issue_id) OR (a.note_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM note n WHERE n.id = "
      "a.note_id))"},
+    {"attachments whose bytes are missing, or of another size",
+     "SELECT count(*) FROM attachment a WHERE NOT EXISTS (SELECT 1 FROM attachment_content c "
+     "WHERE c.sha256 = a.sha256 AND c.size = a.size)"},
+    {"attachment bytes no attachment refers to",
+     "SELECT count(*) FROM attachment_content c WHERE NOT EXISTS (SELECT 1 FROM attachment a "
+     "WHERE a.sha256 = c.sha256)"},
     {"notes, participants or message refs of a missing issue",
      "SELECT (SELECT count(*) FROM note n WHERE NOT EXISTS (SELECT 1 FROM issue i WHERE i.id = "
      "n.issue_id)) + (SELECT count(*) FROM participant p WHERE NOT EXISTS (SELECT 1 FROM issue "
@@ -54,7 +60,7 @@ std::vector<std::string> SqlChecks::problems() {
   }
   long long bad_size = 0;
   db_.run(
-      std::string("SELECT count(*) FROM attachment WHERE size <> ") +
+      std::string("SELECT count(*) FROM attachment_content WHERE size <> ") +
           (db_.dialect == Dialect::sqlite ? "length(CAST(content AS BLOB))" : "length(content)"),
       soci::into(bad_size));
   if (bad_size)

@@ -11,9 +11,10 @@ namespace store {
 namespace {
 
 // Parents before children: the target checks foreign keys.
-const char* const kTables[] = {"project",     "project_alias", "project_member", "project_template",
-                               "raw_message", "issue",         "participant",    "note",
-                               "attachment",  "dedupe",        "message_ref",    "outbox"};
+const char* const kTables[] = {
+    "project", "project_alias", "project_member", "project_template",   "raw_message",
+    "issue",   "participant",   "note",           "attachment_content", "attachment",
+    "dedupe",  "message_ref",   "outbox"};
 
 enum class Kind { integer, text, blob };
 struct Column {

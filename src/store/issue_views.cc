@@ -50,11 +50,11 @@ std::optional<IssueDetail> SqlIssues::detail(const std::string& path_in, std::in
   IssueDetail d;
   db_.run(
       "SELECT i.id, i.title, i.state, i.author_email, i.spam, i.created_at, i.updated_at, "
-      "i.description FROM issue i JOIN project p ON p.id = i.project_id "
+      "i.description, i.problems FROM issue i JOIN project p ON p.id = i.project_id "
       "WHERE p.path = :p AND i.iid = :n",
       soci::into(id), soci::into(d.summary.title), soci::into(d.summary.state),
       soci::into(d.summary.author), soci::into(spam), soci::into(created), soci::into(updated),
-      soci::into(d.description), soci::use(path), soci::use(iid));
+      soci::into(d.description), soci::into(d.problems), soci::use(path), soci::use(iid));
   if (!db_.got_data()) return std::nullopt;
   d.summary.project = path;
   d.summary.iid = iid;
@@ -66,7 +66,8 @@ std::optional<IssueDetail> SqlIssues::detail(const std::string& path_in, std::in
     NoteView n;
     long long internal = 0, at = 0, nspam = 0, verified = 1;
     db_.each(
-        "SELECT author_kind, author, body, internal, created_at, full_body, spam, verified FROM note "
+        "SELECT author_kind, author, body, internal, created_at, full_body, spam, verified, problems "
+        "FROM note "
         "WHERE issue_id = :id ORDER BY id",
         [&] {
           NoteView v = n;
@@ -78,7 +79,7 @@ std::optional<IssueDetail> SqlIssues::detail(const std::string& path_in, std::in
           d.notes.push_back(std::move(v));
         },
         soci::into(n.author_kind), soci::into(n.author), soci::into(n.body), soci::into(internal),
-        soci::into(at), soci::into(n.full_body), soci::into(nspam), soci::into(verified),
+        soci::into(at), soci::into(n.full_body), soci::into(nspam), soci::into(verified), soci::into(n.problems),
         soci::use(id));
   }
   {

@@ -88,12 +88,16 @@ std::int64_t SqlNotes::add(const NewNote& n) {
             verified = n.verified ? 1 : 0, id = 0;
   soci::indicator part_ind = part ? soci::i_ok : soci::i_null;
   soci::indicator raw_ind = raw_id ? soci::i_ok : soci::i_null;
+  // The text before reply trimming, only when it differs: stored once
+  // otherwise (issue 18); the readers take body for an empty full_body.
+  const std::string none;
+  const std::string& full = n.full_body == n.body ? none : n.full_body;
   db_.run(
       "INSERT INTO note (issue_id, author_kind, author, participant_id, body, full_body, "
       "internal, message_id, raw_message_id, problems, created_at, spam, verified) VALUES (:i, :k, :a, "
       ":p, :b, :f, :in, :m, :r, :pr, :t, :spam, :v) RETURNING id",
       soci::use(issue), soci::use(n.author_kind), soci::use(n.author), soci::use(part, part_ind),
-      soci::use(n.body), soci::use(n.full_body), soci::use(internal), soci::use(n.message_id),
+      soci::use(n.body), soci::use(full), soci::use(internal), soci::use(n.message_id),
       soci::use(raw_id, raw_ind), soci::use(n.problems), soci::use(t), soci::use(spam),
       soci::use(verified), soci::into(id));
   return id;

@@ -9,12 +9,14 @@
 #include "schema_postgresql_004.h"
 #include "schema_postgresql_005.h"
 #include "schema_postgresql_006.h"
+#include "schema_postgresql_007.h"
 #include "schema_sqlite_001.h"
 #include "schema_sqlite_002.h"
 #include "schema_sqlite_003.h"
 #include "schema_sqlite_004.h"
 #include "schema_sqlite_005.h"
 #include "schema_sqlite_006.h"
+#include "schema_sqlite_007.h"
 #include "store/store.h"
 
 namespace store {
@@ -25,9 +27,11 @@ struct Migration {
   int version;
   const char* sql;
 };
-const Migration kSqliteMigrations[] = {
-    {1, kSqlite001}, {2, kSqlite002}, {3, kSqlite003}, {4, kSqlite004}, {5, kSqlite005}, {6, kSqlite006}};
-const Migration kPgMigrations[] = {{1, kPg001}, {2, kPg002}, {3, kPg003}, {4, kPg004}, {5, kPg005}, {6, kPg006}};
+const Migration kSqliteMigrations[] = {{1, kSqlite001}, {2, kSqlite002}, {3, kSqlite003},
+                                       {4, kSqlite004}, {5, kSqlite005}, {6, kSqlite006},
+                                       {7, kSqlite007}};
+const Migration kPgMigrations[] = {{1, kPg001}, {2, kPg002}, {3, kPg003}, {4, kPg004},
+                                   {5, kPg005}, {6, kPg006}, {7, kPg007}};
 
 // The statement text without its comment lines; "" when nothing is left.
 std::string without_comments(const std::string& stmt) {

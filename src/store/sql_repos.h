@@ -107,6 +107,7 @@ class SqlBlobs final : public BlobRepo {  // blobs.cc
  private:
   bool in_pieces(std::string_view bytes) const;
   bool pg_binary(std::string_view bytes) const;
+  void content(const AttachmentIn& a);
   Db& db_;
 };
 

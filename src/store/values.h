@@ -147,6 +147,7 @@ struct NoteView {
   bool verified = true;  // false: its author was not proven by the site
   bool spam = false;
   std::int64_t created_at = 0;
+  std::string problems;  // what was odd or cut, one per line ("": none)
 };
 struct AttachmentView {
   std::string filename, content_type, sha256;
@@ -160,6 +161,7 @@ struct ParticipantView {
 struct IssueDetail {
   IssueSummary summary;
   std::string description;
+  std::string problems;  // of the message that opened it, one per line
   std::vector<NoteView> notes;
   std::vector<AttachmentView> attachments;
   std::vector<ParticipantView> participants;

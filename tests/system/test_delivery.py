@@ -251,7 +251,7 @@ class SteadyLoad(DeskTest):
     a 689 MB log beside a 135 MB database. Now the writer lets it start over
     once it passes 16 MiB: the log stays a few times that, and every
     accepted message is stored."""
-    config = "limits: { new_issues_per_sender_hour: 0, confirmations_per_sender_day: 0 }\n"
+    config = "limits: { new_issues_per_sender_hour: 0, confirmations_per_sender_day: 0, confirmations_per_hour: 0 }\n"
 
     def test_the_log_starts_over(self):
         n = 4000

@@ -353,11 +353,11 @@ class OneLargeMessage(unittest.TestCase):
         self.assertEqual(self.desk.scalar("SELECT sha256 FROM attachment"), want)
         self.assertEqual(int(self.desk.scalar("SELECT size FROM attachment")), len(payload))
         if self.desk.pg:
-            self.assertEqual(self.desk.scalar("SELECT encode(sha256(content), 'hex') FROM attachment"), want)
+            self.assertEqual(self.desk.scalar("SELECT encode(sha256(content), 'hex') FROM attachment_content"), want)
         else:
             db = sqlite3.connect(self.desk.db)
             try:
-                stored = db.execute("SELECT content FROM attachment").fetchone()[0]
+                stored = db.execute("SELECT content FROM attachment_content").fetchone()[0]
             finally:
                 db.close()
             self.assertEqual(hashlib.sha256(stored).hexdigest(), want)

@@ -13,7 +13,7 @@ from lmtp_client import send_all
 from smtp_capture import CaptureServer
 
 # No per-sender limits: smtp-source sends everything from one address.
-LOAD_CONFIG = ("limits: { new_issues_per_sender_hour: 0, confirmations_per_sender_day: 0 }\n"
+LOAD_CONFIG = ("limits: { new_issues_per_sender_hour: 0, confirmations_per_sender_day: 0, confirmations_per_hour: 0 }\n"
                "database_connections: 4\n")
 
 

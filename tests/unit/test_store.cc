@@ -175,13 +175,76 @@ TEST_CASE("store: large raw messages and attachments are stored byte for byte") 
       soci::into(hex);
   CHECK(hex.size() == big.size() * 2);
   CHECK(store::from_hex(hex) == big);
-  s << (db.postgresql() ? "SELECT encode(content, 'hex') FROM attachment WHERE filename = 'a.bin'"
-                        : "SELECT hex(content) FROM attachment WHERE filename = 'a.bin'"),
+  s << (db.postgresql() ? "SELECT encode(c.content, 'hex') FROM attachment a JOIN attachment_content c ON c.sha256 = a.sha256 WHERE a.filename = 'a.bin'"
+                        : "SELECT hex(c.content) FROM attachment a JOIN attachment_content c ON c.sha256 = a.sha256 WHERE a.filename = 'a.bin'"),
       soci::into(hex);
   CHECK(store::from_hex(hex) == blob);
   long long size = 0;
   s << "SELECT size FROM attachment WHERE filename = 'a.bin'", soci::into(size);
   CHECK(size == 300001);
+  CHECK(db.st->check().empty());
+}
+
+// Back to the version 6 layout on SQLite: each attachment row with its own
+// bytes, no attachment_content.
+void undo_7(soci::session& s) {
+  s << "CREATE TABLE a6 (id INTEGER PRIMARY KEY, issue_id BIGINT NOT NULL REFERENCES issue(id), "
+       "note_id BIGINT REFERENCES note(id), filename_sent TEXT NOT NULL, filename TEXT NOT NULL, "
+       "content_type TEXT NOT NULL, size BIGINT NOT NULL, sha256 TEXT NOT NULL, content BLOB NOT "
+       "NULL)";
+  s << "INSERT INTO a6 SELECT a.id, a.issue_id, a.note_id, a.filename_sent, a.filename, "
+       "a.content_type, a.size, a.sha256, c.content FROM attachment a JOIN attachment_content c "
+       "ON c.sha256 = a.sha256";
+  s << "DROP TABLE attachment";
+  s << "DROP TABLE attachment_content";
+  s << "ALTER TABLE a6 RENAME TO attachment";
+  s << "CREATE INDEX attachment_issue ON attachment (issue_id)";
+}
+
+// Migration 007 stores each attachment's bytes once: a version 6 database
+// whose issues hold the same file twice comes through with one copy, every
+// attachment row and id kept, and the bytes the same.
+TEST_CASE("store: migration 7 keeps one copy of each attachment's bytes") {
+  TempDb db(true);
+  db.st->init();
+  db.st->add_project("acme/a", "A", "key-a", {});
+  auto a = db.st->find_project_key("key-a");
+  std::string same(300001, 'x'), other = "small file";
+  for (int i = 0; i < 3; ++i) {
+    auto in = inbound("m" + std::to_string(i) + "@x", "body");
+    in.attachments.push_back({"s.bin", "s.bin", "application/octet-stream", "sha-same", same, {}});
+    if (i == 2)
+      in.attachments.push_back({"o.txt", "o.txt", "text/plain", "sha-other", other, {}});
+    REQUIRE(deliver(*db.st, *a, in, nullptr).kind == store::Outcome::Kind::created);
+  }
+  {
+    soci::session s(db.conn);
+    s << "PRAGMA foreign_keys = OFF";
+    s << "BEGIN";
+    undo_7(s);
+    s << "UPDATE schema_version SET version = 6";
+    s << "COMMIT";
+    long long rows = 0;
+    s << "SELECT count(*) FROM attachment WHERE length(content) = 300001", soci::into(rows);
+    REQUIRE(rows == 3);
+  }
+  db.st.reset();
+  db.st = store::open(db.conn, kWait, 1);
+  CHECK(db.st->version() == 6);
+  CHECK(db.st->migrate() == 7);
+  soci::session s(db.conn);
+  long long rows = 0, contents = 0, total = 0;
+  s << "SELECT count(*) FROM attachment", soci::into(rows);
+  s << "SELECT count(*), sum(length(content)) FROM attachment_content", soci::into(contents),
+      soci::into(total);
+  CHECK(rows == 4);
+  CHECK(contents == 2);
+  CHECK(total == static_cast<long long>(same.size() + other.size()));
+  std::string hex;
+  s << "SELECT hex(c.content) FROM attachment a JOIN attachment_content c ON c.sha256 = a.sha256 "
+       "WHERE a.filename = 'o.txt'",
+      soci::into(hex);
+  CHECK(store::from_hex(hex) == other);
   CHECK(db.st->check().empty());
 }
 
@@ -210,6 +273,7 @@ TEST_CASE("store: migration 5 rebuilds raw_message with the same ids and bytes")
          "raw_message";
     s << "DROP TABLE raw_message";
     s << "ALTER TABLE r4 RENAME TO raw_message";
+    undo_7(s);
     s << "ALTER TABLE note DROP COLUMN verified";  // 006
     s << "DROP INDEX outbox_kind_created";
     s << "UPDATE schema_version SET version = 4";
@@ -544,7 +608,7 @@ TEST_CASE("store: db copy keeps issues, notes, attachments, participants, keys a
   before_out = source.st->list_outbox(std::nullopt);
 
   auto counts = store::copy(source.conn, target.conn, kWait);
-  CHECK(counts.size() == 12);
+  CHECK(counts.size() == 13);
   CHECK_THROWS_AS(store::copy(source.conn, target.conn, kWait), store::Error);  // not empty
 
   for (const char* ref : {"acme/game#1", "acme/game#2", "acme/game#3"}) {

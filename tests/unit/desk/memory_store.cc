@@ -231,10 +231,12 @@ class Issues final : public store::IssueRepo {
     store::IssueDetail d;
     d.summary = summary(*row(*id), path);
     d.description = row(*id)->row.description;
+    d.problems = row(*id)->row.problems;
     for (const auto& n : s_.notes)
       if (n.row.issue_id == *id)
         d.notes.push_back({n.row.author_kind, n.row.author, n.row.body, n.row.full_body,
-                           n.row.internal, n.row.verified, n.row.spam, n.row.created_at});
+                           n.row.internal, n.row.verified, n.row.spam, n.row.created_at,
+                           n.row.problems});
     for (const auto& a : s_.attachments)
       if (a.issue_id == *id)
         d.attachments.push_back({a.filename, a.content_type, a.sha256, a.size});
