@@ -3,6 +3,8 @@
 
 #include <libpsl.h>
 
+#include <optional>
+
 namespace desk {
 
 namespace {
@@ -150,45 +152,71 @@ bool aligned(std::string_view a, std::string_view b) {
   return ox && oy && std::string_view(ox) == std::string_view(oy);
 }
 
-Proof verify_author(const std::vector<std::pair<std::string, std::string>>& headers,
-                    std::string_view from_email, const AuthPolicy& policy) {
+namespace {
+
+// The end of the block the site's MTAs wrote: the index of the hops-th
+// Received field, or nullopt when the mail did not pass that many.
+std::optional<std::size_t> site_block_end(const Headers& headers, int hops) {
+  int received = 0;
+  for (std::size_t i = 0; i < headers.size(); ++i)
+    if (lower(headers[i].first) == "received" && ++received == hops) return i;
+  return std::nullopt;
+}
+
+// Whether `field` is an Authentication-Results field with authserv-id `id`;
+// its parse goes to `out` when asked for.
+bool ours(const std::pair<std::string, std::string>& field, const std::string& id,
+          AuthResults* out) {
+  if (lower(field.first) != "authentication-results") return false;
+  AuthResults ar = parse_auth_results(field.second);
+  if (ar.authserv_id.empty() || ar.authserv_id != id) return false;
+  if (out) *out = std::move(ar);
+  return true;
+}
+
+// What in one of our fields vouches for `from`, or "" when nothing does.
+std::string vouches(const AuthResults& ar, const std::string& from, Require require) {
+  for (const auto& res : ar.results) {
+    if (res.result != "pass") continue;
+    if (res.method == "dmarc") {
+      auto hf = res.props.find("header.from");
+      if (hf != res.props.end() && prop_domain(hf->second) == from) return "dmarc=pass for " + from;
+    }
+    if (res.method == "dkim" && require == Require::dkim_aligned) {
+      auto d = res.props.find("header.d");
+      if (d == res.props.end()) d = res.props.find("header.i");
+      if (d != res.props.end() && aligned(prop_domain(d->second), from))
+        return "dkim=pass aligned with " + from;
+    }
+  }
+  return "";
+}
+
+}  // namespace
+
+Proof verify_author(const Headers& headers, std::string_view from_email, const AuthPolicy& policy) {
   if (policy.require == Require::none) return {true, "authentication.require is none"};
   std::string from = domain_of(from_email);
   if (from.empty()) return {false, "no From domain"};
-  // The block the site's MTAs wrote: everything above the hops-th Received.
-  std::size_t block = headers.size();
-  int received = 0;
-  for (std::size_t i = 0; i < headers.size(); ++i) {
-    if (lower(headers[i].first) == "received" && ++received == policy.hops) {
-      block = i;
-      break;
-    }
-  }
-  if (received < policy.hops) return {false, "not received through the site's MTA"};
-  std::string ours = lower(policy.authserv_id);
+  auto block = site_block_end(headers, policy.hops);
+  if (!block) return {false, "not received through the site's MTA"};
+  std::string id = lower(policy.authserv_id);
   bool any = false;
-  for (std::size_t i = 0; i < block; ++i) {
-    if (lower(headers[i].first) != "authentication-results") continue;
-    AuthResults ar = parse_auth_results(headers[i].second);
-    if (ar.authserv_id.empty() || ar.authserv_id != ours) continue;
+  for (std::size_t i = 0; i < *block; ++i) {
+    AuthResults ar;
+    if (!ours(headers[i], id, &ar)) continue;
     any = true;
-    for (const auto& res : ar.results) {
-      if (res.result != "pass") continue;
-      if (res.method == "dmarc") {
-        auto hf = res.props.find("header.from");
-        if (hf != res.props.end() && prop_domain(hf->second) == from)
-          return {true, "dmarc=pass for " + from};
-      }
-      if (res.method == "dkim" && policy.require == Require::dkim_aligned) {
-        auto d = res.props.find("header.d");
-        if (d == res.props.end()) d = res.props.find("header.i");
-        if (d != res.props.end() && aligned(prop_domain(d->second), from))
-          return {true, "dkim=pass aligned with " + from};
-      }
-    }
+    if (auto why = vouches(ar, from, policy.require); !why.empty()) return {true, why};
   }
-  return {false, any ? "no passing result for " + from + " from " + ours
-                     : "no Authentication-Results from " + ours};
+  if (any) return {false, "no passing result for " + from + " from " + id};
+  // Never trusted below (a sender writes there, and OpenDMARC and Exim keep
+  // what a sender wrote), but named: a verifier that appends its field
+  // (Exim's add_header without :at_start:) shows up here.
+  for (std::size_t i = *block; i < headers.size(); ++i)
+    if (ours(headers[i], id, nullptr))
+      return {false, "Authentication-Results from " + id +
+                         " only below the site's Received field, where senders write"};
+  return {false, "no Authentication-Results from " + id};
 }
 
 }  // namespace desk

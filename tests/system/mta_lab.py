@@ -29,11 +29,12 @@ def have_exim():
 class Postfix:
     """A Postfix instance: smtpd on 127.0.0.1:port, LMTP to deskmaild."""
 
-    def __init__(self, port, transports, relay_domains):
-        """Configures and starts it; if that fails, stops what started."""
+    def __init__(self, port, transports, relay_domains, extra=""):
+        """Configures and starts it; if that fails, stops what started.
+        `extra`: more main.cf lines (milters, header checks)."""
         self.dir = None
         try:
-            self._setup(port, transports, relay_domains)
+            self._setup(port, transports, relay_domains, extra)
         except BaseException:
             self.stop()
             raise
@@ -45,7 +46,7 @@ class Postfix:
     def __exit__(self, *exc):
         self.stop()
 
-    def _setup(self, port, transports, relay_domains):
+    def _setup(self, port, transports, relay_domains, extra):
         self.port = port
         self.dir = tempfile.mkdtemp(prefix="deskmail-pf-")
         os.chmod(self.dir, 0o755)
@@ -81,7 +82,7 @@ smtputf8_enable = yes
 queue_run_delay = 2s
 minimal_backoff_time = 2s
 maximal_backoff_time = 4s
-""")
+{extra}""")
         with open("/etc/postfix/master.cf") as f:
             master = f.read()
         import re
@@ -131,11 +132,15 @@ class Exim:
     over the unix socket (lmtp transport) and over TCP (smtp transport with
     protocol = lmtp)."""
 
-    def __init__(self, port, unix_domain, unix_socket, tcp_domain, tcp_port):
-        """Configures and starts it; if that fails, stops what started."""
+    def __init__(self, port, unix_domain, unix_socket, tcp_domain, tcp_port, data_acl="", main="", wrapper=()):
+        """Configures and starts it; if that fails, stops what started.
+        `data_acl`: statements before the DATA ACL's accept; `main`: more
+        main-section lines; `wrapper`: a command that execs the daemon
+        (a mount namespace with a resolv.conf of its own)."""
         self.dir = None
+        self.wrapper = tuple(wrapper)
         try:
-            self._setup(port, unix_domain, unix_socket, tcp_domain, tcp_port)
+            self._setup(port, unix_domain, unix_socket, tcp_domain, tcp_port, data_acl, main)
         except BaseException:
             self.stop()
             raise
@@ -147,7 +152,7 @@ class Exim:
     def __exit__(self, *exc):
         self.stop()
 
-    def _setup(self, port, unix_domain, unix_socket, tcp_domain, tcp_port):
+    def _setup(self, port, unix_domain, unix_socket, tcp_domain, tcp_port, data_acl, main):
         self.port = port
         self.dir = tempfile.mkdtemp(prefix="deskmail-exim-")
         os.chmod(self.dir, 0o755)
@@ -174,7 +179,7 @@ hostlist relay_hosts = 127.0.0.1
 acl_smtp_rcpt = acl_rcpt
 acl_smtp_data = acl_data
 retry_interval_max = 5s
-
+{main}
 begin acl
 acl_rcpt:
   deny    domains = !+desk_domains
@@ -183,6 +188,7 @@ acl_rcpt:
   require verify = recipient/callout=10s,defer_ok
   accept  hosts = +relay_hosts
 acl_data:
+{data_acl}
   accept
 
 begin routers
@@ -226,7 +232,7 @@ begin retry
 
 begin rewrite
 """)
-        subprocess.run([EXIM, "-C", self.conf, "-bd", "-q2s"], check=True, capture_output=True, timeout=30)
+        subprocess.run([*self.wrapper, EXIM, "-C", self.conf, "-bd", "-q2s"], check=True, capture_output=True, timeout=30)
         deadline = time.time() + 10
         while time.time() < deadline and not os.path.exists(self.pidfile):
             time.sleep(0.1)

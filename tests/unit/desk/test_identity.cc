@@ -123,3 +123,71 @@ TEST_CASE("identity: aligned") {
   CHECK_FALSE(desk::aligned("example.co.uk", "other.co.uk"));
   CHECK_FALSE(desk::aligned("", "company.example"));
 }
+
+// The header blocks as the real programs wrote them (tests/system/test_milter.py
+// and the Exim run in contrib/exim/README.md): Postfix 3.7 with OpenDKIM 2.11
+// and OpenDMARC 1.4.2 as smtpd milters, a sender's own dmarc=pass field with
+// our authserv-id kept below Postfix's Received (neither milter removes it).
+TEST_CASE("identity: the layouts the real verifiers produce") {
+  const char* dkim_pass =
+      "mx.support.example;\tdkim=pass (2048-bit key) header.d=company.example "
+      "header.i=@company.example header.a=rsa-sha256 header.s=sel1 header.b=jE74X4Sj;\t"
+      "dkim-atps=neutral";
+  const char* dmarc_none =
+      "mx.support.example; dmarc=none (p=none dis=none) header.from=company.example";
+  const char* postfix =
+      "from [127.0.0.1] (localhost [127.0.0.1])\tby mx.support.example (Postfix) with ESMTP id "
+      "87EA7A76582\tfor <desk+acme-game@support.example.com>; Wed,  2 Dec 2026 09:05:40 +0000 "
+      "(UTC)";
+  const char* forged = "mx.support.example; dmarc=pass header.from=company.example";
+  Headers real = {{"Authentication-Results", dmarc_none},
+                  {"Authentication-Results", dkim_pass},
+                  {"Received", postfix},
+                  {"Authentication-Results", forged},
+                  {"DKIM-Signature", "v=1; a=rsa-sha256; d=company.example; s=sel1"},
+                  {"From", "Agent <agent@company.example>"}};
+  CHECK(proven(real));
+  // dmarc required: OpenDMARC said none (no DMARC record), the forged pass is below.
+  auto v = desk::verify_author(real, "agent@company.example", policy(desk::Require::dmarc));
+  CHECK_FALSE(v.proven);
+  CHECK(v.why == "no passing result for company.example from mx.support.example");
+
+  // Unsigned with a forged field: OpenDKIM's dkim=none above, the forgery below.
+  Headers unsigned_forged = {{"Authentication-Results", "mx.support.example; dkim=none"},
+                             {"Received", postfix},
+                             {"Authentication-Results", forged}};
+  CHECK_FALSE(proven(unsigned_forged));
+
+  // Exim 4.96: `add_header = :at_start:${authresults {mx.support.example}}` lands
+  // above Exim's Received; without :at_start: at the end of the header, ignored.
+  const char* exim =
+      "from [192.0.2.7]\tby mx.support.example with esmtp (Exim 4.96)\t"
+      "(envelope-from <agent@company.example>)\tid 1xYgIV-0002JA-1q";
+  const char* exim_ar =
+      "mx.support.example;\tiprev=pass smtp.remote-ip=192.0.2.7;\tdkim=pass "
+      "header.d=company.example header.i=@company.example header.s=sel1 header.a=rsa-sha256";
+  CHECK(proven(
+      {{"Authentication-Results", exim_ar}, {"Received", exim}, {"From", "a@company.example"}}));
+  auto appended = desk::verify_author(
+      {{"Received", exim}, {"From", "a@company.example"}, {"Authentication-Results", exim_ar}},
+      "agent@company.example", policy());
+  CHECK_FALSE(appended.proven);
+  CHECK(appended.why.find("only below the site's Received") != std::string::npos);
+  CHECK(desk::verify_author({{"Received", exim}}, "agent@company.example", policy()).why ==
+        "no Authentication-Results from mx.support.example");
+}
+
+TEST_CASE("identity: a content filter's second pass through Postfix needs hops 2") {
+  // smtpd with the milters, then amavis, then the re-injecting smtpd: the
+  // milters' field lies between the two Received fields.
+  Headers h = {
+      {"Received", "from localhost (localhost [127.0.0.1]) by mx.support.example (Postfix)"},
+      {"Authentication-Results", kOpenDkim},
+      {"Received", kReceived},
+      {"Authentication-Results", kOpenDmarc}};  // the sender's, below both
+  CHECK_FALSE(proven(h));
+  CHECK(desk::verify_author(h, "agent@company.example", {kOurs, desk::Require::dkim_aligned, 2})
+            .proven);
+  CHECK_FALSE(
+      desk::verify_author(h, "agent@company.example", {kOurs, desk::Require::dmarc, 2}).proven);
+}
