@@ -26,6 +26,7 @@ namespace issue {  // issue.cc
 int list(const Context& ctx);
 int show(const Context& ctx);
 int spam(const Context& ctx);  // "ham" or "spam", by the verb
+int participant(const Context& ctx);  // add|remove REF EMAIL (participant.cc)
 }  // namespace issue
 
 namespace conversation {        // conversation.cc

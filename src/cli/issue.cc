@@ -59,7 +59,8 @@ void print_detail(std::ostream& out, const store::IssueDetail& d, const notify::
         << text(n.body) << "\n" << problems(n.problems);
   out << "\nparticipants:\n";
   for (const auto& p : d.participants)
-    out << "  " << line(p.email) << (p.subscribed ? "" : " (unsubscribed)")
+    out << "  " << line(p.email) << (p.role == "cc" ? " (cc)" : "")
+        << (p.subscribed ? "" : " (unsubscribed)")
         << (p.bouncing ? " (bouncing: mail to it came back)" : "")
         << "  reply: " << notify::reply_address(ns, p.reply_key) << "\n";
 }

@@ -35,7 +35,8 @@ json issue_detail_json(const store::IssueDetail& d, const notify::Settings& s) {
     j["participants"].push_back(json{{"email", p.email},
                                      {"reply_address", notify::reply_address(s, p.reply_key)},
                                      {"subscribed", p.subscribed},
-                                     {"bouncing", p.bouncing}});
+                                     {"bouncing", p.bouncing},
+                                     {"role", p.role}});
   return j;
 }
 
@@ -49,6 +50,7 @@ json project_json(const store::Project& p, const std::string& address) {
               {"confirmation", p.confirmation},
               {"notify_members", p.notify_members},
               {"reopen_on_reply", p.reopen_on_reply},
+              {"cc_participants", p.cc_participants},
               {"members", p.members},
               {"issues", p.issues}};
 }

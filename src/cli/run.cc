@@ -38,6 +38,8 @@ int execute(const Call& call, const std::string& config_path, std::ostream& out,
     require_current_schema(*st);
     notify::Composer composer(settings(cfg));
     desk::Desk desk(*st, &composer);
+    desk.set_unsolicited_per_hour(cfg.limits.confirmations_per_hour);
+    desk.set_own_domain(cfg.base_domain());
     return cmd.run({cmd, call.args, cfg, st.get(), &desk, out, err});
   } catch (const std::exception& e) {
     // A database this user may not use: say which file, whose, and what to do.

@@ -25,8 +25,10 @@ constexpr std::string_view kNote =
     "note REF (-m TEXT | --file F | -) [--as EMAIL]    internal note, never mailed";
 constexpr std::string_view kState = "close REF | reopen REF";
 constexpr std::string_view kMember = "project member add|remove PATH EMAIL";
+constexpr std::string_view kParticipant =
+    "issue participant add|remove REF EMAIL   Cc an address on the answers, or stop it";
 constexpr std::string_view kSet =
-    "project set PATH confirmation|notify_members|reopen_on_reply on|off";
+    "project set PATH confirmation|notify_members|reopen_on_reply|cc_participants on|off";
 constexpr std::string_view kTemplate =
     "project template PATH KIND (--subject S --file F | --reset)\n"
     "       KIND: thank_you new_note closed reopened member_new_issue member_note";
@@ -47,6 +49,7 @@ const std::vector<Command> kCommands = {
   {"issue",   "show",     kIssueShow,   {},                            {},           Needs::desk,   issue::show},
   {"issue",   "ham",      kSpam,        {},                            {},           Needs::desk,   issue::spam},
   {"issue",   "spam",     kSpam,        {},                            {},           Needs::desk,   issue::spam},
+  {"issue",   "participant", kParticipant, {},                         {},           Needs::desk,   issue::participant},
   {"reply",   "",         kReply,       {"message", "file", "as"},     {"internal"}, Needs::desk,   conversation::note},
   {"note",    "",         kNote,        {"message", "file", "as"},     {"internal"}, Needs::desk,   conversation::note},
   {"close",   "",         kState,       {},                            {},           Needs::desk,   conversation::state},

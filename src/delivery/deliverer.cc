@@ -284,6 +284,8 @@ Deliverer::Prepared Deliverer::prepare(const lmtp::Envelope& env, common::BytesP
     in->body = std::move(msg.text);  // full_body "" = the same as body
   else
     in->full_body = std::move(msg.text);
+  for (auto& m : msg.cc)
+    if (!is_automated_sender(m.email, b)) in->cc.emplace_back(std::move(m.email), std::move(m.name));
   in->thread_ids = std::move(msg.references);
   if (!msg.in_reply_to.empty()) in->thread_ids.push_back(msg.in_reply_to);
   in->automated = msg.automated || env.mail_from.empty() || is_daemon_sender(env.mail_from);

@@ -57,7 +57,8 @@ std::vector<store::Project> Desk::projects() {
 }
 
 void Desk::set_project_flag(const std::string& path, const std::string& flag, bool on) {
-  if (flag != "confirmation" && flag != "notify_members" && flag != "reopen_on_reply")
+  if (flag != "confirmation" && flag != "notify_members" && flag != "reopen_on_reply" &&
+      flag != "cc_participants")
     throw store::Error("unknown project setting " + flag);
   store_.transact(
       [&](store::Tx& tx) { tx.projects().set_flag(store::project_id(tx, path), flag, on); });
@@ -98,7 +99,7 @@ int Desk::add_note(const std::string& ref, const store::NoteIn& note_in) {
   note.author = store::clean_text(note.author);
   note.body = store::clean_text(note.body);
   return store_.transact([&](store::Tx& tx) {
-    Mailer mail(tx, composer_, now_());
+    Mailer mail(tx, composer_, now_(), unsolicited_per_hour_);
     return desk::add_note(tx, mail, ref, note);
   });
 }
@@ -106,14 +107,14 @@ int Desk::add_note(const std::string& ref, const store::NoteIn& note_in) {
 int Desk::set_state(const std::string& ref, const std::string& state) {
   if (state != "opened" && state != "closed") throw store::Error("state must be opened or closed");
   return store_.transact([&](store::Tx& tx) {
-    Mailer mail(tx, composer_, now_());
+    Mailer mail(tx, composer_, now_(), unsolicited_per_hour_);
     return desk::set_state(tx, mail, ref, state);
   });
 }
 
 int Desk::set_spam(const std::string& ref, bool spam) {
   return store_.transact([&](store::Tx& tx) {
-    Mailer mail(tx, composer_, now_());
+    Mailer mail(tx, composer_, now_(), unsolicited_per_hour_);
     return desk::set_spam(tx, mail, ref, spam);
   });
 }
@@ -126,7 +127,7 @@ store::Outcome Desk::deliver(const store::Target& target, const store::Inbound& 
   const store::Inbound& in = repaired ? *repaired : in_;
   return store_.transact(
       [&](store::Tx& tx) {
-        Mailer mail(tx, composer_, now_());
+        Mailer mail(tx, composer_, now_(), in.confirmations_per_hour);
         store::Outcome out = intake(tx, mail, target, in);
         out.mails = mail.queued();
         return out;

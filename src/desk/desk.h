@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "common/defaults.h"
 #include "store/store.h"
 
 namespace desk {
@@ -44,6 +45,12 @@ class Desk {
   /// The clock the rules read (Unix seconds): the time stored on rows, and
   /// the windows of the rate limits. Defaults to the system clock.
   void set_clock(std::function<std::int64_t()> now);
+  /// The desk's hourly cap on mails to addresses a sender chose
+  /// (limits.confirmations_per_hour) for the actions of responders; a
+  /// delivery carries its own (store::Inbound). 0: no limit.
+  void set_unsolicited_per_hour(std::uint32_t n) { unsolicited_per_hour_ = n; }
+  /// The desk's own mail domain: never a participant.
+  void set_own_domain(std::string domain) { own_domain_ = std::move(domain); }
 
   // --- administration ------------------------------------------------------
   /// Validates and normalises `spec` (throws Invalid) and adds the project.
@@ -67,6 +74,14 @@ class Desk {
   int set_state(const std::string& ref, const std::string& state);
   /// Quarantines or releases REF; mails queued, -1 unchanged.
   int set_spam(const std::string& ref, bool spam);
+  /// Adds `email` to REF as a Cc participant with its own reply key: it
+  /// gets the public answers from now on, not the history. Throws Invalid
+  /// for a project member, the desk's own address or a malformed one.
+  /// False: already a participant (subscribed again if it had stopped).
+  bool add_participant(const std::string& ref, const std::string& email);
+  /// Stops the mail to a participant of REF (kept, unsubscribed); false
+  /// when it is none.
+  bool remove_participant(const std::string& ref, const std::string& email);
 
   // --- intake (deskmaild) --------------------------------------------------
   /// One message for one recipient, in one transaction: all or nothing
@@ -78,6 +93,8 @@ class Desk {
   store::Store& store_;
   store::Composer* composer_;
   std::function<std::int64_t()> now_;
+  std::uint32_t unsolicited_per_hour_ = common::defaults::confirmations_per_hour.value;
+  std::string own_domain_;
 };
 
 }  // namespace desk

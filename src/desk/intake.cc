@@ -64,6 +64,30 @@ std::string joined(const std::vector<std::string>& lines) {
   return out;
 }
 
+// The addresses in Cc of a new issue, as GitLab's external participants
+// (issue 23): at most kCcParticipants, never a member or one of the desk's
+// aliases (the delivery already left out the desk's own domain and automated
+// senders). Nothing is mailed to them now: Cc is what the sender wrote, so
+// they get no confirmation and no copy of the customer's text, only the
+// desk's public answers from here on.
+void add_cc_participants(store::Tx& tx, const store::IssueRow& issue, const store::Inbound& in,
+                         std::int64_t now) {
+  constexpr std::size_t kCcParticipants = 10;
+  std::vector<std::string> members = tx.projects().members(issue.project.id);
+  std::size_t added = 0;
+  for (const auto& [email, name] : in.cc) {
+    if (added == kCcParticipants) break;
+    if (email.empty() || email.find('@') == std::string::npos) continue;
+    if (same_address(email, in.author_email)) continue;
+    bool member = false;
+    for (const auto& m : members) member = member || same_address(m, email);
+    if (member || tx.addresses().alias(email)) continue;
+    if (tx.participants().find(issue.id, email)) continue;
+    tx.participants().add(issue.id, {0, email, name, store::random_key()}, "cc", now);
+    ++added;
+  }
+}
+
 Outcome create_issue(store::Tx& tx, Mailer& mail, const Target& target, const store::Inbound& in,
                      std::int64_t raw_id, const std::string& problems) {
   auto numbered = tx.projects().next_iid(target.project_id);
@@ -98,6 +122,8 @@ Outcome create_issue(store::Tx& tx, Mailer& mail, const Target& target, const st
   }
   tx.blobs().attachments(in.attachments, issue.id, 0);
   tx.issues().remember(in.message_id, issue.id);
+  if (issue.project.settings.cc_participants && !in.spam)
+    add_cc_participants(tx, issue, in, mail.now());
   if (mail.on() && !in.spam) {
     issue.title = std::move(row.title);
     issue.description = std::move(row.description);

@@ -20,7 +20,7 @@ std::vector<std::string> thread_refs(const store::IssueRow& issue, const std::st
 
 void Mailer::queue(const store::IssueRow& issue, store::MailKind kind, const store::Participant& to,
                    const std::vector<std::string>& refs, std::string_view note,
-                   const std::string& author) {
+                   const std::string& author, bool unsolicited) {
   if (!composer_) return;
   ++queued_;
   store::Template tmpl = tx_.projects().template_for(issue.project.id, kind);
@@ -41,6 +41,7 @@ void Mailer::queue(const store::IssueRow& issue, store::MailKind kind, const sto
   ctx.template_subject = std::move(tmpl.subject);
   ctx.template_body = std::move(tmpl.body);
   store::OutMail m = composer_->compose(ctx);
+  m.unsolicited = unsolicited || kind == store::MailKind::thank_you;
   tx_.outbox().add(kind, issue.id, to.email, m, now_);
   tx_.issues().remember(m.message_id, issue.id);
 }
@@ -53,6 +54,14 @@ int Mailer::customers(const store::IssueRow& issue, store::MailKind kind,
   for (const auto& p : tx_.participants().subscribed(issue.id, "customer")) {
     if (same_address(p.email, author)) continue;
     queue(issue, kind, p, refs, note, author);
+    ++n;
+  }
+  // Cc'd by a customer: they never wrote to us, so each mail counts toward
+  // the hourly cap, like a confirmation (issue 23).
+  for (const auto& p : tx_.participants().subscribed(issue.id, "cc")) {
+    if (same_address(p.email, author)) continue;
+    if (!unsolicited_allowed(unsolicited_per_hour_)) break;
+    queue(issue, kind, p, refs, note, author, true);
     ++n;
   }
   return n;
@@ -72,12 +81,15 @@ void Mailer::members(const store::IssueRow& issue, store::MailKind kind,
 
 bool Mailer::confirmation_allowed(const std::string& email, std::uint32_t per_day,
                                   std::uint32_t per_hour) {
-  if (per_hour != 0 && tx_.outbox().count_since(store::MailKind::thank_you, now_ - 3600) >=
-                           static_cast<std::int64_t>(per_hour))
-    return false;
+  if (!unsolicited_allowed(per_hour)) return false;
   if (per_day == 0) return true;
   return tx_.outbox().count_to(email, store::MailKind::thank_you, now_ - 86400) <
          static_cast<std::int64_t>(per_day);
+}
+
+bool Mailer::unsolicited_allowed(std::uint32_t per_hour) {
+  return per_hour == 0 ||
+         tx_.outbox().count_unsolicited(now_ - 3600) < static_cast<std::int64_t>(per_hour);
 }
 
 }  // namespace desk

@@ -23,8 +23,11 @@ std::vector<std::string> thread_refs(const store::IssueRow& issue, const std::st
 class Mailer {
  public:
   /// `composer` null: no mail is queued at all (counts stay 0).
-  Mailer(store::Tx& tx, store::Composer* composer, std::int64_t now)
-      : tx_(tx), composer_(composer), now_(now) {}
+  /// `unsolicited_per_hour`: the desk's hourly cap on mails to addresses a
+  /// sender chose (confirmations, Cc participants); 0: no limit.
+  Mailer(store::Tx& tx, store::Composer* composer, std::int64_t now,
+         std::uint32_t unsolicited_per_hour = 0)
+      : tx_(tx), composer_(composer), now_(now), unsolicited_per_hour_(unsolicited_per_hour) {}
 
   /// False when nothing is mailed (no composer).
   bool on() const { return composer_ != nullptr; }
@@ -34,11 +37,14 @@ class Mailer {
 
   /// Queues one mail of `kind` about `issue` to `to`, with the project's
   /// template for `kind`; its Message-ID joins the issue's thread.
+  /// `unsolicited`: to an address the sender chose (confirmations are
+  /// always); counted toward the hourly cap.
   void queue(const store::IssueRow& issue, store::MailKind kind, const store::Participant& to,
              const std::vector<std::string>& refs, std::string_view note,
-             const std::string& author);
+             const std::string& author, bool unsolicited = false);
 
-  /// Mails every subscribed customer of `issue` except `author`; returns how many.
+  /// Mails every subscribed customer of `issue` except `author`, then its
+  /// Cc participants while the hourly cap allows; returns how many.
   int customers(const store::IssueRow& issue, store::MailKind kind,
                 const std::vector<std::string>& refs, std::string_view note,
                 const std::string& author);
@@ -56,11 +62,14 @@ class Mailer {
   /// makes the desk send more than the hourly cap.
   bool confirmation_allowed(const std::string& email, std::uint32_t per_day,
                             std::uint32_t per_hour);
+  /// False once the desk sent its hourly cap of unsolicited mails.
+  bool unsolicited_allowed(std::uint32_t per_hour);
 
  private:
   store::Tx& tx_;
   store::Composer* composer_;
   std::int64_t now_;
+  std::uint32_t unsolicited_per_hour_;
   int queued_ = 0;
 };
 

@@ -30,6 +30,7 @@ struct Message {
   std::string subject;  // decoded, UTF-8, one line
   std::optional<Mailbox> from;
   std::optional<Mailbox> reply_to;
+  std::vector<Mailbox> cc;  // the Cc field's mailboxes, in order (the first 50)
   std::string message_id;  // without angle brackets; "" when absent
   std::string in_reply_to;
   std::vector<std::string> references;

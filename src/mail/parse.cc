@@ -19,6 +19,7 @@ namespace mail {
 namespace {
 
 constexpr int kMaxDepth = 50;  // MIME nesting we walk; deeper parts are ignored
+constexpr std::size_t kCcKept = 50;  // Cc mailboxes read (the desk takes at most 10)
 
 std::string take_gchar(char* s) {
   if (!s) return {};
@@ -27,10 +28,11 @@ std::string take_gchar(char* s) {
   return r;
 }
 
-std::optional<Mailbox> first_mailbox(InternetAddressList* list) {
-  if (!list) return std::nullopt;
+// The mailboxes of an address list in order, groups opened, at most `max`.
+void mailboxes(InternetAddressList* list, std::size_t max, std::vector<Mailbox>& out) {
+  if (!list) return;
   int n = internet_address_list_length(list);
-  for (int i = 0; i < n; ++i) {
+  for (int i = 0; i < n && out.size() < max; ++i) {
     InternetAddress* a = internet_address_list_get_address(list, i);
     if (INTERNET_ADDRESS_IS_MAILBOX(a)) {
       const char* addr = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a));
@@ -42,14 +44,11 @@ std::optional<Mailbox> first_mailbox(InternetAddressList* list) {
       // Names decoded from encoded words may carry CR/LF; never keep them.
       for (auto& c : m.name)
         if (c == '\r' || c == '\n' || c == '\t') c = ' ';
-      return m;
-    }
-    if (INTERNET_ADDRESS_IS_GROUP(a)) {
-      auto m = first_mailbox(internet_address_group_get_members(INTERNET_ADDRESS_GROUP(a)));
-      if (m) return m;
+      out.push_back(std::move(m));
+    } else if (INTERNET_ADDRESS_IS_GROUP(a)) {
+      mailboxes(internet_address_group_get_members(INTERNET_ADDRESS_GROUP(a)), max, out);
     }
   }
-  return std::nullopt;
 }
 
 // A header field's value as it was written (folded, encoded words and all);
@@ -60,18 +59,25 @@ const char* raw_header(GMimeObject* o, const char* name) {
   return h ? g_mime_header_get_raw_value(h) : nullptr;
 }
 
-// The first mailbox of an address field, its display name decoded with
-// adjacent encoded words joined first (rfc2047.h).
-std::optional<Mailbox> address_field(GMimeObject* o, const char* name) {
+// The mailboxes of an address field (at most `max`), display names decoded
+// with adjacent encoded words joined first (rfc2047.h).
+std::vector<Mailbox> address_list(GMimeObject* o, const char* name, std::size_t max) {
+  std::vector<Mailbox> out;
   const char* raw = raw_header(o, name);
-  if (!raw) return std::nullopt;
+  if (!raw) return out;
   std::string joined = join_encoded_words(raw);
   gchar* unfolded = g_mime_utils_header_unfold(joined.c_str());
   InternetAddressList* list = internet_address_list_parse(nullptr, unfolded ? unfolded : "");
   g_free(unfolded);
-  auto m = first_mailbox(list);
+  mailboxes(list, max, out);
   if (list) g_object_unref(list);
-  return m;
+  return out;
+}
+
+std::optional<Mailbox> address_field(GMimeObject* o, const char* name) {
+  auto list = address_list(o, name, 1);
+  if (list.empty()) return std::nullopt;
+  return std::move(list.front());
 }
 
 // A stream that reads the part's content with its transfer encoding
@@ -426,6 +432,7 @@ Message parse_impl(std::string_view raw, const common::Bytes* owner, const Parse
   if (const char* s = raw_header(top, "Subject")) msg.subject = decode_header_text(s);
   msg.from = address_field(top, "From");
   msg.reply_to = address_field(top, "Reply-To");
+  msg.cc = address_list(top, "Cc", kCcKept);
   if (!msg.from) msg.problems.push_back("no usable From address");
   msg.message_id = strip_brackets(g_mime_message_get_message_id(m.get()));
   if (msg.message_id.empty()) msg.body_sha256 = body_hash(raw, hash_owner);

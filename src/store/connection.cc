@@ -65,6 +65,7 @@ class SqlConnection final : public Connection {
   }
 
   int migrate() override { return migrate_schema(db_, batch_open_); }
+  int migrate_to(int version) override { return migrate_schema(db_, batch_open_, version); }
 
   void run(Work kind, const std::function<void(Tx&)>& work) override {
     tx_.reset();

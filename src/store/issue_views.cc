@@ -99,7 +99,7 @@ std::optional<IssueDetail> SqlIssues::detail(const std::string& path_in, std::in
     ParticipantView p;
     long long subscribed = 0, bouncing = 0;
     db_.each(
-        "SELECT email, reply_key, subscribed, bouncing FROM participant WHERE issue_id = :id "
+        "SELECT email, reply_key, subscribed, bouncing, role FROM participant WHERE issue_id = :id "
         "ORDER BY id",
         [&] {
           p.subscribed = subscribed != 0;
@@ -107,7 +107,7 @@ std::optional<IssueDetail> SqlIssues::detail(const std::string& path_in, std::in
           d.participants.push_back(p);
         },
         soci::into(p.email), soci::into(p.reply_key), soci::into(subscribed), soci::into(bouncing),
-        soci::use(id));
+        soci::into(p.role), soci::use(id));
   }
   return d;
 }

@@ -11,13 +11,15 @@ void SqlOutbox::add(MailKind kind, std::int64_t issue_id, const std::string& rec
                     const OutMail& m, std::int64_t at) {
   std::string k = mail_kind_name(kind), rcpt = recipient;
   long long t = at, issue = issue_id;
+  long long unsolicited = m.unsolicited ? 1 : 0;
   std::string content = blob_value(db_.dialect, m.bytes), subject = clean_text(m.subject);
   db_.run(
       "INSERT INTO outbox (kind, issue_id, recipient, mail_from, subject, message_id, "
-      "content, next_attempt_at, created_at) VALUES (:k, :i, :r, :f, :s, :m, " +
-          blob_param(db_.dialect, "c") + ", :n, :t)",
+      "content, next_attempt_at, created_at, unsolicited) VALUES (:k, :i, :r, :f, :s, :m, " +
+          blob_param(db_.dialect, "c") + ", :n, :t, :u)",
       soci::use(k), soci::use(issue), soci::use(rcpt), soci::use(m.mail_from), soci::use(subject),
-      soci::use(m.message_id), soci::use(content), soci::use(t), soci::use(t));
+      soci::use(m.message_id), soci::use(content), soci::use(t), soci::use(t),
+      soci::use(unsolicited));
 }
 
 std::int64_t SqlOutbox::count_to(const std::string& recipient, MailKind kind,
@@ -29,11 +31,10 @@ std::int64_t SqlOutbox::count_to(const std::string& recipient, MailKind kind,
   return n;
 }
 
-std::int64_t SqlOutbox::count_since(MailKind kind, std::int64_t since_in) {
+std::int64_t SqlOutbox::count_unsolicited(std::int64_t since_in) {
   long long since = since_in, n = 0;
-  std::string k = mail_kind_name(kind);
-  db_.run("SELECT count(*) FROM outbox WHERE kind = :k AND created_at > :s", soci::into(n),
-          soci::use(k), soci::use(since));
+  db_.run("SELECT count(*) FROM outbox WHERE unsolicited = 1 AND created_at > :s", soci::into(n),
+          soci::use(since));
   return n;
 }
 

@@ -42,6 +42,9 @@ class PooledStore final : public Store {
   void init() override {
     call(false, [](Store& s) { return (s.init(), 0); });
   }
+  int migrate_to(int version) override {
+    return call(false, [version](Store& s) { return s.migrate_to(version); });
+  }
   int migrate() override {
     return call(false, [](Store& s) { return s.migrate(); });
   }

@@ -19,6 +19,7 @@ namespace store {
 /// What the rules need of a project's settings (columns of the project row).
 struct ProjectSettings {
   bool confirmation = true, notify_members = false, reopen_on_reply = true;
+  bool cc_participants = false;
 };
 
 /// A project as an issue's mails name it.
@@ -186,8 +187,9 @@ class OutboxRepo {
                                 std::int64_t since) = 0;
   /// Mails of `kind` ever queued for the issue.
   virtual std::int64_t count_for(std::int64_t issue_id, MailKind kind) = 0;
-  /// Mails of `kind` queued after `since`, to anyone (the per-desk caps).
-  virtual std::int64_t count_since(MailKind kind, std::int64_t since) = 0;
+  /// Unsolicited mails (OutMail::unsolicited) queued after `since`, to
+  /// anyone: the per-desk hourly cap.
+  virtual std::int64_t count_unsolicited(std::int64_t since) = 0;
   /// See Store::claim_outbox.
   virtual std::vector<OutboxItem> claim(int limit, std::int64_t lease_until,
                                         const std::string& owner) = 0;

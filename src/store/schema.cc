@@ -10,6 +10,7 @@
 #include "schema_postgresql_005.h"
 #include "schema_postgresql_006.h"
 #include "schema_postgresql_007.h"
+#include "schema_postgresql_011.h"
 #include "schema_sqlite_001.h"
 #include "schema_sqlite_002.h"
 #include "schema_sqlite_003.h"
@@ -17,6 +18,7 @@
 #include "schema_sqlite_005.h"
 #include "schema_sqlite_006.h"
 #include "schema_sqlite_007.h"
+#include "schema_sqlite_011.h"
 #include "store/store.h"
 
 namespace store {
@@ -29,9 +31,9 @@ struct Migration {
 };
 const Migration kSqliteMigrations[] = {{1, kSqlite001}, {2, kSqlite002}, {3, kSqlite003},
                                        {4, kSqlite004}, {5, kSqlite005}, {6, kSqlite006},
-                                       {7, kSqlite007}};
+                                       {7, kSqlite007}, {11, kSqlite011}};
 const Migration kPgMigrations[] = {{1, kPg001}, {2, kPg002}, {3, kPg003}, {4, kPg004},
-                                   {5, kPg005}, {6, kPg006}, {7, kPg007}};
+                                   {5, kPg005}, {6, kPg006}, {7, kPg007}, {11, kPg011}};
 
 // The statement text without its comment lines; "" when nothing is left.
 std::string without_comments(const std::string& stmt) {
@@ -106,7 +108,7 @@ int schema_version(Db& db) {
   return ind == soci::i_ok ? static_cast<int>(v) : 0;
 }
 
-int migrate_schema(Db& db, bool nested) {
+int migrate_schema(Db& db, bool nested, int up_to) {
   bool sqlite = db.dialect == Dialect::sqlite;
   ForeignKeysOff off(db.sql, sqlite);
   db.st.clear();  // a rebuilt table: statements prepared against the old one
@@ -118,7 +120,7 @@ int migrate_schema(Db& db, bool nested) {
     throw Error("database schema version " + std::to_string(v) + " is newer than this program (" +
                 std::to_string(Store::kSchemaVersion) + ")");
   for (const auto& m : sqlite ? kSqliteMigrations : kPgMigrations) {
-    if (m.version <= v) continue;
+    if (m.version <= v || m.version > up_to) continue;
     exec_script(db.sql, m.sql);
     long long ver = m.version;
     db.sql << "DELETE FROM schema_version";

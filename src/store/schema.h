@@ -12,6 +12,7 @@ int schema_version(Db& db);
 /// Applies the pending migrations in one transaction (a savepoint when
 /// `nested`); returns the version reached. Throws Error when the database
 /// is newer than this program.
-int migrate_schema(Db& db, bool nested);
+/// Runs the migrations above the database's version, up to `up_to`.
+int migrate_schema(Db& db, bool nested, int up_to = 1 << 30);
 
 }  // namespace store

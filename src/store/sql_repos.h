@@ -118,7 +118,7 @@ class SqlOutbox final : public OutboxRepo {  // outbox.cc
            std::int64_t at) override;
   std::int64_t count_to(const std::string& recipient, MailKind kind, std::int64_t since) override;
   std::int64_t count_for(std::int64_t issue_id, MailKind kind) override;
-  std::int64_t count_since(MailKind kind, std::int64_t since) override;
+  std::int64_t count_unsolicited(std::int64_t since) override;
   std::vector<OutboxItem> claim(int limit, std::int64_t lease_until,
                                 const std::string& owner) override;
   int release(const std::string& owner) override;

@@ -70,6 +70,10 @@ struct OutMail {
   std::string message_id;  // without angle brackets
   std::string mail_from;   // envelope sender
   std::string bytes;       // the whole message, CRLF line endings
+  /// To an address the sender of a message chose, not the desk's own
+  /// correspondent: confirmations and mails to Cc participants. They count
+  /// toward the per-desk hourly cap (limits.confirmations_per_hour).
+  bool unsolicited = false;
 };
 
 /// Writes outbound mails. Implemented outside the store (notify::Composer),
@@ -90,6 +94,9 @@ struct Inbound {
   std::vector<AttachmentIn> attachments;
   std::string full_body;                // before reply trimming ("" = same as body)
   std::vector<std::string> thread_ids;  // In-Reply-To and References
+  /// Cc mailboxes (email, name), the desk's own and automated ones left
+  /// out: participants of a new issue when the project lets them be.
+  std::vector<std::pair<std::string, std::string>> cc;
   bool automated = false;               // auto-submitted, bulk, null sender, mailer-daemon
   bool never_answer = false;  // automated, or a sender we must not write to (noreply, ourselves)
   bool spam = false;          // quarantine: stored flagged, hidden, never answered
@@ -131,6 +138,7 @@ struct Project {
   std::vector<std::string> members;
   std::vector<std::string> aliases;
   std::int64_t issues = 0;
+  bool cc_participants = false;  // Cc of a new issue become participants
 };
 
 struct IssueSummary {
@@ -157,6 +165,7 @@ struct ParticipantView {
   std::string email, reply_key;
   bool subscribed = true;
   bool bouncing = false;
+  std::string role;  // "customer", "member" or "cc"
 };
 struct IssueDetail {
   IssueSummary summary;

@@ -231,8 +231,10 @@ TEST_CASE("store: migration 7 keeps one copy of each attachment's bytes") {
   db.st.reset();
   db.st = store::open(db.conn, kWait, 1);
   CHECK(db.st->version() == 6);
-  CHECK(db.st->migrate() == 7);
+  CHECK(db.st->migrate_to(7) == 7);
   soci::session s(db.conn);
+  // Everything but the attachments was in the current layout all along.
+  s << "UPDATE schema_version SET version = " << store::Store::kSchemaVersion;
   long long rows = 0, contents = 0, total = 0;
   s << "SELECT count(*) FROM attachment", soci::into(rows);
   s << "SELECT count(*), sum(length(content)) FROM attachment_content", soci::into(contents),
@@ -273,17 +275,16 @@ TEST_CASE("store: migration 5 rebuilds raw_message with the same ids and bytes")
          "raw_message";
     s << "DROP TABLE raw_message";
     s << "ALTER TABLE r4 RENAME TO raw_message";
-    undo_7(s);
-    s << "ALTER TABLE note DROP COLUMN verified";  // 006
-    s << "DROP INDEX outbox_kind_created";
     s << "UPDATE schema_version SET version = 4";
     s << "COMMIT";
   }
   db.st.reset();
   db.st = store::open(db.conn, kWait, 1);
   CHECK(db.st->version() == 4);
-  CHECK(db.st->migrate() >= 5);
+  CHECK(db.st->migrate_to(5) == 5);
   soci::session s(db.conn);
+  // Everything but raw_message was in the current layout all along.
+  s << "UPDATE schema_version SET version = " << store::Store::kSchemaVersion;
   std::string last;
   s << "SELECT name FROM pragma_table_info('raw_message') ORDER BY cid DESC LIMIT 1",
       soci::into(last);

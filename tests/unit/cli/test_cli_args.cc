@@ -123,11 +123,12 @@ const char* const kUsageText =
     "  issue list [--project PATH] [--state opened|closed] [--limit N] [--spam]\n"
     "  issue show REF            (REF is group/project#N)\n"
     "  issue ham REF | issue spam REF   release from / put into quarantine\n"
+    "  issue participant add|remove REF EMAIL   Cc an address on the answers, or stop it\n"
     "  reply REF (-m TEXT | --file F | -) [--as EMAIL]   public answer, mailed to the customer\n"
     "  note REF (-m TEXT | --file F | -) [--as EMAIL]    internal note, never mailed\n"
     "  close REF | reopen REF\n"
     "  project member add|remove PATH EMAIL\n"
-    "  project set PATH confirmation|notify_members|reopen_on_reply on|off\n"
+    "  project set PATH confirmation|notify_members|reopen_on_reply|cc_participants on|off\n"
     "  project template PATH KIND (--subject S --file F | --reset)\n"
     "       KIND: thank_you new_note closed reopened member_new_issue member_note\n"
     "  outbox list [--state pending|sent|failed] | outbox retry ID\n";
@@ -195,7 +196,7 @@ TEST_CASE("cli::resolve") {
     } cases[] = {
         {{"db"}, "db: expected init, migrate, version, check or copy"},
         {{"db", "frob"}, "db: expected init, migrate, version, check or copy"},
-        {{"issue"}, "issue: expected list, show, ham or spam"},
+        {{"issue"}, "issue: expected list, show, ham, spam or participant"},
         {{"project"}, "project: expected add, list, member, set or template"},
         {{"outbox", "--json"}, "outbox: expected list or retry"},
     };
@@ -222,7 +223,7 @@ TEST_CASE("cli::group_usage") {
         "  project add PATH [--name NAME] [--key KEY] [--alias ADDR]...\n"
         "  project list\n"
         "  project member add|remove PATH EMAIL\n"
-        "  project set PATH confirmation|notify_members|reopen_on_reply on|off\n"
+        "  project set PATH confirmation|notify_members|reopen_on_reply|cc_participants on|off\n"
         "  project template PATH KIND (--subject S --file F | --reset)\n"
         "       KIND: thank_you new_note closed reopened member_new_issue member_note\n");
   CHECK(cli::group_usage(table, "db") ==
@@ -266,7 +267,7 @@ TEST_CASE("cli::execute against a scratch desk") {
                     "the database has no schema: run 'deskmail db init'");
   auto r = d.run({"db", "init"});
   CHECK(r.status == 0);
-  CHECK(r.out == "database initialised, schema version 7\n");
+  CHECK(r.out == "database initialised, schema version 11\n");
 
   r = d.run({"project", "add", "Acme/Game", "--alias", "help@acme.example"});
   CHECK(r.out == "project acme/game created; new issues: desk+acme-game@support.example.com\n");
@@ -297,9 +298,9 @@ TEST_CASE("cli::execute against a scratch desk") {
       "PATH       ADDRESS                             ISSUES  ALIASES            MEMBERS          "
       "          SETTINGS\n"
       "acme/game  desk+acme-game@support.example.com  0       help@acme.example  "
-      "agent@support.example.com  confirmation=on notify_members=off reopen_on_reply=on\n"
+      "agent@support.example.com  confirmation=on notify_members=off reopen_on_reply=on cc_participants=off\n"
       "acme/web   desk+web@support.example.com        0       -                  -              "
-      "            confirmation=on notify_members=off reopen_on_reply=on\n");
+      "            confirmation=on notify_members=off reopen_on_reply=on cc_participants=off\n");
   r = d.run({"issue", "list"});
   CHECK(r.out == "REF  STATE  CREATED (UTC)  UPDATED (UTC)  AUTHOR  TITLE\n");
   r = d.run({"issue", "show", "acme/game#9"});

@@ -35,9 +35,9 @@ class Outbox final : public store::OutboxRepo {
           r.recipient == recipient && r.kind == store::mail_kind_name(kind) && r.created_at > since;
     return n;
   }
-  std::int64_t count_since(store::MailKind kind, std::int64_t since) override {
+  std::int64_t count_unsolicited(std::int64_t since) override {
     std::int64_t n = 0;
-    for (const auto& r : s_.outbox) n += r.kind == store::mail_kind_name(kind) && r.created_at > since;
+    for (const auto& r : s_.outbox) n += r.mail.unsolicited && r.created_at > since;
     return n;
   }
   std::int64_t count_for(std::int64_t issue_id, store::MailKind kind) override {

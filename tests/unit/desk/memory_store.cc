@@ -74,7 +74,8 @@ class Projects final : public store::ProjectRepo {
                        r.settings.reopen_on_reply,
                        {r.members.begin(), r.members.end()},
                        {r.aliases.begin(), r.aliases.end()},
-                       0};
+                       0,
+                       r.settings.cc_participants};
       for (const auto& i : s_.issues) p.issues += i.row.project_id == r.id;
       out.push_back(std::move(p));
     }
@@ -89,6 +90,8 @@ class Projects final : public store::ProjectRepo {
       s.notify_members = on;
     else if (flag == "reopen_on_reply")
       s.reopen_on_reply = on;
+    else if (flag == "cc_participants")
+      s.cc_participants = on;
     else
       throw Error("unknown project setting " + flag);
   }
@@ -242,7 +245,7 @@ class Issues final : public store::IssueRepo {
         d.attachments.push_back({a.filename, a.content_type, a.sha256, a.size});
     for (const auto& p : s_.participants)
       if (p.issue_id == *id)
-        d.participants.push_back({p.p.email, p.p.reply_key, p.subscribed, p.bouncing});
+        d.participants.push_back({p.p.email, p.p.reply_key, p.subscribed, p.bouncing, p.role});
     return d;
   }
 

@@ -6,6 +6,7 @@
 // paths, keys and aliases) are kept; SQL's case-sensitive comparisons too.
 #pragma once
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <optional>
@@ -83,6 +84,7 @@ class MemoryStore final : public store::Store {
 
   void init() override {}
   int migrate() override { return kSchemaVersion; }
+  int migrate_to(int version) override { return std::min(version, kSchemaVersion); }
   int version() override { return kSchemaVersion; }
   void run(store::Work kind, const std::function<void(store::Tx&)>& work) override;
   void begin_batch() override {}
