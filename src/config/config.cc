@@ -149,7 +149,7 @@ Keys::value_type number(Checker& ck, const defaults::Setting& s, std::chrono::se
 
 // The entry of a mapping for a string setting that `set` checks and stores;
 // set returns "" or what is wrong, said after the key's full name.
-Keys::value_type text(Checker& ck, const std::string& name,
+Keys::value_type string_key(Checker& ck, const std::string& name,
                       std::function<std::string(const std::string&)> set) {
   return {name.substr(name.find('.') + 1), [&ck, name, set](const YAML::Node& v) {
             std::string s;
@@ -430,20 +430,20 @@ Config load_string(const std::string& text, const std::string& name) {
                         number(ck, defaults::retry_max, cfg.outbound.retry_max),
                         number(ck, defaults::max_age, cfg.outbound.max_age),
                         number(ck, defaults::smtp_timeout, cfg.outbound.timeout),
-                        text(ck, "outbound.tls",
+                        string_key(ck, "outbound.tls",
                              [&](const std::string& s) { return parse_tls(s, o.tls); }),
-                        text(ck, "outbound.tls_verify",
+                        string_key(ck, "outbound.tls_verify",
                              [&](const std::string& s) { return parse_on_off(s, o.tls_verify); }),
-                        text(ck, "outbound.ca_file",
+                        string_key(ck, "outbound.ca_file",
                              [&](const std::string& s) { return readable_file(s, o.ca_file); }),
-                        text(ck, "outbound.username",
+                        string_key(ck, "outbound.username",
                              [&](const std::string& s) { return parse_username(s, o.username); }),
-                        text(ck, "outbound.password_file",
+                        string_key(ck, "outbound.password_file",
                              [&](const std::string& s) {
                                o.password_file = s;
                                return read_secret_file(s, o.password);
                              }),
-                        text(ck, "outbound.allow_plaintext_auth", [&](const std::string& s) {
+                        string_key(ck, "outbound.allow_plaintext_auth", [&](const std::string& s) {
                           return parse_on_off(s, o.allow_plaintext_auth);
                         })});
                 if (auto err = check_outbound(o); !err.empty()) ck.error(n, err);
