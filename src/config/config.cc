@@ -150,7 +150,7 @@ Keys::value_type number(Checker& ck, const defaults::Setting& s, std::chrono::se
 // The entry of a mapping for a string setting that `set` checks and stores;
 // set returns "" or what is wrong, said after the key's full name.
 Keys::value_type string_key(Checker& ck, const std::string& name,
-                      std::function<std::string(const std::string&)> set) {
+                            std::function<std::string(const std::string&)> set) {
   return {name.substr(name.find('.') + 1), [&ck, name, set](const YAML::Node& v) {
             std::string s;
             if (!ck.string(v, name, s)) return;

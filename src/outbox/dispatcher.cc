@@ -101,8 +101,9 @@ asio::awaitable<void> Dispatcher::loop() {
     }
     for (auto& item : due) {
       if (stopping_) break;
-      SmtpResult r = co_await smtp_send(io_.get_executor(), opts_.relay, opts_.security, opts_.helo, item.mail_from,
-                                        item.recipient, std::move(item.content), opts_.timeout);
+      SmtpResult r = co_await smtp_send(io_.get_executor(), opts_.relay, opts_.security, opts_.helo,
+                                        item.mail_from, item.recipient, std::move(item.content),
+                                        opts_.timeout);
       if (aborted_) {
         // Recording the result would need the store after the shutdown
         // timeout: the mail stays claimed, and is due again at the next start.

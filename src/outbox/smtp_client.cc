@@ -58,8 +58,8 @@ std::string said(const Reply& r) {
 // Never lets the password reach a log line or the outbox's last error, even
 // when a relay echoes what it got.
 std::string scrub(std::string text, const Security& sec) {
-  for (const std::string& secret : {sec.password, base64(sec.password),
-                                    sasl_plain(sec.username, sec.password)}) {
+  for (const std::string& secret :
+       {sec.password, base64(sec.password), sasl_plain(sec.username, sec.password)}) {
     if (secret.empty()) continue;
     for (auto at = text.find(secret); at != std::string::npos; at = text.find(secret, at))
       text.replace(at, secret.size(), "[hidden]");

@@ -28,10 +28,10 @@ struct Security {
   // starttls: upgrade after EHLO, never continue in clear when the relay does
   // not offer it; implicit: TLS from the first byte (port 465).
   enum class Tls { none, starttls, implicit } tls = Tls::none;
-  bool verify = true;        // certificate chain and host name
-  std::string ca_file;       // trust anchors; "": the system's store
-  std::string username;      // "": no AUTH
-  std::string password;      // never logged
+  bool verify = true;                 // certificate chain and host name
+  std::string ca_file;                // trust anchors; "": the system's store
+  std::string username;               // "": no AUTH
+  std::string password;               // never logged
   bool allow_plaintext_auth = false;  // AUTH without TLS
 };
 
@@ -40,10 +40,9 @@ struct Security {
 /// TLS or the login (a relay without STARTTLS, an untrusted certificate, 535):
 /// the mail waits until the relay or the configuration is fixed.
 boost::asio::awaitable<SmtpResult> smtp_send(boost::asio::any_io_executor ex, Relay relay,
-                                             Security security,
-                                             std::string helo, std::string mail_from,
-                                             std::string rcpt, std::string bytes,
-                                             std::chrono::seconds timeout);
+                                             Security security, std::string helo,
+                                             std::string mail_from, std::string rcpt,
+                                             std::string bytes, std::chrono::seconds timeout);
 
 /// Dot-stuffs and CRLF-normalizes a message and appends the terminator: every
 /// bare CR or LF becomes CRLF, every line starting with '.' gets one more.

@@ -50,7 +50,8 @@ awaitable<Reply> Conn::reply() {
     boost::system::error_code ec;
     arm();
     if (tls_)
-      co_await asio::async_read_until(stream_, buf_, "\r\n", asio::redirect_error(use_awaitable, ec));
+      co_await asio::async_read_until(stream_, buf_, "\r\n",
+                                      asio::redirect_error(use_awaitable, ec));
     else
       co_await asio::async_read_until(stream_.next_layer(), buf_, "\r\n",
                                       asio::redirect_error(use_awaitable, ec));
@@ -82,7 +83,8 @@ awaitable<bool> Conn::send(const std::string& data) {
   boost::system::error_code ec;
   arm();
   if (tls_)
-    co_await asio::async_write(stream_, asio::buffer(data), asio::redirect_error(use_awaitable, ec));
+    co_await asio::async_write(stream_, asio::buffer(data),
+                               asio::redirect_error(use_awaitable, ec));
   else
     co_await asio::async_write(stream_.next_layer(), asio::buffer(data),
                                asio::redirect_error(use_awaitable, ec));
@@ -139,11 +141,11 @@ awaitable<bool> Conn::start_tls(const Security& sec, const std::string& host, st
   close();  // nothing more on this connection, not even QUIT
   long v = SSL_get_verify_result(stream_.native_handle());
   if (sec.verify && v != X509_V_OK)
-    err = "TLS handshake with " + host + ": certificate not trusted: " +
-          X509_verify_cert_error_string(v);
+    err = "TLS handshake with " + host +
+          ": certificate not trusted: " + X509_verify_cert_error_string(v);
   else
-    err = "TLS handshake with " + host + " failed: " +
-          (expired_ ? std::string("timed out") : ec.message());
+    err = "TLS handshake with " + host +
+          " failed: " + (expired_ ? std::string("timed out") : ec.message());
   co_return false;
 }
 

@@ -49,18 +49,18 @@ TEST_CASE("config outbound: plain SMTP by default, TLS verified when asked") {
   CHECK(c.outbound.username.empty());
   CHECK_FALSE(c.outbound.allow_plaintext_auth);
   TempFile pw("s3cret pass\nsecond line ignored\n", 0600);
-  c = config::load_string(kBase + "outbound: { relay: \"smtp.example.com:587\", tls: starttls, "
-                                  "username: desk@example.com, password_file: " +
-                                  pw.path + " }\n",
+  c = config::load_string(kBase +
+                              "outbound: { relay: \"smtp.example.com:587\", tls: starttls, "
+                              "username: desk@example.com, password_file: " +
+                              pw.path + " }\n",
                           "t.yaml");
   CHECK(c.outbound.tls == config::Outbound::Tls::starttls);
   CHECK(c.outbound.relay_port == 587);
   CHECK(c.outbound.username == "desk@example.com");
   CHECK(c.outbound.password == "s3cret pass");
   CHECK(c.outbound.tls_verify);
-  c = config::load_string(kBase + "outbound: { tls: tls, tls_verify: off, ca_file: " + pw.path +
-                              " }\n",
-                          "t.yaml");
+  c = config::load_string(
+      kBase + "outbound: { tls: tls, tls_verify: off, ca_file: " + pw.path + " }\n", "t.yaml");
   CHECK(c.outbound.tls == config::Outbound::Tls::tls);
   CHECK_FALSE(c.outbound.tls_verify);
   CHECK(c.outbound.ca_file == pw.path);
@@ -69,8 +69,8 @@ TEST_CASE("config outbound: plain SMTP by default, TLS verified when asked") {
 TEST_CASE("config outbound: a password file others may read is refused, the password never shown") {
   for (mode_t mode : {0644, 0640, 0604, 0620}) {
     TempFile pw("hunter2-do-not-show\n", mode);
-    auto err = error_of(kBase + "outbound: { tls: starttls, username: u, password_file: " +
-                        pw.path + " }\n");
+    auto err = error_of(
+        kBase + "outbound: { tls: starttls, username: u, password_file: " + pw.path + " }\n");
     CAPTURE(mode);
     CHECK(err.find("t.yaml:4:") != std::string::npos);
     CHECK(err.find("is open to others than its owner") != std::string::npos);
@@ -99,8 +99,7 @@ TEST_CASE("config outbound: errors name the key") {
       {"{ tls: tls, username: u, password_file: /tmp }", "is not a regular file"},
       {"{ tls: tls, username: u }", "outbound.username and outbound.password_file go together"},
       {"{ tls: tls, password_file: " + pw.path + " }", "go together"},
-      {"{ username: u, password_file: " + pw.path + " }",
-       "would send the password in clear"},
+      {"{ username: u, password_file: " + pw.path + " }", "would send the password in clear"},
       {"{ tls: tls, username: \"a\\nb\", password_file: " + pw.path + " }",
        "outbound.username must not contain control characters"},
   };
