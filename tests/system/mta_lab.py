@@ -287,8 +287,8 @@ def have_cyrus_sasl():
 def smarthost_config(workdir, cert, key, user, password, tls_port, plain_port):
     """A Postfix submission relay, as a site's smarthost is set up: relays only
     for clients logged in with SASL (Cyrus, a sasldb in `workdir`), AUTH only
-    after STARTTLS on the main port; implicit TLS on tls_port; and plain_port
-    offering no STARTTLS at all. Every client's dialogue is logged
+    after STARTTLS on the main port; implicit TLS on tls_port, with AUTH LOGIN
+    only; and plain_port offering no STARTTLS at all. Every client's dialogue is logged
     (debug_peer_list), so a test can read what a client sent.
     Returns (main.cf lines, master.cf lines, files) for Postfix(extra=,
     master_extra=, etc_files=)."""
@@ -316,6 +316,6 @@ smtpd_recipient_restrictions =
 debug_peer_list = 127.0.0.1
 """
     master = (f"127.0.0.1:{tls_port} inet n - n - - smtpd -o smtpd_tls_wrappermode=yes "
-              f"-o smtpd_tls_security_level=encrypt\n"
+              f"-o smtpd_tls_security_level=encrypt -o smtpd_sasl_mechanism_filter=login\n"
               f"127.0.0.1:{plain_port} inet n - n - - smtpd -o smtpd_tls_security_level=none\n")
     return extra, master, files

@@ -134,11 +134,13 @@ class RelayTls(unittest.TestCase):
         self.assertRegex(log, rf"sasl_method=PLAIN, sasl_username={USER}")
         self.assertNotIn(PASSWORD, desk.log())
 
-    def test_implicit_tls_delivers(self):
+    def test_implicit_tls_and_auth_login_deliver(self):
+        # Port 465 of this relay offers AUTH LOGIN only.
         desk = self.desk(self.outbound(self.tls_port, tls="tls"))
         self.new_issue(desk, "tls465@example.org")
         self.assertTrue(wait_until(lambda: self.arrived("tls465@example.org"), timeout=30), desk.log())
         self.assertEqual(self.row(desk, "tls465@example.org"), "sent 1")
+        self.assertRegex(self.postfix.log(), rf"sasl_method=LOGIN, sasl_username={USER}")
 
     def test_wrong_password_stays_pending_until_fixed(self):
         desk = self.desk(self.outbound(self.port, password="wrong password"))
