@@ -13,8 +13,10 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
+import threading
 import time
 import unittest
 
@@ -188,6 +190,42 @@ class RelayTls(unittest.TestCase):
         self.assertEqual(set(said), {"EHLO", "QUIT"}, log[-3000:])
         self.assertNotIn("clear@example.org", log)
         self.assertRegex(log, r"disconnect from localhost\[127\.0\.0\.1\] ehlo=1 quit=1 commands=2")
+
+    def test_data_after_starttls_reply_is_refused(self):
+        # CVE-2011-0411: a reply to STARTTLS followed at once by more lines
+        # (written in clear, by the relay or someone in between) must not be
+        # read as the first reply over TLS. A scripted relay does exactly that.
+        srv = socket.socket()
+        srv.bind(("127.0.0.1", 0))
+        srv.listen(4)
+        heard = []
+
+        def relay():
+            while True:
+                try:
+                    c, _ = srv.accept()
+                except OSError:
+                    return
+                with c:
+                    f = c.makefile("rwb")
+                    f.write(b"220 fake ESMTP\r\n")
+                    f.flush()
+                    for line in f:
+                        heard.append(line.decode(errors="replace").strip())
+                        if line.upper().startswith(b"EHLO"):
+                            f.write(b"250-fake\r\n250-AUTH PLAIN\r\n250 STARTTLS\r\n")
+                        elif line.upper().startswith(b"STARTTLS"):
+                            f.write(b"220 go ahead\r\n250-fake\r\n250 AUTH PLAIN\r\n")
+                        else:
+                            f.write(b"221 bye\r\n")
+                        f.flush()
+
+        threading.Thread(target=relay, daemon=True).start()
+        self.addCleanup(srv.close)
+        desk = self.desk(self.outbound(srv.getsockname()[1]))
+        self.new_issue(desk, "injected@example.org")
+        self.assert_pending(desk, "injected@example.org", r"sent data after its STARTTLS reply; nothing sent")
+        self.assertEqual({h.split()[0].upper() for h in heard}, {"EHLO", "STARTTLS", "QUIT"}, heard)
 
     def test_password_file_open_to_others_is_refused_at_start(self):
         pw = self.password_file("pw-open", PASSWORD, mode=0o644)
