@@ -16,6 +16,8 @@
 #include <set>
 #include <sstream>
 
+#include "config/outbound.h"
+
 namespace config {
 
 namespace {
@@ -143,6 +145,17 @@ Keys::value_type number(Checker& ck, const defaults::Setting& s, T& out) {
 Keys::value_type number(Checker& ck, const defaults::Setting& s, std::chrono::seconds& out) {
   return {std::string(s.key),
           [&ck, &s, &out](const YAML::Node& v) { ck.seconds(v, full_name(s), out, s.min, s.max); }};
+}
+
+// The entry of a mapping for a string setting that `set` checks and stores;
+// set returns "" or what is wrong, said after the key's full name.
+Keys::value_type string_key(Checker& ck, const std::string& name,
+                            std::function<std::string(const std::string&)> set) {
+  return {name.substr(name.find('.') + 1), [&ck, name, set](const YAML::Node& v) {
+            std::string s;
+            if (!ck.string(v, name, s)) return;
+            if (auto err = set(s); !err.empty()) ck.error(v, name + " " + err);
+          }};
 }
 
 // An octal permission string like "0660"; false if it is not one.
@@ -384,6 +397,7 @@ Config load_string(const std::string& text, const std::string& name) {
               }},
              {"outbound",
               [&](const YAML::Node& n) {
+                Outbound& o = cfg.outbound;
                 ck.map(n, "outbound",
                        {{"enabled",
                          [&](const YAML::Node& v) {
@@ -415,7 +429,24 @@ Config load_string(const std::string& text, const std::string& name) {
                         number(ck, defaults::retry_base, cfg.outbound.retry_base),
                         number(ck, defaults::retry_max, cfg.outbound.retry_max),
                         number(ck, defaults::max_age, cfg.outbound.max_age),
-                        number(ck, defaults::smtp_timeout, cfg.outbound.timeout)});
+                        number(ck, defaults::smtp_timeout, cfg.outbound.timeout),
+                        string_key(ck, "outbound.tls",
+                             [&](const std::string& s) { return parse_tls(s, o.tls); }),
+                        string_key(ck, "outbound.tls_verify",
+                             [&](const std::string& s) { return parse_on_off(s, o.tls_verify); }),
+                        string_key(ck, "outbound.ca_file",
+                             [&](const std::string& s) { return readable_file(s, o.ca_file); }),
+                        string_key(ck, "outbound.username",
+                             [&](const std::string& s) { return parse_username(s, o.username); }),
+                        string_key(ck, "outbound.password_file",
+                             [&](const std::string& s) {
+                               o.password_file = s;
+                               return read_secret_file(s, o.password);
+                             }),
+                        string_key(ck, "outbound.allow_plaintext_auth", [&](const std::string& s) {
+                          return parse_on_off(s, o.allow_plaintext_auth);
+                        })});
+                if (auto err = check_outbound(o); !err.empty()) ck.error(n, err);
               }},
              {"spam",
               [&](const YAML::Node& n) {

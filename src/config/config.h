@@ -96,6 +96,15 @@ struct Outbound {
   std::chrono::seconds retry_max{defaults::retry_max.value};
   std::chrono::seconds max_age{defaults::max_age.value};
   std::chrono::seconds timeout{defaults::smtp_timeout.value};
+  // TLS and the login at the relay (a smarthost): starttls upgrades after
+  // EHLO and never goes on in clear; tls is TLS from the first byte (465).
+  enum class Tls { none, starttls, tls } tls = Tls::none;
+  bool tls_verify = true;  // certificate chain and host name
+  std::string ca_file;     // "": the system's CA store
+  std::string username;    // "": no AUTH
+  std::string password_file;
+  std::string password;  // read from password_file at each load; never logged
+  bool allow_plaintext_auth = false;
 };
 
 struct Config {

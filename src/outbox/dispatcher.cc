@@ -23,8 +23,9 @@ std::int64_t backoff(std::int64_t attempts, std::chrono::seconds base, std::chro
 }
 
 std::int64_t lease_seconds(std::chrono::seconds timeout) {
-  // connect, greeting, EHLO, MAIL, RCPT, DATA, end of data, QUIT
-  return 8 * timeout.count() + 30;
+  // connect, TLS handshake, greeting, EHLO, STARTTLS, handshake, EHLO,
+  // AUTH LOGIN's three steps, MAIL, RCPT, DATA, end of data, QUIT
+  return 15 * timeout.count() + 30;
 }
 
 Dispatcher::Dispatcher(asio::io_context& io, asio::any_io_executor store_ex, store::Store& store,
@@ -100,8 +101,9 @@ asio::awaitable<void> Dispatcher::loop() {
     }
     for (auto& item : due) {
       if (stopping_) break;
-      SmtpResult r = co_await smtp_send(io_.get_executor(), opts_.relay, opts_.helo, item.mail_from,
-                                        item.recipient, std::move(item.content), opts_.timeout);
+      SmtpResult r = co_await smtp_send(io_.get_executor(), opts_.relay, opts_.security, opts_.helo,
+                                        item.mail_from, item.recipient, std::move(item.content),
+                                        opts_.timeout);
       if (aborted_) {
         // Recording the result would need the store after the shutdown
         // timeout: the mail stays claimed, and is due again at the next start.

@@ -20,6 +20,7 @@ namespace outbox {
 
 struct Options {
   Relay relay;
+  Security security;  // TLS and the login at the relay
   std::string helo = "localhost";
   std::chrono::seconds poll{2};          // look for due mail at least this often
   std::chrono::seconds retry_base{60};   // first retry after this, doubling

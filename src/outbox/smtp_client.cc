@@ -1,20 +1,14 @@
-// smtp_client.cc: the outbox's SMTP client (RFC 5321, RFC 2920).
+// smtp_client.cc: the outbox's SMTP dialogue (RFC 5321, 2920, 3207, 4954).
 #include "outbox/smtp_client.h"
 
-#include <boost/asio/connect.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/read_until.hpp>
-#include <boost/asio/redirect_error.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/streambuf.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
-#include <istream>
+
+#include "outbox/smtp_auth.h"
+#include "outbox/smtp_conn.h"
 
 namespace asio = boost::asio;
 using asio::awaitable;
 using asio::use_awaitable;
-using tcp = asio::ip::tcp;
 
 namespace outbox {
 
@@ -41,98 +35,6 @@ std::string smtp_data(const std::string& in) {
 
 namespace {
 
-struct Reply {
-  int code = 0;
-  std::string text;  // all lines joined by " / "
-  std::string last;  // the last line as sent
-};
-
-class Conn {
- public:
-  Conn(asio::any_io_executor ex, std::chrono::seconds timeout)
-      : sock_(ex), timer_(ex), timeout_(timeout) {}
-
-  awaitable<bool> connect(const Relay& r, std::string& err) {
-    tcp::resolver res(sock_.get_executor());
-    boost::system::error_code ec;
-    arm();
-    auto eps = co_await res.async_resolve(r.host, std::to_string(r.port),
-                                          asio::redirect_error(use_awaitable, ec));
-    if (!ec) co_await asio::async_connect(sock_, eps, asio::redirect_error(use_awaitable, ec));
-    timer_.cancel();
-    // Commands go out as soon as written: Nagle's algorithm would hold a
-    // small write until the relay's delayed ACK (40 ms) comes.
-    if (!ec) sock_.set_option(tcp::no_delay(true), ec);
-    if (ec) {
-      err = "connect to " + r.host + ":" + std::to_string(r.port) + ": " +
-            (expired_ ? std::string("timed out") : ec.message());
-      co_return false;
-    }
-    co_return true;
-  }
-
-  awaitable<Reply> reply() {
-    Reply r;
-    for (;;) {
-      boost::system::error_code ec;
-      arm();
-      co_await asio::async_read_until(sock_, buf_, "\r\n", asio::redirect_error(use_awaitable, ec));
-      timer_.cancel();
-      if (ec) {
-        r.code = 0;
-        r.text = expired_ ? "timed out waiting for the relay" : "connection lost: " + ec.message();
-        co_return r;
-      }
-      std::istream is(&buf_);
-      std::string line;
-      std::getline(is, line);
-      if (!line.empty() && line.back() == '\r') line.pop_back();
-      if (line.size() < 3 || !std::isdigit(static_cast<unsigned char>(line[0]))) {
-        r.code = 0;
-        r.text = "malformed reply: " + line.substr(0, 200);
-        co_return r;
-      }
-      r.code = std::stoi(line.substr(0, 3));
-      r.text += (r.text.empty() ? "" : " / ") + line.substr(0, 512);
-      r.last = line;
-      if (line.size() < 4 || line[3] != '-') co_return r;
-      if (r.text.size() > 8192) co_return r;
-    }
-  }
-
-  awaitable<bool> send(const std::string& data) {
-    boost::system::error_code ec;
-    arm();
-    co_await asio::async_write(sock_, asio::buffer(data), asio::redirect_error(use_awaitable, ec));
-    timer_.cancel();
-    co_return !ec;
-  }
-
-  void close() {
-    boost::system::error_code ec;
-    sock_.close(ec);
-  }
-
- private:
-  void arm() {
-    expired_ = false;
-    timer_.expires_after(timeout_);
-    timer_.async_wait([this](boost::system::error_code ec) {
-      if (!ec && timer_.expiry() <= asio::steady_timer::clock_type::now()) {
-        expired_ = true;
-        boost::system::error_code e;
-        sock_.close(e);
-      }
-    });
-  }
-
-  tcp::socket sock_;
-  asio::steady_timer timer_;
-  std::chrono::seconds timeout_;
-  asio::streambuf buf_{65536};
-  bool expired_ = false;
-};
-
 SmtpResult from_reply(const Reply& r, bool expect_ok) {
   SmtpResult s;
   s.reply = r.code ? r.last : r.text;
@@ -145,32 +47,94 @@ SmtpResult from_reply(const Reply& r, bool expect_ok) {
   return s;
 }
 
-}  // namespace
+SmtpResult transient(std::string why) {
+  return SmtpResult{false, false, std::move(why)};
+}
 
-awaitable<SmtpResult> smtp_send(asio::any_io_executor ex, Relay relay, std::string helo,
-                                std::string mail_from, std::string rcpt, std::string bytes,
-                                std::chrono::seconds timeout) {
-  Conn c(ex, timeout);
-  std::string err;
-  if (!co_await c.connect(relay, err)) co_return SmtpResult{false, false, err};
-  Reply r = co_await c.reply();
-  if (r.code != 220) {
-    c.close();
-    co_return from_reply(r, false);
+std::string said(const Reply& r) {
+  return r.code ? r.last : r.text;
+}
+
+// Never lets the password reach a log line or the outbox's last error, even
+// when a relay echoes what it got.
+std::string scrub(std::string text, const Security& sec) {
+  for (const std::string& secret :
+       {sec.password, base64(sec.password), sasl_plain(sec.username, sec.password)}) {
+    if (secret.empty()) continue;
+    for (auto at = text.find(secret); at != std::string::npos; at = text.find(secret, at))
+      text.replace(at, secret.size(), "[hidden]");
   }
+  return text;
+}
+
+// EHLO, or HELO when the relay refuses EHLO with a 5xx (no extensions then).
+awaitable<Reply> hello(Conn& c, const std::string& helo, Capabilities& caps) {
   co_await c.send("EHLO " + helo + "\r\n");
-  r = co_await c.reply();
-  bool pipelining = false;
-  if (r.code == 250) {
-    pipelining = r.text.find("PIPELINING") != std::string::npos;
-  } else if (r.code >= 500) {
+  Reply r = co_await c.reply();
+  caps = r.code == 250 ? parse_ehlo(r.lines) : Capabilities{};
+  if (r.code >= 500) {
     co_await c.send("HELO " + helo + "\r\n");
     r = co_await c.reply();
   }
-  if (r.code != 250) {
-    c.close();
-    co_return from_reply(r, false);
+  co_return r;
+}
+
+// RFC 3207: STARTTLS, the handshake, and EHLO again (what the relay offered
+// in clear counts no more). Nothing else is ever sent in clear.
+awaitable<SmtpResult> upgrade(Conn& c, const Relay& relay, const Security& sec,
+                              const std::string& helo, Capabilities& caps) {
+  std::string where = relay.host + ":" + std::to_string(relay.port);
+  if (!caps.starttls)
+    co_return transient("STARTTLS required (outbound.tls: starttls) but " + where +
+                        " does not offer it; nothing sent in clear");
+  co_await c.send("STARTTLS\r\n");
+  Reply r = co_await c.reply();
+  if (r.code != 220) co_return transient("STARTTLS refused by " + where + ": " + said(r));
+  // Anything the relay sent after its 220 was written before the
+  // handshake, by it or by someone in between (CVE-2011-0411).
+  if (c.buffered())
+    co_return transient(where + " sent data after its STARTTLS reply; nothing sent");
+  std::string err;
+  if (!co_await c.start_tls(sec, relay.host, err)) co_return transient(err);
+  r = co_await hello(c, helo, caps);
+  if (r.code != 250) co_return transient("EHLO over TLS refused by " + where + ": " + said(r));
+  co_return SmtpResult{true, false, ""};
+}
+
+// RFC 4954: AUTH PLAIN with an initial response, else AUTH LOGIN.
+awaitable<SmtpResult> authenticate(Conn& c, const Relay& relay, const Security& sec,
+                                   const Capabilities& caps) {
+  std::string where = relay.host + ":" + std::to_string(relay.port);
+  if (!c.tls() && !sec.allow_plaintext_auth)
+    co_return transient("not sending the password in clear to " + where +
+                        " (no TLS, outbound.allow_plaintext_auth is off)");
+  std::string mech = caps.auth_plain ? "PLAIN" : caps.auth_login ? "LOGIN" : "";
+  if (mech.empty())
+    co_return transient(where + " offers neither AUTH PLAIN nor AUTH LOGIN; not sending");
+  Reply r;
+  if (mech == "PLAIN") {
+    co_await c.send("AUTH PLAIN " + sasl_plain(sec.username, sec.password) + "\r\n");
+    r = co_await c.reply();
+  } else {
+    co_await c.send("AUTH LOGIN\r\n");
+    r = co_await c.reply();
+    if (r.code == 334) {
+      co_await c.send(base64(sec.username) + "\r\n");
+      r = co_await c.reply();
+    }
+    if (r.code == 334) {
+      co_await c.send(base64(sec.password) + "\r\n");
+      r = co_await c.reply();
+    }
   }
+  if (r.code == 235) co_return SmtpResult{true, false, ""};
+  co_return transient("authentication failed as " + sec.username + " at " + where + " (AUTH " +
+                      mech + "): " + scrub(said(r), sec));
+}
+
+// MAIL, RCPT, DATA (in one write with PIPELINING), the message, QUIT.
+awaitable<SmtpResult> transaction(Conn& c, bool pipelining, const std::string& mail_from,
+                                  const std::string& rcpt, const std::string& bytes) {
   std::string mail = "MAIL FROM:<" + mail_from + ">\r\n";
   std::string rcpt_cmd = "RCPT TO:<" + rcpt + ">\r\n";
   Reply mr, rr, dr;
@@ -197,22 +161,48 @@ awaitable<SmtpResult> smtp_send(asio::any_io_executor ex, Relay relay, std::stri
       // A pipelined DATA that got 354 anyway: dropping the connection aborts
       // the transaction; anything we sent now would be message data.
       if (dr.code != 354) co_await c.send("QUIT\r\n");
-      c.close();
       co_return from_reply(*x, false);
     }
   }
-  if (dr.code != 354) {
-    c.close();
-    co_return from_reply(dr, false);
-  }
-  if (!co_await c.send(smtp_data(bytes))) {
-    c.close();
-    co_return SmtpResult{false, false, "connection lost while sending data"};
-  }
-  r = co_await c.reply();
+  if (dr.code != 354) co_return from_reply(dr, false);
+  if (!co_await c.send(smtp_data(bytes))) co_return transient("connection lost while sending data");
+  Reply r = co_await c.reply();
   SmtpResult res = from_reply(r, true);
   if (r.code / 100 != 2) res.ok = false;
   co_await c.send("QUIT\r\n");
+  co_return res;
+}
+
+awaitable<SmtpResult> dialogue(Conn& c, const Relay& relay, const Security& sec,
+                               const std::string& helo, const std::string& mail_from,
+                               const std::string& rcpt, const std::string& bytes) {
+  std::string err;
+  if (!co_await c.connect(relay, err)) co_return transient(err);
+  using Tls = Security::Tls;
+  if (sec.tls == Tls::implicit && !co_await c.start_tls(sec, relay.host, err))
+    co_return transient(err);
+  Reply r = co_await c.reply();
+  if (r.code != 220) co_return from_reply(r, false);
+  Capabilities caps;
+  r = co_await hello(c, helo, caps);
+  if (r.code != 250) co_return from_reply(r, false);
+  SmtpResult step{true, false, ""};
+  if (sec.tls == Tls::starttls) step = co_await upgrade(c, relay, sec, helo, caps);
+  if (step.ok && !sec.username.empty()) step = co_await authenticate(c, relay, sec, caps);
+  if (!step.ok) {
+    co_await c.send("QUIT\r\n");
+    co_return step;
+  }
+  co_return co_await transaction(c, caps.pipelining, mail_from, rcpt, bytes);
+}
+
+}  // namespace
+
+awaitable<SmtpResult> smtp_send(asio::any_io_executor ex, Relay relay, Security security,
+                                std::string helo, std::string mail_from, std::string rcpt,
+                                std::string bytes, std::chrono::seconds timeout) {
+  Conn c(ex, timeout);
+  SmtpResult res = co_await dialogue(c, relay, security, helo, mail_from, rcpt, bytes);
   c.close();
   co_return res;
 }

@@ -1,5 +1,7 @@
 // smtp_client.h: a small SMTP client on Boost.Asio for the outbox: EHLO
-// (HELO fallback), PIPELINING where offered, dot-stuffing, CRLF only.
+// (HELO fallback), PIPELINING where offered, dot-stuffing, CRLF only;
+// STARTTLS (RFC 3207) or implicit TLS (RFC 8314) and AUTH PLAIN/LOGIN
+// (RFC 4954) for a smarthost that wants them.
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
@@ -21,12 +23,26 @@ struct Relay {
   std::uint16_t port = 25;
 };
 
+/// TLS and the login at the relay (outbound.tls ... in deskmail.yaml(5)).
+struct Security {
+  // starttls: upgrade after EHLO, never continue in clear when the relay does
+  // not offer it; implicit: TLS from the first byte (port 465).
+  enum class Tls { none, starttls, implicit } tls = Tls::none;
+  bool verify = true;                 // certificate chain and host name
+  std::string ca_file;                // trust anchors; "": the system's store
+  std::string username;               // "": no AUTH
+  std::string password;               // never logged
+  bool allow_plaintext_auth = false;  // AUTH without TLS
+};
+
 /// Sends one message to one recipient. Never throws for network or protocol
-/// trouble: that is a transient failure in the result.
+/// trouble: that is a transient failure in the result. So is every refusal of
+/// TLS or the login (a relay without STARTTLS, an untrusted certificate, 535):
+/// the mail waits until the relay or the configuration is fixed.
 boost::asio::awaitable<SmtpResult> smtp_send(boost::asio::any_io_executor ex, Relay relay,
-                                             std::string helo, std::string mail_from,
-                                             std::string rcpt, std::string bytes,
-                                             std::chrono::seconds timeout);
+                                             Security security, std::string helo,
+                                             std::string mail_from, std::string rcpt,
+                                             std::string bytes, std::chrono::seconds timeout);
 
 /// Dot-stuffs and CRLF-normalizes a message and appends the terminator: every
 /// bare CR or LF becomes CRLF, every line starting with '.' gets one more.

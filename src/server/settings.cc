@@ -78,6 +78,15 @@ delivery::Policy delivery_policy(const config::Config& c) {
 outbox::Options outbox_options(const config::Config& c) {
   outbox::Options o;
   o.relay = {c.outbound.relay_host, c.outbound.relay_port};
+  using Tls = config::Outbound::Tls;
+  o.security.tls = c.outbound.tls == Tls::starttls ? outbox::Security::Tls::starttls
+                   : c.outbound.tls == Tls::tls    ? outbox::Security::Tls::implicit
+                                                   : outbox::Security::Tls::none;
+  o.security.verify = c.outbound.tls_verify;
+  o.security.ca_file = c.outbound.ca_file;
+  o.security.username = c.outbound.username;
+  o.security.password = c.outbound.password;  // read by config::load, at start and on SIGHUP
+  o.security.allow_plaintext_auth = c.outbound.allow_plaintext_auth;
   o.helo = c.hostname;
   o.retry_base = c.outbound.retry_base;
   o.retry_max = c.outbound.retry_max;

@@ -29,10 +29,15 @@ def have_exim():
 class Postfix:
     """A Postfix instance: smtpd on 127.0.0.1:port, LMTP to deskmaild."""
 
-    def __init__(self, port, transports, relay_domains, extra=""):
+    def __init__(self, port, transports, relay_domains, extra="", master_extra="", etc_files=None):
         """Configures and starts it; if that fails, stops what started.
-        `extra`: more main.cf lines (milters, header checks)."""
+        `extra`: more main.cf lines (milters, header checks; a later line
+        overrides an earlier one); `master_extra`: more master.cf lines (other
+        smtpd services); `etc_files`: {path under its config directory: text},
+        e.g. sasl/smtpd.conf."""
         self.dir = None
+        self.master_extra = master_extra
+        self.etc_files = etc_files or {}
         try:
             self._setup(port, transports, relay_domains, extra)
         except BaseException:
@@ -92,7 +97,12 @@ maximal_backoff_time = 4s
                         r"\1n", master, flags=re.M)
         master = re.sub(r"^(lmtp\s+unix\s+.*\slmtp)$", r"\1 flags=X", master, flags=re.M)
         with open(os.path.join(self.etc, "master.cf"), "w") as f:
-            f.write(master)
+            f.write(master + self.master_extra)
+        for name, text in self.etc_files.items():
+            path = os.path.join(self.etc, name)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "w") as f:
+                f.write(text)
         # Creates the queue's subdirectories with their owners and modes.
         self.run("check")
         self.run("start")
@@ -264,3 +274,48 @@ begin rewrite
         time.sleep(0.3)
         shutil.rmtree(self.dir, ignore_errors=True)
         self.dir = None
+
+
+def have_cyrus_sasl():
+    """saslpasswd2 (sasl2-bin) and the PLAIN/LOGIN and sasldb plugins."""
+    return (shutil.which("saslpasswd2") is not None
+            and any(os.path.exists(f"/usr/lib/x86_64-linux-gnu/sasl2/{m}") or
+                    os.path.exists(f"/usr/lib/sasl2/{m}") for m in ("libplain.so", "libplain.so.2"))
+            and "cyrus" in subprocess.run(["postconf", "-a"], capture_output=True, text=True).stdout)
+
+
+def smarthost_config(workdir, cert, key, user, password, tls_port, plain_port):
+    """A Postfix submission relay, as a site's smarthost is set up: relays only
+    for clients logged in with SASL (Cyrus, a sasldb in `workdir`), AUTH only
+    after STARTTLS on the main port; implicit TLS on tls_port, with AUTH LOGIN
+    only; and plain_port offering no STARTTLS at all. Every client's dialogue is logged
+    (debug_peer_list), so a test can read what a client sent.
+    Returns (main.cf lines, master.cf lines, files) for Postfix(extra=,
+    master_extra=, etc_files=)."""
+    realm = "mx.deskmail.test"  # myhostname: Cyrus's realm when the client names none
+    sasldb = os.path.join(workdir, "sasldb2")
+    subprocess.run(["saslpasswd2", "-p", "-c", "-f", sasldb, "-u", realm, user],
+                   input=password, text=True, check=True, capture_output=True, timeout=30)
+    shutil.chown(sasldb, "postfix", "postfix")
+    os.chmod(sasldb, 0o600)
+    # Debian's Postfix has Cyrus read $config_directory/sasl/smtpd.conf.
+    files = {"sasl/smtpd.conf": "pwcheck_method: auxprop\nauxprop_plugin: sasldb\n"
+                                f"mech_list: PLAIN LOGIN\nsasldb_path: {sasldb}\n"}
+    os.chmod(workdir, 0o755)
+    extra = f"""smtpd_tls_cert_file = {cert}
+smtpd_tls_key_file = {key}
+smtpd_tls_security_level = may
+smtpd_tls_auth_only = yes
+smtpd_tls_loglevel = 1
+smtpd_sasl_auth_enable = yes
+smtpd_sasl_type = cyrus
+smtpd_sasl_path = smtpd
+mynetworks = 192.0.2.1/32
+smtpd_relay_restrictions = permit_sasl_authenticated, reject_unauth_destination
+smtpd_recipient_restrictions =
+debug_peer_list = 127.0.0.1
+"""
+    master = (f"127.0.0.1:{tls_port} inet n - n - - smtpd -o smtpd_tls_wrappermode=yes "
+              f"-o smtpd_tls_security_level=encrypt -o smtpd_sasl_mechanism_filter=login\n"
+              f"127.0.0.1:{plain_port} inet n - n - - smtpd -o smtpd_tls_security_level=none\n")
+    return extra, master, files
