@@ -49,6 +49,7 @@ json project_json(const store::Project& p, const std::string& address) {
               {"confirmation", p.confirmation},
               {"notify_members", p.notify_members},
               {"reopen_on_reply", p.reopen_on_reply},
+              {"disclose_fixes", p.disclose_fixes},
               {"members", p.members},
               {"issues", p.issues}};
 }

@@ -48,7 +48,8 @@ int list(const Context& ctx) {
     std::string set = std::string(p.enabled ? "" : "DISABLED ") +
                       "confirmation=" + (p.confirmation ? "on" : "off") +
                       " notify_members=" + (p.notify_members ? "on" : "off") +
-                      " reopen_on_reply=" + (p.reopen_on_reply ? "on" : "off");
+                      " reopen_on_reply=" + (p.reopen_on_reply ? "on" : "off") +
+                      " disclose_fixes=" + (p.disclose_fixes ? "on" : "off");
     rows.push_back({p.path, address_for(ctx.cfg, p.key), std::to_string(p.issues),
                     joined(p.aliases), joined(p.members), set});
   }
@@ -79,7 +80,8 @@ int member(const Context& ctx) {
 int set(const Context& ctx) {
   const auto& pos = ctx.args.pos;
   if (pos.size() != 3 || (pos[2] != "on" && pos[2] != "off"))
-    throw UsageError("project set PATH confirmation|notify_members|reopen_on_reply on|off");
+    throw UsageError(
+        "project set PATH confirmation|notify_members|reopen_on_reply|disclose_fixes on|off");
   ctx.desk->set_project_flag(pos[0], pos[1], pos[2] == "on");
   if (ctx.args.json)
     ctx.out << json{{"path", pos[0]}, {pos[1], pos[2] == "on"}}.dump() << "\n";

@@ -127,9 +127,13 @@ const char* const kUsageText =
     "  note REF (-m TEXT | --file F | -) [--as EMAIL]    internal note, never mailed\n"
     "  close REF | reopen REF\n"
     "  project member add|remove PATH EMAIL\n"
-    "  project set PATH confirmation|notify_members|reopen_on_reply on|off\n"
+    "  project set PATH confirmation|notify_members|reopen_on_reply|disclose_fixes on|off\n"
     "  project template PATH KIND (--subject S --file F | --reset)\n"
     "       KIND: thank_you new_note closed reopened member_new_issue member_note\n"
+    "  project hook add PATH --forge git|gitlab|github|gitea --repo REPO [--branch B]\n"
+    "       [--commit-url URL-with-%H] [--secret-file F]   commits that close issues\n"
+    "  project hook list [PATH] | project hook remove PATH --forge F --repo REPO\n"
+    "  hook post-receive          (run by contrib/git/post-receive; ref updates on stdin)\n"
     "  outbox list [--state pending|sent|failed] | outbox retry ID\n";
 
 TEST_CASE("cli::commands: the table") {
@@ -196,7 +200,7 @@ TEST_CASE("cli::resolve") {
         {{"db"}, "db: expected init, migrate, version, check or copy"},
         {{"db", "frob"}, "db: expected init, migrate, version, check or copy"},
         {{"issue"}, "issue: expected list, show, ham or spam"},
-        {{"project"}, "project: expected add, list, member, set or template"},
+        {{"project"}, "project: expected add, list, member, set, template or hook"},
         {{"outbox", "--json"}, "outbox: expected list or retry"},
     };
     for (const auto& c : cases) {
@@ -222,9 +226,12 @@ TEST_CASE("cli::group_usage") {
         "  project add PATH [--name NAME] [--key KEY] [--alias ADDR]...\n"
         "  project list\n"
         "  project member add|remove PATH EMAIL\n"
-        "  project set PATH confirmation|notify_members|reopen_on_reply on|off\n"
+        "  project set PATH confirmation|notify_members|reopen_on_reply|disclose_fixes on|off\n"
         "  project template PATH KIND (--subject S --file F | --reset)\n"
-        "       KIND: thank_you new_note closed reopened member_new_issue member_note\n");
+        "       KIND: thank_you new_note closed reopened member_new_issue member_note\n"
+        "  project hook add PATH --forge git|gitlab|github|gitea --repo REPO [--branch B]\n"
+        "       [--commit-url URL-with-%H] [--secret-file F]   commits that close issues\n"
+        "  project hook list [PATH] | project hook remove PATH --forge F --repo REPO\n");
   CHECK(cli::group_usage(table, "db") ==
         "usage: deskmail [-c FILE] COMMAND [ARGS] [--json]\n"
         "  db init | db migrate | db version | db check\n"
@@ -266,7 +273,7 @@ TEST_CASE("cli::execute against a scratch desk") {
                     "the database has no schema: run 'deskmail db init'");
   auto r = d.run({"db", "init"});
   CHECK(r.status == 0);
-  CHECK(r.out == "database initialised, schema version 7\n");
+  CHECK(r.out == "database initialised, schema version 10\n");
 
   r = d.run({"project", "add", "Acme/Game", "--alias", "help@acme.example"});
   CHECK(r.out == "project acme/game created; new issues: desk+acme-game@support.example.com\n");
@@ -297,9 +304,10 @@ TEST_CASE("cli::execute against a scratch desk") {
       "PATH       ADDRESS                             ISSUES  ALIASES            MEMBERS          "
       "          SETTINGS\n"
       "acme/game  desk+acme-game@support.example.com  0       help@acme.example  "
-      "agent@support.example.com  confirmation=on notify_members=off reopen_on_reply=on\n"
+      "agent@support.example.com  confirmation=on notify_members=off reopen_on_reply=on "
+      "disclose_fixes=off\n"
       "acme/web   desk+web@support.example.com        0       -                  -              "
-      "            confirmation=on notify_members=off reopen_on_reply=on\n");
+      "            confirmation=on notify_members=off reopen_on_reply=on disclose_fixes=off\n");
   r = d.run({"issue", "list"});
   CHECK(r.out == "REF  STATE  CREATED (UTC)  UPDATED (UTC)  AUTHOR  TITLE\n");
   r = d.run({"issue", "show", "acme/game#9"});
