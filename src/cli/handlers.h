@@ -20,7 +20,12 @@ int list(const Context& ctx);
 int member(const Context& ctx);  // add|remove PATH EMAIL
 int set(const Context& ctx);
 int set_template(const Context& ctx);
+int hook(const Context& ctx);  // hook.cc: add|list|remove
 }  // namespace project
+
+namespace hook {  // hook.cc: what git runs after a push
+int post_receive(const Context& ctx);
+}  // namespace hook
 
 namespace issue {  // issue.cc
 int list(const Context& ctx);

@@ -51,6 +51,7 @@ json project_json(const store::Project& p, const std::string& address) {
               {"notify_members", p.notify_members},
               {"reopen_on_reply", p.reopen_on_reply},
               {"cc_participants", p.cc_participants},
+              {"disclose_fixes", p.disclose_fixes},
               {"members", p.members},
               {"issues", p.issues}};
 }

@@ -49,7 +49,8 @@ int list(const Context& ctx) {
                       "confirmation=" + (p.confirmation ? "on" : "off") +
                       " notify_members=" + (p.notify_members ? "on" : "off") +
                       " reopen_on_reply=" + (p.reopen_on_reply ? "on" : "off") +
-                      " cc_participants=" + (p.cc_participants ? "on" : "off");
+                      " cc_participants=" + (p.cc_participants ? "on" : "off") +
+                      " disclose_fixes=" + (p.disclose_fixes ? "on" : "off");
     rows.push_back({p.path, address_for(ctx.cfg, p.key), std::to_string(p.issues),
                     joined(p.aliases), joined(p.members), set});
   }
@@ -80,7 +81,9 @@ int member(const Context& ctx) {
 int set(const Context& ctx) {
   const auto& pos = ctx.args.pos;
   if (pos.size() != 3 || (pos[2] != "on" && pos[2] != "off"))
-    throw UsageError("project set PATH confirmation|notify_members|reopen_on_reply|cc_participants on|off");
+    throw UsageError(
+        "project set PATH confirmation|notify_members|reopen_on_reply|cc_participants|"
+        "disclose_fixes on|off");
   ctx.desk->set_project_flag(pos[0], pos[1], pos[2] == "on");
   if (ctx.args.json)
     ctx.out << json{{"path", pos[0]}, {pos[1], pos[2] == "on"}}.dump() << "\n";

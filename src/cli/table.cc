@@ -28,7 +28,14 @@ constexpr std::string_view kMember = "project member add|remove PATH EMAIL";
 constexpr std::string_view kParticipant =
     "issue participant add|remove REF EMAIL   Cc an address on the answers, or stop it";
 constexpr std::string_view kSet =
-    "project set PATH confirmation|notify_members|reopen_on_reply|cc_participants on|off";
+    "project set PATH confirmation|notify_members|reopen_on_reply|cc_participants|"
+    "disclose_fixes on|off";
+constexpr std::string_view kHook =
+    "project hook add PATH --forge git|gitlab|github|gitea --repo REPO [--branch B]\n"
+    "       [--commit-url URL-with-%H] [--secret-file F]   commits that close issues\n"
+    "  project hook list [PATH] | project hook remove PATH --forge F --repo REPO";
+constexpr std::string_view kPostReceive =
+    "hook post-receive          (run by contrib/git/post-receive; ref updates on stdin)";
 constexpr std::string_view kTemplate =
     "project template PATH KIND (--subject S --file F | --reset)\n"
     "       KIND: thank_you new_note closed reopened member_new_issue member_note";
@@ -57,6 +64,8 @@ const std::vector<Command> kCommands = {
   {"project", "member",   kMember,      {},                            {},           Needs::desk,   project::member},
   {"project", "set",      kSet,         {},                            {},           Needs::desk,   project::set},
   {"project", "template", kTemplate,    {"subject", "file"},           {"reset"},    Needs::desk,   project::set_template},
+  {"project", "hook",     kHook,        {"forge", "repo", "branch", "commit-url", "secret-file"}, {}, Needs::desk, project::hook},
+  {"hook",    "post-receive", kPostReceive, {},                        {},           Needs::desk,   hook::post_receive},
   {"outbox",  "list",     kOutbox,      {"state"},                     {},           Needs::desk,   outbox::list},
   {"outbox",  "retry",    kOutbox,      {},                            {},           Needs::desk,   outbox::retry},
 };

@@ -79,6 +79,12 @@ inline constexpr Setting retry_max{"outbound", "retry_max", 3600, 1, 604800};
 inline constexpr Setting max_age{"outbound", "max_age", 432000, 1, 2592000};
 inline constexpr Setting smtp_timeout{"outbound", "timeout", 60, 1, 3600};
 
+// fixes: commits and merges that close issues (issue 22).
+inline constexpr Setting commits_per_push{"fixes", "commits_per_push", 1000, 1, 1000000};
+inline constexpr Setting refs_per_commit{"fixes", "refs_per_commit", 20, 1, 1000};
+inline constexpr Setting webhook_body{"fixes", "webhook_body", 5242880, 1024,
+                                      std::uint64_t{1} << 30};  // bytes; HTTP 413
+
 /// Every setting above, for the loader's checks and the man page test.
 inline constexpr std::array kAll{
     &database_connections,
@@ -106,6 +112,9 @@ inline constexpr std::array kAll{
     &retry_max,
     &max_age,
     &smtp_timeout,
+    &commits_per_push,
+    &refs_per_commit,
+    &webhook_body,
 };
 
 /// spam.threshold: scores at or above are spam.

@@ -506,6 +506,14 @@ Config load_string(const std::string& text, const std::string& name) {
                         number(ck, defaults::store_wait, t.store_wait),
                         number(ck, defaults::shutdown, t.shutdown)});
               }},
+             {"fixes",
+              [&](const YAML::Node& n) {
+                auto& f = cfg.fixes;
+                ck.map(n, "fixes",
+                       {number(ck, defaults::commits_per_push, f.commits_per_push),
+                        number(ck, defaults::refs_per_commit, f.refs_per_commit),
+                        number(ck, defaults::webhook_body, f.webhook_body)});
+              }},
          });
   if (root.IsMap()) {
     if (!have_address) ck.error(root, "missing required key 'address'");

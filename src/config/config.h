@@ -107,6 +107,16 @@ struct Outbound {
   bool allow_plaintext_auth = false;
 };
 
+/// Commits and merges that close issues (deskmail hook, the forge webhooks).
+struct Fixes {
+  // commits read from one ref update of a push; older ones are left alone
+  std::uint32_t commits_per_push = defaults::commits_per_push.value;
+  // issues one commit message (or merge request) may close or mention
+  std::uint32_t refs_per_commit = defaults::refs_per_commit.value;
+  // largest webhook request body accepted (HTTP 413 above)
+  std::uint64_t webhook_body = defaults::webhook_body.value;
+};
+
 struct Config {
   std::string file;  // where it was loaded from
   std::vector<Listen> listen;
@@ -125,6 +135,7 @@ struct Config {
   Outbound outbound;
   Spam spam;
   Authentication authentication;
+  Fixes fixes;
 
   /// Local part of `address` before any '+', and the domain.
   std::string base_local() const;

@@ -58,7 +58,7 @@ std::vector<store::Project> Desk::projects() {
 
 void Desk::set_project_flag(const std::string& path, const std::string& flag, bool on) {
   if (flag != "confirmation" && flag != "notify_members" && flag != "reopen_on_reply" &&
-      flag != "cc_participants")
+      flag != "cc_participants" && flag != "disclose_fixes")
     throw store::Error("unknown project setting " + flag);
   store_.transact(
       [&](store::Tx& tx) { tx.projects().set_flag(store::project_id(tx, path), flag, on); });

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "common/defaults.h"
+#include "desk/fixes.h"
 #include "store/store.h"
 
 namespace desk {
@@ -36,6 +37,11 @@ struct ProjectSpec {
 
 /// True for a project path: segments of [a-z0-9._-] separated by '/'.
 bool valid_path(const std::string& path);
+
+/// A repository as bindings store it and pushes name it: a forge's URL
+/// lower case, without a trailing '/' or ".git"; a path without a trailing
+/// '/'.
+std::string normalize_repo(const std::string& forge, const std::string& repo);
 
 class Desk {
  public:
@@ -82,6 +88,22 @@ class Desk {
   /// Stops the mail to a participant of REF (kept, unsubscribed); false
   /// when it is none.
   bool remove_participant(const std::string& ref, const std::string& email);
+
+  // --- fixes from commits (desk/fixes.h) --------------------------------------
+  /// Binds repository `b.repo` of forge `b.forge` to project `path` (throws
+  /// Invalid for a forge other than git, gitlab, github, gitea; a git repo
+  /// that is no absolute path; a forge's that is no http(s) URL; a forge
+  /// without a secret; a commit URL without %H; a malformed branch).
+  store::HookBinding add_hook(const std::string& path, store::HookBinding b);
+  /// The bindings of project `path`, or of every project.
+  std::vector<store::HookBinding> hooks(const std::optional<std::string>& path);
+  /// False when the project had no such binding.
+  bool remove_hook(const std::string& path, const std::string& forge, const std::string& repo);
+  /// The bindings of a repository (what a webhook checks its secret against).
+  std::vector<store::HookBinding> find_hooks(const std::string& forge, const std::string& repo);
+  /// Acts on a push or merge, all of it in one transaction (desk/fixes.h).
+  /// At most `refs_per_commit` issues per commit.
+  FixResult fix_push(const FixPush& push, std::size_t refs_per_commit);
 
   // --- intake (deskmaild) --------------------------------------------------
   /// One message for one recipient, in one transaction: all or nothing

@@ -40,6 +40,10 @@ void Mailer::queue(const store::IssueRow& issue, store::MailKind kind, const sto
   ctx.references = refs;
   ctx.template_subject = std::move(tmpl.subject);
   ctx.template_body = std::move(tmpl.body);
+  if (kind == store::MailKind::closed) {
+    ctx.fix_title = fix_title_;
+    ctx.fix_url = fix_url_;
+  }
   store::OutMail m = composer_->compose(ctx);
   m.unsolicited = unsolicited || kind == store::MailKind::thank_you;
   tx_.outbox().add(kind, issue.id, to.email, m, now_);

@@ -56,6 +56,13 @@ class Mailer {
                const std::vector<std::string>& refs, std::string_view note,
                const std::string& author);
 
+  /// The commit that closed the issue, for the closed mails queued next
+  /// (%{FIX_TITLE}, %{FIX_URL}); empty: none named.
+  void set_fix(std::string title, std::string url) {
+    fix_title_ = std::move(title);
+    fix_url_ = std::move(url);
+  }
+
   /// At most `per_day` confirmations to one address a day, and `per_hour`
   /// from the whole desk to anyone (0: no limit): two auto-responders
   /// answering each other stay bounded, and no rotation of forged senders
@@ -71,6 +78,7 @@ class Mailer {
   std::int64_t now_;
   std::uint32_t unsolicited_per_hour_;
   int queued_ = 0;
+  std::string fix_title_, fix_url_;
 };
 
 }  // namespace desk

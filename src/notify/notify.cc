@@ -69,6 +69,19 @@ Template default_template(MailKind kind) {
   return {"[%{ISSUE_PATH}]", "%{NOTE_TEXT}\n"};
 }
 
+Template closed_by_fix_template() {
+  return {"Re: %{ISSUE_TITLE} [%{ISSUE_PATH}] closed",
+          "Your request %{ISSUE_PATH} has been closed by a fix:\n"
+          "\n"
+          "  %{FIX_TITLE}\n"
+          "  %{FIX_URL}\n"
+          "\n"
+          "If something is still wrong, reply to this email and it is reopened.\n"
+          "\n"
+          "-- \n"
+          "Stop mail about this request: %{UNSUBSCRIBE_URL}\n"};
+}
+
 std::string render(std::string_view tpl, const std::map<std::string, std::string>& vars) {
   std::string out;
   std::size_t i = 0;
@@ -145,6 +158,8 @@ std::map<std::string, std::string> variables(const store::MailContext& c, const 
   v.emplace("PROJECT_NAME", c.project_name);
   v.emplace("PROJECT_PATH", c.project_path);
   v.emplace("UNSUBSCRIBE_URL", "mailto:" + unsubscribe_address(s, c.reply_key));
+  v.emplace("FIX_TITLE", c.fix_title);
+  v.emplace("FIX_URL", c.fix_url);
   v.emplace("SYSTEM_HEADER", "");
   v.emplace("SYSTEM_FOOTER", "");
   v.emplace("ADDITIONAL_TEXT", "");
@@ -152,7 +167,8 @@ std::map<std::string, std::string> variables(const store::MailContext& c, const 
 }
 
 store::OutMail Composer::compose(const store::MailContext& c) {
-  Template t = default_template(c.kind);
+  Template t = c.kind == MailKind::closed && !c.fix_title.empty() ? closed_by_fix_template()
+                                                                  : default_template(c.kind);
   if (!c.template_subject.empty()) t.subject = c.template_subject;
   if (!c.template_body.empty()) t.body = c.template_body;
   auto vars = variables(c, s_, &t);

@@ -35,13 +35,18 @@ struct Template {
 
 /// The built-in template for a kind.
 Template default_template(store::MailKind kind);
+/// The built-in "closed" template when the mail names the fix (a commit that
+/// closed the issue, in a project that discloses fixes): with %{FIX_TITLE}
+/// and %{FIX_URL}.
+Template closed_by_fix_template();
 
 /// Replaces %{NAME} (spaces allowed inside the braces) with vars[NAME], in one
 /// pass: substituted text is never scanned again, so customer text cannot
 /// inject placeholders. Unknown names stay as written.
 std::string render(std::string_view tpl, const std::map<std::string, std::string>& vars);
 
-/// The placeholder values for a context (ISSUE_ID, ISSUE_PATH, NOTE_TEXT, ...).
+/// The placeholder values for a context (ISSUE_ID, ISSUE_PATH, NOTE_TEXT,
+/// FIX_TITLE and FIX_URL (empty unless a disclosed fix closed the issue), ...).
 /// With `only_for`, the long texts (ISSUE_DESCRIPTION, NOTE_TEXT) are left
 /// out unless that template names them: a confirmation does not copy the
 /// description.

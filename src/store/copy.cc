@@ -14,7 +14,8 @@ namespace {
 const char* const kTables[] = {
     "project", "project_alias", "project_member", "project_template",   "raw_message",
     "issue",   "participant",   "note",           "attachment_content", "attachment",
-    "dedupe",  "message_ref",   "outbox"};
+    "dedupe",  "message_ref",   "outbox",             "fix_hook",   "fix_commit",
+    "hook_delivery"};
 
 enum class Kind { integer, text, blob };
 struct Column {

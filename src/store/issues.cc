@@ -18,20 +18,20 @@ IssueRow SqlIssues::get(std::int64_t id) {
   IssueRow c;
   c.id = id;
   long long issue_id = id, pid = 0, iid = 0, conf = 1, notify = 0, reopen = 1, cc = 0, spam = 0,
-            never = 0;
+            never = 0, disclose = 0;
   db_.run(
       "SELECT i.project_id, i.iid, i.title, i.description, i.state, i.message_id, p.path, "
       "p.name, p.confirmation, p.notify_members, p.reopen_on_reply, i.spam, i.never_answer, "
-      "p.cc_participants "
+      "p.cc_participants, p.disclose_fixes "
       "FROM issue i JOIN project p ON p.id = i.project_id WHERE i.id = :i",
       soci::into(pid), soci::into(iid), soci::into(c.title), soci::into(c.description),
       soci::into(c.state), soci::into(c.message_id), soci::into(c.project.path),
       soci::into(c.project.name), soci::into(conf), soci::into(notify), soci::into(reopen),
-      soci::into(spam), soci::into(never), soci::into(cc), soci::use(issue_id));
+      soci::into(spam), soci::into(never), soci::into(cc), soci::into(disclose), soci::use(issue_id));
   if (!db_.got_data()) throw Error("issue vanished");
   c.iid = iid;
   c.project.id = pid;
-  c.project.settings = {conf != 0, notify != 0, reopen != 0, cc != 0};
+  c.project.settings = {conf != 0, notify != 0, reopen != 0, cc != 0, disclose != 0};
   c.spam = spam != 0;
   c.never_answer = never != 0;
   return c;

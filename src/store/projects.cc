@@ -8,16 +8,16 @@ std::optional<std::pair<std::int64_t, ProjectInfo>> SqlProjects::next_iid(std::i
   // The UPDATE locks the project row (SQLite: the write lock of BEGIN
   // IMMEDIATE) until COMMIT. UNIQUE (project_id, iid) guards against
   // anything else. It also returns what the mails need of the project.
-  long long pid = project_id, iid = 0, conf = 1, notify = 0, reopen = 1, cc = 0;
+  long long pid = project_id, iid = 0, conf = 1, notify = 0, reopen = 1, cc = 0, disclose = 0;
   ProjectInfo p;
   db_.run(
       "UPDATE project SET last_iid = last_iid + 1 WHERE id = :p RETURNING last_iid, path, name, "
-      "confirmation, notify_members, reopen_on_reply, cc_participants",
+      "confirmation, notify_members, reopen_on_reply, cc_participants, disclose_fixes",
       soci::use(pid), soci::into(iid), soci::into(p.path), soci::into(p.name), soci::into(conf),
-      soci::into(notify), soci::into(reopen), soci::into(cc));
+      soci::into(notify), soci::into(reopen), soci::into(cc), soci::into(disclose));
   if (!db_.got_data()) return std::nullopt;
   p.id = project_id;
-  p.settings = {conf != 0, notify != 0, reopen != 0, cc != 0};
+  p.settings = {conf != 0, notify != 0, reopen != 0, cc != 0, disclose != 0};
   return std::make_pair(std::int64_t{iid}, std::move(p));
 }
 
@@ -83,11 +83,11 @@ Project SqlProjects::add(const std::string& path, const std::string& name, const
 std::vector<Project> SqlProjects::list() {
   std::vector<Project> out;
   Project p;
-  long long id = 0, enabled = 0, issues = 0, conf = 0, notify = 0, reopen = 0, cc = 0;
+  long long id = 0, enabled = 0, issues = 0, conf = 0, notify = 0, reopen = 0, cc = 0, disclose = 0;
   db_.each(
       "SELECT p.id, p.path, p.name, p.project_key, p.enabled, "
       "(SELECT count(*) FROM issue i WHERE i.project_id = p.id), "
-      "p.confirmation, p.notify_members, p.reopen_on_reply, p.cc_participants "
+      "p.confirmation, p.notify_members, p.reopen_on_reply, p.cc_participants, p.disclose_fixes "
       "FROM project p ORDER BY p.path",
       [&] {
         p.id = id;
@@ -97,11 +97,12 @@ std::vector<Project> SqlProjects::list() {
         p.notify_members = notify != 0;
         p.reopen_on_reply = reopen != 0;
         p.cc_participants = cc != 0;
+        p.disclose_fixes = disclose != 0;
         out.push_back(p);
       },
       soci::into(id), soci::into(p.path), soci::into(p.name), soci::into(p.key),
       soci::into(enabled), soci::into(issues), soci::into(conf), soci::into(notify),
-      soci::into(reopen), soci::into(cc));
+      soci::into(reopen), soci::into(cc), soci::into(disclose));
   for (auto& pr : out) {
     pr.members = members(pr.id);
     long long pid = pr.id;
@@ -114,9 +115,9 @@ std::vector<Project> SqlProjects::list() {
 }
 
 void SqlProjects::set_flag(std::int64_t project_id, const std::string& flag, bool on) {
-  // The flag names a column: only these three.
+  // The flag names a column: only these.
   static const char* const kFlags[] = {"confirmation", "notify_members", "reopen_on_reply",
-                                       "cc_participants"};
+                                       "cc_participants", "disclose_fixes"};
   for (const char* f : kFlags) {
     if (flag != f) continue;
     long long id = project_id, v = on ? 1 : 0;

@@ -20,6 +20,7 @@ namespace store {
 struct ProjectSettings {
   bool confirmation = true, notify_members = false, reopen_on_reply = true;
   bool cc_participants = false;
+  bool disclose_fixes = false;  // the closed mail names the commit that fixed it
 };
 
 /// A project as an issue's mails name it.
@@ -94,7 +95,8 @@ class ProjectRepo {
                       const std::vector<std::string>& aliases) = 0;
   /// Every project with its members, aliases and number of issues, by path.
   virtual std::vector<Project> list() = 0;
-  /// `flag`: "confirmation", "notify_members" or "reopen_on_reply" (else Error).
+  /// `flag`: "confirmation", "notify_members", "reopen_on_reply" or
+  /// "disclose_fixes" (else Error).
   virtual void set_flag(std::int64_t project_id, const std::string& flag, bool on) = 0;
   virtual void add_member(std::int64_t project_id, const std::string& email) = 0;
   /// False when it was no member.
@@ -215,6 +217,43 @@ class DedupeRepo {
                        const std::string& ref) = 0;
 };
 
+/// A repository bound to a project whose issues its commits may close
+/// (issue 22): a bare repository on this host (forge "git") or a project on
+/// a forge (gitlab, github, gitea), as an admin bound it.
+struct HookBinding {
+  std::int64_t id = 0, project_id = 0;
+  std::string project_path;  // filled by list() and find()
+  std::string forge;         // git, gitlab, github, gitea
+  std::string repo;          // the bare repository's path, or the forge's project URL
+  std::string branch;        // "": the repository's default branch
+  std::string commit_url;    // a commit's web address, %H for its SHA; may be ""
+  std::string secret;        // the webhook's shared secret ("" for git)
+  std::int64_t created_at = 0;
+};
+
+/// Bindings, and what was acted on (commits, webhook deliveries).
+class HookRepo {
+ public:
+  virtual ~HookRepo() = default;
+  /// Adds a binding; returns its id. Throws Error when the project already
+  /// has one for (forge, repo).
+  virtual std::int64_t add(const HookBinding& b) = 0;
+  /// The project's bindings (every binding for nullopt), by project, forge, repo.
+  virtual std::vector<HookBinding> list(std::optional<std::int64_t> project_id) = 0;
+  /// False when the project had no binding for (forge, repo).
+  virtual bool remove(std::int64_t project_id, const std::string& forge,
+                      const std::string& repo) = 0;
+  /// Every binding of (forge, repo), one per project, by project path.
+  virtual std::vector<HookBinding> find(const std::string& forge, const std::string& repo) = 0;
+  /// Claims (commit, issue) for `action` ("close" or "mention"); false when
+  /// it was claimed before. A second claimer waits until this transaction ends.
+  virtual bool claim_commit(const std::string& commit, std::int64_t issue_id,
+                            const std::string& action, std::int64_t at) = 0;
+  /// Claims a webhook delivery id for binding `hook_id`; false when seen before.
+  virtual bool claim_delivery(std::int64_t hook_id, const std::string& delivery,
+                              std::int64_t at) = 0;
+};
+
 /// The invariants every committed delivery keeps; one line per problem.
 class CheckRepo {
  public:
@@ -235,6 +274,7 @@ class Tx {
   virtual OutboxRepo& outbox() = 0;
   virtual DedupeRepo& dedupe() = 0;
   virtual CheckRepo& checks() = 0;
+  virtual HookRepo& hooks() = 0;
   /// Ends the transaction with a rollback once the work returns: nothing it
   /// wrote is kept.
   virtual void discard() = 0;

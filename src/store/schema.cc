@@ -10,6 +10,7 @@
 #include "schema_postgresql_005.h"
 #include "schema_postgresql_006.h"
 #include "schema_postgresql_007.h"
+#include "schema_postgresql_010.h"
 #include "schema_postgresql_011.h"
 #include "schema_sqlite_001.h"
 #include "schema_sqlite_002.h"
@@ -18,6 +19,7 @@
 #include "schema_sqlite_005.h"
 #include "schema_sqlite_006.h"
 #include "schema_sqlite_007.h"
+#include "schema_sqlite_010.h"
 #include "schema_sqlite_011.h"
 #include "store/store.h"
 
@@ -31,9 +33,9 @@ struct Migration {
 };
 const Migration kSqliteMigrations[] = {{1, kSqlite001}, {2, kSqlite002}, {3, kSqlite003},
                                        {4, kSqlite004}, {5, kSqlite005}, {6, kSqlite006},
-                                       {7, kSqlite007}, {11, kSqlite011}};
+                                       {7, kSqlite007}, {10, kSqlite010}, {11, kSqlite011}};
 const Migration kPgMigrations[] = {{1, kPg001}, {2, kPg002}, {3, kPg003}, {4, kPg004},
-                                   {5, kPg005}, {6, kPg006}, {7, kPg007}, {11, kPg011}};
+                                   {5, kPg005}, {6, kPg006}, {7, kPg007}, {10, kPg010}, {11, kPg011}};
 
 // The statement text without its comment lines; "" when nothing is left.
 std::string without_comments(const std::string& stmt) {

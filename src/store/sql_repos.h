@@ -141,6 +141,21 @@ class SqlChecks final : public CheckRepo {  // check.cc
   Db& db_;
 };
 
+class SqlHooks final : public HookRepo {  // hooks.cc
+ public:
+  explicit SqlHooks(Db& db) : db_(db) {}
+  std::int64_t add(const HookBinding& b) override;
+  std::vector<HookBinding> list(std::optional<std::int64_t> project_id) override;
+  bool remove(std::int64_t project_id, const std::string& forge, const std::string& repo) override;
+  std::vector<HookBinding> find(const std::string& forge, const std::string& repo) override;
+  bool claim_commit(const std::string& commit, std::int64_t issue_id, const std::string& action,
+                    std::int64_t at) override;
+  bool claim_delivery(std::int64_t hook_id, const std::string& delivery, std::int64_t at) override;
+
+ private:
+  Db& db_;
+};
+
 /// Every repository of one connection, handed out as one unit of work.
 class SqlTx final : public Tx {
  public:
@@ -153,7 +168,8 @@ class SqlTx final : public Tx {
         blobs_(db),
         outbox_(db),
         dedupe_(db),
-        checks_(db) {}
+        checks_(db),
+        hooks_(db) {}
   ProjectRepo& projects() override { return projects_; }
   AddressRepo& addresses() override { return addresses_; }
   IssueRepo& issues() override { return issues_; }
@@ -163,6 +179,7 @@ class SqlTx final : public Tx {
   OutboxRepo& outbox() override { return outbox_; }
   DedupeRepo& dedupe() override { return dedupe_; }
   CheckRepo& checks() override { return checks_; }
+  HookRepo& hooks() override { return hooks_; }
   void discard() override { discarded_ = true; }
   /// Starts the next unit of work.
   void reset() { discarded_ = false; }
@@ -178,6 +195,7 @@ class SqlTx final : public Tx {
   SqlOutbox outbox_;
   SqlDedupe dedupe_;
   SqlChecks checks_;
+  SqlHooks hooks_;
   bool discarded_ = false;
 };
 

@@ -69,7 +69,7 @@ std::optional<Project> Store::find_project(const std::string& path) {
 
 void Store::set_project_flag(const std::string& path, const std::string& flag, bool on) {
   if (flag != "confirmation" && flag != "notify_members" && flag != "reopen_on_reply" &&
-      flag != "cc_participants")
+      flag != "cc_participants" && flag != "disclose_fixes")
     throw Error("unknown project setting " + flag);
   transact([&](Tx& tx) { tx.projects().set_flag(project_id(tx, path), flag, on); });
 }

@@ -62,6 +62,9 @@ struct MailContext {
   std::string reply_key;                        // the recipient participant's key
   std::vector<std::string> references;          // the thread, oldest first
   std::string template_subject, template_body;  // project override, or empty
+  // The commit that closed the issue (closed mails; "" unless the project
+  // discloses fixes): %{FIX_TITLE} and %{FIX_URL}.
+  std::string fix_title, fix_url;
 };
 
 /// A composed mail, ready for the outbox.
@@ -139,6 +142,7 @@ struct Project {
   std::vector<std::string> aliases;
   std::int64_t issues = 0;
   bool cc_participants = false;  // Cc of a new issue become participants
+  bool disclose_fixes = false;
 };
 
 struct IssueSummary {

@@ -128,9 +128,13 @@ const char* const kUsageText =
     "  note REF (-m TEXT | --file F | -) [--as EMAIL]    internal note, never mailed\n"
     "  close REF | reopen REF\n"
     "  project member add|remove PATH EMAIL\n"
-    "  project set PATH confirmation|notify_members|reopen_on_reply|cc_participants on|off\n"
+    "  project set PATH confirmation|notify_members|reopen_on_reply|cc_participants|disclose_fixes on|off\n"
     "  project template PATH KIND (--subject S --file F | --reset)\n"
     "       KIND: thank_you new_note closed reopened member_new_issue member_note\n"
+    "  project hook add PATH --forge git|gitlab|github|gitea --repo REPO [--branch B]\n"
+    "       [--commit-url URL-with-%H] [--secret-file F]   commits that close issues\n"
+    "  project hook list [PATH] | project hook remove PATH --forge F --repo REPO\n"
+    "  hook post-receive          (run by contrib/git/post-receive; ref updates on stdin)\n"
     "  outbox list [--state pending|sent|failed] | outbox retry ID\n";
 
 TEST_CASE("cli::commands: the table") {
@@ -197,7 +201,7 @@ TEST_CASE("cli::resolve") {
         {{"db"}, "db: expected init, migrate, version, check or copy"},
         {{"db", "frob"}, "db: expected init, migrate, version, check or copy"},
         {{"issue"}, "issue: expected list, show, ham, spam or participant"},
-        {{"project"}, "project: expected add, list, member, set or template"},
+        {{"project"}, "project: expected add, list, member, set, template or hook"},
         {{"outbox", "--json"}, "outbox: expected list or retry"},
     };
     for (const auto& c : cases) {
@@ -223,9 +227,12 @@ TEST_CASE("cli::group_usage") {
         "  project add PATH [--name NAME] [--key KEY] [--alias ADDR]...\n"
         "  project list\n"
         "  project member add|remove PATH EMAIL\n"
-        "  project set PATH confirmation|notify_members|reopen_on_reply|cc_participants on|off\n"
+    "  project set PATH confirmation|notify_members|reopen_on_reply|cc_participants|disclose_fixes on|off\n"
         "  project template PATH KIND (--subject S --file F | --reset)\n"
-        "       KIND: thank_you new_note closed reopened member_new_issue member_note\n");
+        "       KIND: thank_you new_note closed reopened member_new_issue member_note\n"
+        "  project hook add PATH --forge git|gitlab|github|gitea --repo REPO [--branch B]\n"
+        "       [--commit-url URL-with-%H] [--secret-file F]   commits that close issues\n"
+        "  project hook list [PATH] | project hook remove PATH --forge F --repo REPO\n");
   CHECK(cli::group_usage(table, "db") ==
         "usage: deskmail [-c FILE] COMMAND [ARGS] [--json]\n"
         "  db init | db migrate | db version | db check\n"
@@ -298,9 +305,11 @@ TEST_CASE("cli::execute against a scratch desk") {
       "PATH       ADDRESS                             ISSUES  ALIASES            MEMBERS          "
       "          SETTINGS\n"
       "acme/game  desk+acme-game@support.example.com  0       help@acme.example  "
-      "agent@support.example.com  confirmation=on notify_members=off reopen_on_reply=on cc_participants=off\n"
+      "agent@support.example.com  confirmation=on notify_members=off reopen_on_reply=on "
+      "cc_participants=off disclose_fixes=off\n"
       "acme/web   desk+web@support.example.com        0       -                  -              "
-      "            confirmation=on notify_members=off reopen_on_reply=on cc_participants=off\n");
+      "            confirmation=on notify_members=off reopen_on_reply=on cc_participants=off "
+      "disclose_fixes=off\n");
   r = d.run({"issue", "list"});
   CHECK(r.out == "REF  STATE  CREATED (UTC)  UPDATED (UTC)  AUTHOR  TITLE\n");
   r = d.run({"issue", "show", "acme/game#9"});

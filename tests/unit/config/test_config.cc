@@ -163,3 +163,22 @@ TEST_CASE("config: listen mapping errors name the line") {
     if (err.find(c.expect) == std::string::npos) MESSAGE(err);
   }
 }
+
+TEST_CASE("config: fixes: commits and webhooks, with their ranges") {
+  auto d = config::load_string(kGood, "t.yaml");
+  CHECK(d.fixes.commits_per_push == 1000);
+  CHECK(d.fixes.refs_per_commit == 20);
+  CHECK(d.fixes.webhook_body == 5242880);
+  auto c = config::load_string(
+      kGood + "fixes:\n  commits_per_push: 50\n  refs_per_commit: 3\n  webhook_body: 65536\n",
+      "t.yaml");
+  CHECK(c.fixes.commits_per_push == 50);
+  CHECK(c.fixes.refs_per_commit == 3);
+  CHECK(c.fixes.webhook_body == 65536);
+  CHECK(error_of(kGood + "fixes: { refs_per_commit: 0 }\n").find(
+            "t.yaml:5:27: fixes.refs_per_commit must be between 1 and 1000") != std::string::npos);
+  CHECK(error_of(kGood + "fixes: { webhook_body: 10 }\n").find("fixes.webhook_body") !=
+        std::string::npos);
+  CHECK(error_of(kGood + "fixes: { secret: x }\n").find("unknown key 'secret' in fixes") !=
+        std::string::npos);
+}

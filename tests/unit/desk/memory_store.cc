@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "memory_hooks.h"
 #include "memory_outbox.h"
 
 namespace memory {
@@ -75,7 +76,8 @@ class Projects final : public store::ProjectRepo {
                        {r.members.begin(), r.members.end()},
                        {r.aliases.begin(), r.aliases.end()},
                        0,
-                       r.settings.cc_participants};
+                       r.settings.cc_participants,
+                       r.settings.disclose_fixes};
       for (const auto& i : s_.issues) p.issues += i.row.project_id == r.id;
       out.push_back(std::move(p));
     }
@@ -92,6 +94,8 @@ class Projects final : public store::ProjectRepo {
       s.reopen_on_reply = on;
     else if (flag == "cc_participants")
       s.cc_participants = on;
+    else if (flag == "disclose_fixes")
+      s.disclose_fixes = on;
     else
       throw Error("unknown project setting " + flag);
   }
@@ -401,7 +405,8 @@ struct MemoryStore::Repos final : store::Tx {
         blobs_(s),
         outbox_(s),
         dedupe_(s),
-        checks_(s) {}
+        checks_(s),
+        hooks_(s) {}
   store::ProjectRepo& projects() override { return projects_; }
   store::AddressRepo& addresses() override { return addresses_; }
   store::IssueRepo& issues() override { return issues_; }
@@ -411,6 +416,7 @@ struct MemoryStore::Repos final : store::Tx {
   store::OutboxRepo& outbox() override { return outbox_; }
   store::DedupeRepo& dedupe() override { return dedupe_; }
   store::CheckRepo& checks() override { return checks_; }
+  store::HookRepo& hooks() override { return hooks_; }
   void discard() override { discarded = true; }
 
   Projects projects_;
@@ -422,6 +428,7 @@ struct MemoryStore::Repos final : store::Tx {
   detail::Outbox outbox_;
   Dedupe dedupe_;
   Checks checks_;
+  detail::Hooks hooks_;
   bool discarded = false;
 };
 

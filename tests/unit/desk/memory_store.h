@@ -73,6 +73,9 @@ struct State {
   std::map<std::string, std::int64_t> raw;  // sha256 -> id
   std::map<std::pair<std::string, std::string>, std::string> dedupe;
   std::set<std::pair<std::string, std::int64_t>> message_refs;
+  std::vector<store::HookBinding> hooks;
+  std::map<std::pair<std::string, std::int64_t>, std::string> fix_commits;  // -> action
+  std::set<std::pair<std::int64_t, std::string>> deliveries;
   std::int64_t next_id = 1;
   std::int64_t now = 0;  // the time the store itself stamps (claims, sends)
 };

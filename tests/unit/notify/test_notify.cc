@@ -82,3 +82,28 @@ TEST_CASE("notify::Composer: encoded-word look-alikes never break the header") {
     }
   }
 }
+
+TEST_CASE("notify: the closed mail names the fix only when the desk filled FIX_TITLE") {
+  notify::Composer c({"desk", "support.example.com", "Support"});
+  store::MailContext ctx;
+  ctx.kind = store::MailKind::closed;
+  ctx.project_path = "acme/game";
+  ctx.iid = 4;
+  ctx.issue_title = "Save fails";
+  ctx.to_email = "customer@example.org";
+  ctx.reply_key = std::string(32, 'b');
+  std::string plain = c.compose(ctx).bytes;
+  CHECK(plain.find("has been closed.") != std::string::npos);
+  CHECK(plain.find("by a fix") == std::string::npos);
+  ctx.fix_title = "Make saving atomic";
+  ctx.fix_url = "https://git.example.com/game/commit/abc";
+  std::string fixed = c.compose(ctx).bytes;
+  CHECK(fixed.find("has been closed by a fix:") != std::string::npos);
+  CHECK(fixed.find("  Make saving atomic\r\n  https://git.example.com/game/commit/abc\r\n") !=
+        std::string::npos);
+  // A project's own template uses the placeholders as it likes.
+  ctx.template_body = "Fixed: %{FIX_TITLE} <%{FIX_URL}>\n";
+  CHECK(c.compose(ctx).bytes.find(
+            "Fixed: Make saving atomic <https://git.example.com/game/commit/abc>") !=
+        std::string::npos);
+}
