@@ -1,6 +1,8 @@
 // conversation.cc: notes, state changes and who hears of them.
 #include "desk/conversation.h"
 
+#include "desk/tracker.h"
+
 namespace desk {
 
 using store::MailKind;
@@ -86,6 +88,7 @@ Outcome note_from_mail(store::Tx& tx, Mailer& mail, const store::Target& target,
   }
   if (issue.state == "closed" && issue.project.settings.reopen_on_reply && !in.automated) {
     tx.issues().set_state(issue.id, "opened", std::nullopt, mail.now());
+    system_note(tx, issue.id, author, "reopened by the customer's reply", mail.now());
     issue.state = "opened";
   }
   if (issue.project.settings.notify_members)
@@ -111,7 +114,8 @@ int add_note(store::Tx& tx, Mailer& mail, const std::string& ref, const store::N
   return mail.customers(issue, MailKind::new_note, thread_refs(issue, ""), in.body, in.author);
 }
 
-int set_state(store::Tx& tx, Mailer& mail, const std::string& ref, const std::string& state) {
+int set_state(store::Tx& tx, Mailer& mail, const std::string& ref, const std::string& state,
+              const std::string& actor) {
   std::int64_t id = issue_id_of(tx, ref);
   store::IssueRow issue = tx.issues().get(id);
   if (issue.state == state) {
@@ -120,6 +124,7 @@ int set_state(store::Tx& tx, Mailer& mail, const std::string& ref, const std::st
   }
   bool closing = state == "closed";
   tx.issues().set_state(id, state, closing ? std::optional(mail.now()) : std::nullopt, mail.now());
+  system_note(tx, id, actor, closing ? "closed" : "reopened", mail.now());
   issue.state = state;
   return mail.customers(issue, closing ? MailKind::closed : MailKind::reopened,
                         thread_refs(issue, ""), "", "");

@@ -24,9 +24,11 @@ store::Outcome note_from_mail(store::Tx& tx, Mailer& mail, const store::Target& 
 /// customer except its author. Returns mails queued. `note`'s text is clean.
 int add_note(store::Tx& tx, Mailer& mail, const std::string& ref, const store::NoteIn& note);
 
-/// Closes ("closed") or reopens ("opened") `ref` and mails the customers;
-/// mails queued, or -1 (and nothing kept) when it already was in `state`.
-int set_state(store::Tx& tx, Mailer& mail, const std::string& ref, const std::string& state);
+/// Closes ("closed") or reopens ("opened") `ref`, records it as a system
+/// note by `actor`, and mails the customers; mails queued, or -1 (and
+/// nothing kept) when it already was in `state`.
+int set_state(store::Tx& tx, Mailer& mail, const std::string& ref, const std::string& state,
+              const std::string& actor);
 
 /// Quarantines or releases `ref`: a released issue gets the confirmation it
 /// was held back from, unless one went out. Mails queued, -1 unchanged.

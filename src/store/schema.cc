@@ -10,6 +10,7 @@
 #include "schema_postgresql_005.h"
 #include "schema_postgresql_006.h"
 #include "schema_postgresql_007.h"
+#include "schema_postgresql_008.h"
 #include "schema_sqlite_001.h"
 #include "schema_sqlite_002.h"
 #include "schema_sqlite_003.h"
@@ -17,6 +18,8 @@
 #include "schema_sqlite_005.h"
 #include "schema_sqlite_006.h"
 #include "schema_sqlite_007.h"
+#include "schema_sqlite_008.h"
+#include "store/search_index.h"
 #include "store/store.h"
 
 namespace store {
@@ -29,9 +32,9 @@ struct Migration {
 };
 const Migration kSqliteMigrations[] = {{1, kSqlite001}, {2, kSqlite002}, {3, kSqlite003},
                                        {4, kSqlite004}, {5, kSqlite005}, {6, kSqlite006},
-                                       {7, kSqlite007}};
+                                       {7, kSqlite007}, {8, kSqlite008}};
 const Migration kPgMigrations[] = {{1, kPg001}, {2, kPg002}, {3, kPg003}, {4, kPg004},
-                                   {5, kPg005}, {6, kPg006}, {7, kPg007}};
+                                   {5, kPg005}, {6, kPg006}, {7, kPg007}, {8, kPg008}};
 
 // The statement text without its comment lines; "" when nothing is left.
 std::string without_comments(const std::string& stmt) {
@@ -120,6 +123,8 @@ int migrate_schema(Db& db, bool nested) {
   for (const auto& m : sqlite ? kSqliteMigrations : kPgMigrations) {
     if (m.version <= v) continue;
     exec_script(db.sql, m.sql);
+    // 8: the search index of the texts already stored (folded in C++).
+    if (m.version == 8) rebuild_search_index(db.sql, db.dialect);
     long long ver = m.version;
     db.sql << "DELETE FROM schema_version";
     db.sql << "INSERT INTO schema_version (version) VALUES (:v)", soci::use(ver);

@@ -30,7 +30,7 @@ class Store {
  public:
   virtual ~Store() = default;
 
-  static constexpr int kSchemaVersion = 7;
+  static constexpr int kSchemaVersion = 8;
 
   // --- schema -----------------------------------------------------------
   /// Creates the schema in an empty database. Throws Error if it exists.
