@@ -120,13 +120,18 @@ const char* const kUsageText =
     "  db copy --to CONNECTION [--from CONNECTION]   move a desk to another database\n"
     "  project add PATH [--name NAME] [--key KEY] [--alias ADDR]...\n"
     "  project list\n"
-    "  issue list [--project PATH] [--state opened|closed] [--limit N] [--spam]\n"
+    "  issue list [--project PATH] [--state opened|closed] [--assignee EMAIL|none]\n"
+    "       [--label NAME]... [--search TEXT] [--sort created|updated] [--limit N] [--spam]\n"
     "  issue show REF            (REF is group/project#N)\n"
     "  issue ham REF | issue spam REF   release from / put into quarantine\n"
+    "  issue assign REF (EMAIL | --none) [--as EMAIL]\n"
+    "  issue label REF +NAME... -NAME... [--as EMAIL]\n"
     "  reply REF (-m TEXT | --file F | -) [--as EMAIL]   public answer, mailed to the customer\n"
     "  note REF (-m TEXT | --file F | -) [--as EMAIL]    internal note, never mailed\n"
-    "  close REF | reopen REF\n"
-    "  project member add|remove PATH EMAIL\n"
+    "  close REF | reopen REF [--as EMAIL]\n"
+    "  project member add|remove PATH EMAIL | project member set PATH EMAIL notify on|off\n"
+    "  project label add PATH NAME [--colour #RRGGBB] | project label remove PATH NAME\n"
+    "       project label list PATH\n"
     "  project set PATH confirmation|notify_members|reopen_on_reply on|off\n"
     "  project template PATH KIND (--subject S --file F | --reset)\n"
     "       KIND: thank_you new_note closed reopened member_new_issue member_note\n"
@@ -195,8 +200,8 @@ TEST_CASE("cli::resolve") {
     } cases[] = {
         {{"db"}, "db: expected init, migrate, version, check or copy"},
         {{"db", "frob"}, "db: expected init, migrate, version, check or copy"},
-        {{"issue"}, "issue: expected list, show, ham or spam"},
-        {{"project"}, "project: expected add, list, member, set or template"},
+        {{"issue"}, "issue: expected list, show, ham, spam, assign or label"},
+        {{"project"}, "project: expected add, list, member, label, set or template"},
         {{"outbox", "--json"}, "outbox: expected list or retry"},
     };
     for (const auto& c : cases) {
@@ -221,7 +226,9 @@ TEST_CASE("cli::group_usage") {
         "usage: deskmail [-c FILE] COMMAND [ARGS] [--json]\n"
         "  project add PATH [--name NAME] [--key KEY] [--alias ADDR]...\n"
         "  project list\n"
-        "  project member add|remove PATH EMAIL\n"
+        "  project member add|remove PATH EMAIL | project member set PATH EMAIL notify on|off\n"
+        "  project label add PATH NAME [--colour #RRGGBB] | project label remove PATH NAME\n"
+        "       project label list PATH\n"
         "  project set PATH confirmation|notify_members|reopen_on_reply on|off\n"
         "  project template PATH KIND (--subject S --file F | --reset)\n"
         "       KIND: thank_you new_note closed reopened member_new_issue member_note\n");
@@ -302,7 +309,7 @@ TEST_CASE("cli::execute against a scratch desk") {
       "acme/web   desk+web@support.example.com        0       -                  -              "
       "            confirmation=on notify_members=off reopen_on_reply=on\n");
   r = d.run({"issue", "list"});
-  CHECK(r.out == "REF  STATE  CREATED (UTC)  UPDATED (UTC)  AUTHOR  TITLE\n");
+  CHECK(r.out == "REF  STATE  CREATED (UTC)  UPDATED (UTC)  AUTHOR  ASSIGNEE  LABELS  TITLE\n");
   r = d.run({"issue", "show", "acme/game#9"});
   CHECK(r.status == 1);
   CHECK(r.err == "deskmail: no issue acme/game#9\n");
