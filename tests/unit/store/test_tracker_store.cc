@@ -183,6 +183,16 @@ TEST_CASE("store tracker: search: Russian, Japanese, accents, notes, not system 
   f.search = "fire";
   f.state = "opened";
   CHECK(db.refs(f) == Strings{en});
+
+  // db check: an issue whose texts left the index is reported.
+  CHECK(db.st->check().empty());
+  {
+    soci::session s(db.conn);
+    bool pg = db.conn.rfind("postgresql://", 0) == 0;
+    s << (pg ? "DELETE FROM search_doc WHERE issue_id = (SELECT max(id) FROM issue)"
+             : "DELETE FROM search_text WHERE issue_id = (SELECT max(id) FROM issue)");
+  }
+  CHECK(db.st->check() == Strings{"1 issues missing from the search index"});
 }
 
 // Migration 8 indexes what was stored before it; 'db copy' builds the index
