@@ -3,6 +3,7 @@
 
 #include <glib.h>
 
+#include <algorithm>
 #include <map>
 #include <memory>
 
@@ -40,6 +41,7 @@ bool is_mark(gunichar c) {
 }
 
 bool is_cjk(gunichar c) {
+  if (c < 0x3000) return false;  // Hiragana, Katakana and Han all lie above
   switch (g_unichar_get_script(c)) {
     case G_UNICODE_SCRIPT_HAN:
     case G_UNICODE_SCRIPT_HIRAGANA:
@@ -86,25 +88,66 @@ std::string quoted(const std::string& lexeme) {
 
 }  // namespace
 
-std::string fold(std::string_view text_in) {
-  std::string text = is_clean_text(text_in) ? std::string(text_in) : clean_text(text_in);
-  std::string decomposed =
-      taken(g_utf8_normalize(text.data(), static_cast<gssize>(text.size()), G_NORMALIZE_NFKD));
-  std::string bare;
-  bare.reserve(decomposed.size());
-  gunichar base = 0;
-  for (const char* p = decomposed.c_str(); *p; p = g_utf8_next_char(p)) {
+namespace {
+
+// One character lower-cased as case folding would (ß -> ss, final sigma ->
+// sigma).
+void append_folded(std::string& out, gunichar c) {
+  if (c == 0xDF || c == 0x1E9E) {
+    out += "ss";
+    return;
+  }
+  if (c == 0x3C2) c = 0x3C3;
+  append(out, g_unichar_tolower(c));
+}
+
+// A run of non-ASCII text folded, character by character (no allocation:
+// GLib's tables only); `base` is the character before it. Latin, Greek and
+// Cyrillic letters are decomposed (compatibility forms too: full-width
+// letters, ligatures) and lose their accents; other scripts keep theirs.
+void fold_run(std::string_view run, gunichar base, std::string& out) {
+  const char* end = run.data() + run.size();
+  for (const char* p = run.data(); p < end; p = g_utf8_next_char(p)) {
     gunichar c = g_utf8_get_char(p);
     if (is_mark(c)) {
-      if (base && strips_marks(base)) continue;
-    } else {
-      base = c;
+      if (!(base && strips_marks(base))) append(out, c);
+      continue;
     }
-    append(bare, c);
+    base = c;
+    if (!strips_marks(c)) {
+      append_folded(out, c);
+      continue;
+    }
+    gunichar parts[G_UNICHAR_MAX_DECOMPOSITION_LENGTH];
+    gsize n = g_unichar_fully_decompose(c, TRUE, parts, G_UNICHAR_MAX_DECOMPOSITION_LENGTH);
+    for (gsize i = 0; i < n; ++i)
+      if (!is_mark(parts[i])) append_folded(out, parts[i]);
   }
-  std::string composed =
-      taken(g_utf8_normalize(bare.data(), static_cast<gssize>(bare.size()), G_NORMALIZE_NFKC));
-  return taken(g_utf8_casefold(composed.data(), static_cast<gssize>(composed.size())));
+}
+
+}  // namespace
+
+std::string fold(std::string_view text_in) {
+  std::string repaired;
+  if (!is_clean_text(text_in)) repaired = clean_text(text_in);
+  std::string_view text = repaired.empty() ? text_in : std::string_view(repaired);
+  // ASCII (most of most mail) is only lower-cased; GLib sees the rest.
+  std::string out;
+  out.reserve(text.size());
+  std::size_t i = 0;
+  while (i < text.size()) {
+    std::size_t start = i;
+    while (i < text.size() && static_cast<unsigned char>(text[i]) < 0x80) {
+      char c = text[i++];
+      out += c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+    }
+    if (i == text.size()) break;
+    gunichar base = i > start ? static_cast<gunichar>(static_cast<unsigned char>(text[i - 1])) : 0;
+    start = i;
+    while (i < text.size() && static_cast<unsigned char>(text[i]) >= 0x80) ++i;
+    fold_run(text.substr(start, i - start), base, out);
+  }
+  return out;
 }
 
 std::vector<Word> words(std::string_view folded) {
@@ -133,26 +176,36 @@ std::vector<Word> words(std::string_view folded) {
 }
 
 std::string sqlite_text(std::string_view doc) {
-  std::string folded = fold(doc);
+  // Folding may lengthen a text (ß -> ss, ligatures) or shorten it: the
+  // input is cut first, so that a long text is not folded whole.
+  std::string folded = fold(prefix(doc, kMaxIndexedBytes));
   std::string out(prefix(folded, kMaxIndexedBytes));
+  // CJK characters start at U+2E80: UTF-8 lead bytes from 0xE2.
+  bool cjk = std::any_of(out.begin(), out.end(),
+                         [](char c) { return static_cast<unsigned char>(c) >= 0xE2; });
+  if (!cjk) return out;
+  // Each two CJK characters in a row, with the marker: one pass.
   std::string pairs;
-  for (const auto& w : words(out)) {
-    if (!w.cjk || w.chars < 2) continue;
-    auto cs = chars_of(w.text);
-    for (std::size_t i = 0; i + 1 < cs.size(); ++i) pairs += cs[i] + cs[i + 1] + "\xEE\x80\x80 ";
+  const char* prev = nullptr;
+  for (const char* p = out.c_str(); *p; p = g_utf8_next_char(p)) {
+    if (static_cast<unsigned char>(*p) < 0xE2 || !is_cjk(g_utf8_get_char(p))) {
+      prev = nullptr;
+      continue;
+    }
+    if (prev) pairs.append(prev, static_cast<std::size_t>(g_utf8_next_char(p) - prev)) += "\xEE\x80\x80 ";
+    prev = p;
   }
   if (!pairs.empty()) out += "\n" + pairs;
   return out;
 }
 
 SqliteTerm sqlite_term(const Word& w) {
-  if (w.chars >= 3) return {false, "\"" + w.text + "\""};
-  if (w.cjk && w.chars == 2) return {false, "\"" + w.text + "\xEE\x80\x80\""};
-  return {true, "%" + w.text + "%"};
+  if (w.cjk && w.chars == 2) return {true, "%" + w.text + "\xEE\x80\x80%"};
+  return {w.chars >= 3, "%" + w.text + "%"};
 }
 
 std::string pg_vector(std::string_view doc) {
-  std::string folded = fold(doc);
+  std::string folded = fold(prefix(doc, kMaxIndexedBytes));
   std::map<std::string, std::vector<int>> positions;
   int pos = 0;
   auto add = [&](const std::string& lexeme) {

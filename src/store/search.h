@@ -39,12 +39,12 @@ std::vector<Word> words(std::string_view folded);
 /// U+E000, which makes a two-character word a three-character string).
 std::string sqlite_text(std::string_view doc);
 
-/// How SQLite looks one query word up: an FTS5 phrase through the trigram
-/// index, or, for a word of one or two characters that is no CJK pair, a
-/// LIKE pattern (a scan of the index's text).
+/// How SQLite looks one query word up: a LIKE pattern over the index's
+/// text, which the trigram index answers when it has three characters or
+/// more (a CJK pair with its marker has), else by reading every row.
 struct SqliteTerm {
-  bool like = false;
-  std::string pattern;  // FTS5 phrase ("...") or LIKE pattern (%...%)
+  bool indexed = false;
+  std::string pattern;  // %...%: words hold no % or _
 };
 SqliteTerm sqlite_term(const Word& w);
 

@@ -57,11 +57,8 @@ SearchCondition search_condition(Dialect d, const search::Word& w, std::size_t n
   if (d == Dialect::postgresql)
     return {"i.id IN (SELECT issue_id FROM search_doc WHERE words @@ CAST(" + p + " AS tsquery))",
             search::pg_query(w)};
-  auto term = search::sqlite_term(w);
-  if (term.like)
-    return {"i.id IN (SELECT issue_id FROM search_text WHERE text LIKE " + p + ")", term.pattern};
-  return {"i.id IN (SELECT issue_id FROM search_text WHERE search_text MATCH " + p + ")",
-          term.pattern};
+  return {"i.id IN (SELECT issue_id FROM search_text WHERE text LIKE " + p + ")",
+          search::sqlite_term(w).pattern};
 }
 
 }  // namespace store

@@ -35,11 +35,11 @@ TEST_CASE("store search: SQLite's text and terms") {
   CHECK(t.find("東京\xEE\x80\x80") != std::string::npos);
   CHECK(t.find("京都\xEE\x80\x80") != std::string::npos);
   auto w = search::words("東京")[0];
-  CHECK(search::sqlite_term(w).pattern == "\"東京\xEE\x80\x80\"");
-  CHECK_FALSE(search::sqlite_term(w).like);
-  CHECK(search::sqlite_term(search::words("printer")[0]).pattern == "\"printer\"");
+  CHECK(search::sqlite_term(w).pattern == "%東京\xEE\x80\x80%");
+  CHECK(search::sqlite_term(w).indexed);
+  CHECK(search::sqlite_term(search::words("printer")[0]).pattern == "%printer%");
   auto vm = search::sqlite_term(search::words("vm")[0]);
-  CHECK(vm.like);
+  CHECK_FALSE(vm.indexed);
   CHECK(vm.pattern == "%vm%");
   // Only the first kMaxIndexedBytes are indexed, cut at a character.
   std::string big(search::kMaxIndexedBytes - 1, 'a');
