@@ -1,6 +1,7 @@
 // conversation.cc: notes, state changes and who hears of them.
 #include "desk/conversation.h"
 
+#include "desk/quick_actions.h"
 #include "desk/tracker.h"
 
 namespace desk {
@@ -51,14 +52,26 @@ Outcome note_from_mail(store::Tx& tx, Mailer& mail, const store::Target& target,
   // marked, mailed to no customer; the member is told.
   bool unverified_member = who.member && !who.proven;
   std::string author = who.email;
+  // Only a proven member's reply acts (quick_actions.h); anyone else's
+  // command lines are text.
+  QuickActions qa;
+  if (responder && !in.automated && !in.spam) {
+    qa = parse_quick_actions(in.body);
+    if (qa.any() && qa.understood()) check_quick_actions(tx, issue, author, qa);
+  }
+  bool refused = qa.any() && !qa.understood();
+  bool acting = qa.any() && !refused;
   store::NewNote note;
   note.issue_id = issue.id;
   note.author_kind = who.member ? "responder" : "customer";
   note.author = author;
-  note.internal = unverified_member;
+  // Internal: unverified, refused commands, /internal, or nothing but commands.
+  note.internal = unverified_member || refused ||
+                  (acting && (qa.internal || qa.body.find_first_not_of(" \t\r\n") ==
+                                                 std::string::npos));
   note.verified = who.proven;
   note.participant_id = target.participant_id;
-  note.body = in.body;
+  note.body = acting ? qa.body : in.body;
   note.full_body = in.full_body.empty() ? in.body : in.full_body;
   note.message_id = in.message_id;
   note.raw_message_id = raw_id;
@@ -83,7 +96,23 @@ Outcome note_from_mail(store::Tx& tx, Mailer& mail, const store::Target& target,
     return {Outcome::Kind::noted, issue.ref()};
   }
   if (responder) {
-    if (!in.automated) mail.customers(issue, MailKind::new_note, refs, in.body, author);
+    if (refused) {
+      std::string told;
+      for (const auto& p : qa.problems) told += p + "\n";
+      auto row = tx.participants().get(target.participant_id);
+      if (mail.on() && row) mail.queue(issue, MailKind::member_actions_refused, row->first, refs, told, author);
+      return {Outcome::Kind::noted, issue.ref()};
+    }
+    QuickResult done;
+    if (acting) done = apply_quick_actions(tx, issue, author, qa, mail.now());
+    if (!in.automated && !note.internal)
+      mail.customers(issue, MailKind::new_note, refs, note.body, author);
+    // /internal keeps the whole reply from the customers, the state's mail too.
+    if (done.state && !qa.internal) {
+      issue.state = *done.state;
+      mail.customers(issue, *done.state == "closed" ? MailKind::closed : MailKind::reopened, refs,
+                     "", "");
+    }
     return {Outcome::Kind::noted, issue.ref()};
   }
   if (issue.state == "closed" && issue.project.settings.reopen_on_reply && !in.automated) {

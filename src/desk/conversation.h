@@ -11,6 +11,10 @@
 namespace desk {
 
 /// A mail to an issue's reply address (or threaded onto it) becomes a note.
+/// A proven member's reply may start with quick actions (quick_actions.h):
+/// understood and possible, they run and leave the note without them;
+/// else none runs, the whole reply is an internal note and the member is
+/// told what was not understood.
 /// A project member's mail is a responder's note, mailed to the customers
 /// unless automated; a customer's reopens a closed issue (when the project
 /// says so, and unless automated) and is mailed to the members when the

@@ -43,6 +43,7 @@ enum class MailKind {
   member_new_issue,  // new issue, to project members (per project)
   member_note,       // customer reply, to project members (per project)
   member_unverified, // a member's mail the site did not vouch for: kept internal, the member told
+  member_actions_refused,  // quick actions not understood: none ran, the member told
 };
 const char* mail_kind_name(MailKind k);
 std::optional<MailKind> mail_kind_from(const std::string& name);

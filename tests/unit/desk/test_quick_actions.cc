@@ -132,3 +132,92 @@ TEST_CASE("desk quick actions: applied as the member, each change a system note"
   CHECK_FALSE(r.assignee_changed);
   CHECK_FALSE(r.labels.changed());
 }
+
+namespace {
+// A proven member answering acme/game#1 through their own reply address.
+struct Replies : Member {
+  store::Target member_key;
+  Replies() {
+    desk.set_project_flag("acme/game", "notify_members", true);
+    deliver(reply_of("acme/game#1", "c@example.org"), mail("c@example.org", "r1@x", "any news?"));
+    member_key = reply_of("acme/game#1", "agent@acme.example");
+    composer.mails.clear();
+  }
+  store::Outcome answer(const std::string& body, bool proven = true, const std::string& mid = "a1@x") {
+    auto in = Fixture::mail("agent@acme.example", mid, body);
+    in.author_proven = proven;
+    return deliver(member_key, in);
+  }
+  const memory::NoteRow& last_note() {
+    for (auto it = st.state().notes.rbegin(); it != st.state().notes.rend(); ++it)
+      if (it->row.author_kind != "system") return *it;
+    FAIL("no note");
+    return st.state().notes.back();
+  }
+  Strings kinds() {
+    Strings out;
+    for (const auto& m : composer.mails) out.push_back(std::string(store::mail_kind_name(m.kind)) + " " + m.to);
+    return out;
+  }
+};
+}  // namespace
+
+TEST_CASE("desk quick actions by mail: a proven member's commands run, the rest is the answer") {
+  Replies f;
+  f.answer("/close\n/label ~bug\n\nFixed in 1.2.");
+  auto d = f.st.show_issue("acme/game#1");
+  CHECK(d->summary.state == "closed");
+  CHECK(d->summary.labels == Strings{"bug"});
+  CHECK(f.last_note().row.body == "Fixed in 1.2.");
+  CHECK_FALSE(f.last_note().row.internal);
+  CHECK(f.kinds() == Strings{"new_note c@example.org", "closed c@example.org"});
+  CHECK(f.composer.mails[0].note == "Fixed in 1.2.");
+}
+
+TEST_CASE("desk quick actions by mail: nothing but commands, or /internal: no customer hears") {
+  Replies f;
+  f.answer("/assign me\n");
+  CHECK(f.st.show_issue("acme/game#1")->summary.assignee == "agent@acme.example");
+  CHECK(f.last_note().row.internal);
+  CHECK(f.composer.mails.empty());
+  f.answer("/internal\n/close\nThe customer is a reseller.", true, "a2@x");
+  CHECK(f.st.show_issue("acme/game#1")->summary.state == "closed");
+  CHECK(f.last_note().row.internal);
+  CHECK(f.last_note().row.body == "The customer is a reseller.");
+  CHECK(f.composer.mails.empty());  // neither the note nor the closing
+}
+
+TEST_CASE("desk quick actions by mail: not understood: nothing runs, internal, the member told") {
+  Replies f;
+  f.answer("/close\n/label nope\n/frob\n\nDone.");
+  auto d = f.st.show_issue("acme/game#1");
+  CHECK(d->summary.state == "opened");
+  CHECK(d->summary.labels.empty());
+  CHECK(f.last_note().row.internal);
+  CHECK(f.last_note().row.body == "/close\n/label nope\n/frob\n\nDone.");
+  REQUIRE(f.kinds() == Strings{"member_actions_refused agent@acme.example"});
+  CHECK(f.composer.mails[0].note == "/frob: unknown command\n");
+  // A label the project lacks is found before anything runs.
+  f.composer.mails.clear();
+  f.answer("/close\n/label nope\nDone.", true, "a2@x");
+  CHECK(f.st.show_issue("acme/game#1")->summary.state == "opened");
+  CHECK(f.composer.mails[0].note == "~nope: no such label in acme/game\n");
+}
+
+TEST_CASE("desk quick actions by mail: an unproven member's and a customer's lines are text") {
+  Replies f;
+  f.answer("/close\nDone.", false);
+  CHECK(f.st.show_issue("acme/game#1")->summary.state == "opened");
+  CHECK(f.last_note().row.body == "/close\nDone.");
+  CHECK(f.last_note().row.internal);
+  CHECK(f.kinds() == Strings{"member_unverified agent@acme.example"});
+  f.composer.mails.clear();
+  auto in = Fixture::mail("c@example.org", "c2@x", "/close\n/assign me");
+  in.author_proven = true;  // proven or not, a customer's key never acts
+  f.deliver(f.reply_of("acme/game#1", "c@example.org"), in);
+  auto d = f.st.show_issue("acme/game#1");
+  CHECK(d->summary.state == "opened");
+  CHECK(d->summary.assignee.empty());
+  CHECK(f.last_note().row.body == "/close\n/assign me");
+  CHECK(f.last_note().row.author_kind == "customer");
+}
