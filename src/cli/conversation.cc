@@ -51,8 +51,7 @@ int note(const Context& ctx) {
   const std::string& ref = a.pos[0];
   store::NoteIn note;
   note.body = note_text(a, group);
-  note.author =
-      a.get("as").value_or(ctx.cfg.responder.empty() ? ctx.cfg.address : ctx.cfg.responder);
+  note.author = acting_as(ctx.cfg, a);
   note.internal = group == "note";
   int n = ctx.desk->add_note(ref, note);
   if (a.json)
@@ -69,7 +68,7 @@ int state(const Context& ctx) {
   if (a.pos.empty() || a.pos[0].empty()) throw UsageError(group + " needs a REF");
   const std::string& ref = a.pos[0];
   bool close = group == "close";
-  int n = ctx.desk->set_state(ref, close ? "closed" : "opened");
+  int n = ctx.desk->set_state(ref, close ? "closed" : "opened", acting_as(ctx.cfg, a));
   if (a.json)
     ctx.out << json{{"ref", ref}, {"changed", n >= 0}, {"mails_queued", std::max(n, 0)}}.dump()
             << "\n";

@@ -17,7 +17,7 @@ int copy(const Context& ctx);
 namespace project {  // project.cc
 int add(const Context& ctx);
 int list(const Context& ctx);
-int member(const Context& ctx);  // add|remove PATH EMAIL
+int member(const Context& ctx);  // add|remove PATH EMAIL, set PATH EMAIL notify on|off
 int set(const Context& ctx);
 int set_template(const Context& ctx);
 int hook(const Context& ctx);  // hook.cc: add|list|remove
@@ -33,6 +33,12 @@ int show(const Context& ctx);
 int spam(const Context& ctx);  // "ham" or "spam", by the verb
 int participant(const Context& ctx);  // add|remove REF EMAIL (participant.cc)
 }  // namespace issue
+
+namespace tracker {            // tracker.cc
+int project_label(const Context& ctx);  // add|remove|list
+int assign(const Context& ctx);
+int label(const Context& ctx);
+}  // namespace tracker
 
 namespace conversation {        // conversation.cc
 int note(const Context& ctx);   // "reply" (public) or "note" (internal), by the group

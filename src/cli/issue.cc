@@ -1,4 +1,5 @@
-// issue.cc: deskmail issue list|show|ham|spam, through desk::Desk.
+// issue.cc: deskmail issue list|show|ham|spam, through desk::Desk (which
+// checks the list's filters).
 #include <algorithm>
 #include <ostream>
 #include <string>
@@ -12,11 +13,28 @@ namespace cli::issue {
 
 namespace {
 
+std::string joined(const std::vector<std::string>& v) {
+  std::string r;
+  for (const auto& x : v) r += (r.empty() ? "" : " ") + x;
+  return r;
+}
+
 store::IssueFilter filter_from(const Args& a) {
   store::IssueFilter f;
   f.project = a.get("project");
   f.state = a.get("state");
   f.include_spam = a.has("spam");
+  if (auto who = a.get("assignee")) f.assignee = *who == "none" ? "" : *who;
+  f.labels = a.all("label");
+  f.search = a.get("search");
+  if (auto sort = a.get("sort")) {
+    if (*sort == "created")
+      f.sort = store::IssueSort::created;
+    else if (*sort == "updated")
+      f.sort = store::IssueSort::updated;
+    else
+      throw UsageError("--sort created or --sort updated");
+  }
   if (auto l = a.get("limit")) {
     try {
       f.limit = std::stoll(*l);
@@ -46,17 +64,25 @@ void print_detail(std::ostream& out, const store::IssueDetail& d, const notify::
   out << s.ref << "  " << line(s.title) << "\n"
       << "state: " << s.state << (s.spam ? " (spam)" : "") << "   author: " << line(s.author)
       << "   created: " << when(s.created_at) << " UTC   updated: " << when(s.updated_at)
-      << " UTC\n\n"
+      << " UTC\n"
+      << "assignee: " << (s.assignee.empty() ? "-" : line(s.assignee))
+      << "   labels: " << (s.labels.empty() ? "-" : line(joined(s.labels))) << "\n\n"
       << text(d.description) << "\n" << problems(d.problems);
   for (const auto& at : d.attachments)
     out << "\n[attachment] " << line(at.filename) << " (" << line(at.content_type) << ", "
         << at.size << " bytes, sha256 " << at.sha256.substr(0, 16) << "…)";
   if (!d.attachments.empty()) out << "\n";
-  for (const auto& n : d.notes)
+  for (const auto& n : d.notes) {
+    if (n.author_kind == "system") {  // a change: one line
+      out << "\n* " << when(n.created_at) << " UTC " << line(n.author) << " " << line(n.body)
+          << "\n";
+      continue;
+    }
     out << "\n--- " << n.author_kind << " " << line(n.author) << ", " << when(n.created_at)
         << " UTC" << (n.internal ? " (internal)" : "")
         << (n.verified ? "" : " (unverified: the site did not vouch for the sender)") << "\n"
         << text(n.body) << "\n" << problems(n.problems);
+  }
   out << "\nparticipants:\n";
   for (const auto& p : d.participants)
     out << "  " << line(p.email) << (p.role == "cc" ? " (cc)" : "")
@@ -75,11 +101,12 @@ int list(const Context& ctx) {
     ctx.out << arr.dump(2) << "\n";
     return 0;
   }
-  std::vector<std::vector<std::string>> rows{
-      {"REF", "STATE", "CREATED (UTC)", "UPDATED (UTC)", "AUTHOR", "TITLE"}};
+  std::vector<std::vector<std::string>> rows{{"REF", "STATE", "CREATED (UTC)", "UPDATED (UTC)",
+                                              "AUTHOR", "ASSIGNEE", "LABELS", "TITLE"}};
   for (const auto& s : issues)
     rows.push_back({s.ref, s.state + (s.spam ? " (spam)" : ""), when(s.created_at),
-                    when(s.updated_at), s.author, s.title});
+                    when(s.updated_at), s.author, s.assignee.empty() ? "-" : s.assignee,
+                    s.labels.empty() ? "-" : joined(s.labels), s.title});
   print_table(ctx.out, rows);
   return 0;
 }

@@ -4,9 +4,17 @@
 namespace cli {
 
 json issue_json(const store::IssueSummary& s) {
-  return json{{"ref", s.ref},     {"project", s.project},       {"iid", s.iid},
-              {"title", s.title}, {"state", s.state},           {"author", s.author},
-              {"spam", s.spam},   {"created_at", s.created_at}, {"updated_at", s.updated_at}};
+  return json{{"ref", s.ref},
+              {"project", s.project},
+              {"iid", s.iid},
+              {"title", s.title},
+              {"state", s.state},
+              {"author", s.author},
+              {"spam", s.spam},
+              {"created_at", s.created_at},
+              {"updated_at", s.updated_at},
+              {"assignee", s.assignee.empty() ? json(nullptr) : json(s.assignee)},
+              {"labels", s.labels}};
 }
 
 json issue_detail_json(const store::IssueDetail& d, const notify::Settings& s) {
@@ -53,6 +61,7 @@ json project_json(const store::Project& p, const std::string& address) {
               {"cc_participants", p.cc_participants},
               {"disclose_fixes", p.disclose_fixes},
               {"members", p.members},
+              {"notify_off", p.muted},
               {"issues", p.issues}};
 }
 
@@ -67,6 +76,10 @@ json outbox_json(const store::OutboxItem& o) {
               {"message_id", o.message_id},
               {"created_at", o.created_at},
               {"next_attempt_at", o.next_attempt_at}};
+}
+
+json label_json(const store::Label& l) {
+  return json{{"name", l.name}, {"colour", l.colour}};
 }
 
 }  // namespace cli

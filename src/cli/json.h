@@ -19,5 +19,6 @@ json issue_detail_json(const store::IssueDetail& d, const notify::Settings& s);
 /// `address` is the project's new-issue address (desk+KEY@domain).
 json project_json(const store::Project& p, const std::string& address);
 json outbox_json(const store::OutboxItem& o);
+json label_json(const store::Label& l);
 
 }  // namespace cli

@@ -108,4 +108,8 @@ std::string read_file(const std::string& path) {
   return ss.str();
 }
 
+std::string acting_as(const config::Config& cfg, const Args& a) {
+  return a.get("as").value_or(cfg.responder.empty() ? cfg.address : cfg.responder);
+}
+
 }  // namespace cli

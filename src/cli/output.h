@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cli/args.h"
 #include "notify/notify.h"
 
 namespace config {
@@ -36,6 +37,10 @@ std::string address_for(const config::Config& cfg, const std::string& tag);
 
 /// What the mails (and reply addresses) are built from.
 notify::Settings settings(const config::Config& cfg);
+
+/// Who acts: --as EMAIL, else the configured responder, else the desk's
+/// own address (recorded on notes and system notes).
+std::string acting_as(const config::Config& cfg, const Args& a);
 
 /// The bytes of file `path`; throws std::runtime_error "cannot read PATH".
 std::string read_file(const std::string& path);

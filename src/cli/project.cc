@@ -1,5 +1,6 @@
-// project.cc: deskmail project add|list|member|set|template. What a valid
+// project.cc: deskmail project add|list|member|set|template (label: tracker.cc). What a valid
 // path, key, alias or member address is, desk::Desk decides.
+#include <algorithm>
 #include <ostream>
 #include <string>
 
@@ -45,6 +46,11 @@ int list(const Context& ctx) {
   std::vector<std::vector<std::string>> rows{
       {"PATH", "ADDRESS", "ISSUES", "ALIASES", "MEMBERS", "SETTINGS"}};
   for (const auto& p : ps) {
+    std::vector<std::string> members;
+    for (const auto& m : p.members)
+      members.push_back(std::find(p.muted.begin(), p.muted.end(), m) == p.muted.end()
+                            ? m
+                            : m + " (notify off)");
     std::string set = std::string(p.enabled ? "" : "DISABLED ") +
                       "confirmation=" + (p.confirmation ? "on" : "off") +
                       " notify_members=" + (p.notify_members ? "on" : "off") +
@@ -52,16 +58,39 @@ int list(const Context& ctx) {
                       " cc_participants=" + (p.cc_participants ? "on" : "off") +
                       " disclose_fixes=" + (p.disclose_fixes ? "on" : "off");
     rows.push_back({p.path, address_for(ctx.cfg, p.key), std::to_string(p.issues),
-                    joined(p.aliases), joined(p.members), set});
+                    joined(p.aliases), joined(members), set});
   }
   print_table(ctx.out, rows);
   return 0;
 }
 
+namespace {
+
+// project member set PATH EMAIL notify on|off
+int member_set(const Context& ctx) {
+  const auto& pos = ctx.args.pos;
+  if (pos.size() != 5 || pos[3] != "notify" || (pos[4] != "on" && pos[4] != "off"))
+    throw UsageError("project member set PATH EMAIL notify on|off");
+  bool on = pos[4] == "on";
+  bool member = ctx.desk->set_member_notify(pos[1], pos[2], on);
+  std::string email = route::canonical_address(pos[2]).value_or(pos[2]);
+  if (ctx.args.json)
+    ctx.out << json{{"path", pos[1]}, {"member", email}, {"notify", on}, {"changed", member}}.dump()
+            << "\n";
+  else if (!member)
+    ctx.out << "not a member: " << email << "\n";
+  else
+    ctx.out << email << ": notify " << pos[4] << "\n";
+  return member ? 0 : 1;
+}
+
+}  // namespace
+
 int member(const Context& ctx) {
   const auto& pos = ctx.args.pos;
+  if (!pos.empty() && pos[0] == "set") return member_set(ctx);
   if (pos.size() != 3 || (pos[0] != "add" && pos[0] != "remove"))
-    throw UsageError("project member add|remove PATH EMAIL");
+    throw UsageError("project member add|remove PATH EMAIL | set PATH EMAIL notify on|off");
   bool add = pos[0] == "add";
   bool changed = true;
   if (add)

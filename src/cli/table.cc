@@ -15,7 +15,10 @@ constexpr std::string_view kProjectAdd =
     "project add PATH [--name NAME] [--key KEY] [--alias ADDR]...";
 constexpr std::string_view kProjectList = "project list";
 constexpr std::string_view kIssueList =
-    "issue list [--project PATH] [--state opened|closed] [--limit N] [--spam]";
+    "issue list [--project PATH] [--state opened|closed] [--assignee EMAIL|none]\n"
+    "       [--label NAME]... [--search TEXT] [--sort created|updated] [--limit N] [--spam]";
+constexpr std::string_view kAssign = "issue assign REF (EMAIL | --none) [--as EMAIL]";
+constexpr std::string_view kLabel = "issue label REF +NAME... -NAME... [--as EMAIL]";
 constexpr std::string_view kIssueShow = "issue show REF            (REF is group/project#N)";
 constexpr std::string_view kSpam =
     "issue ham REF | issue spam REF   release from / put into quarantine";
@@ -23,8 +26,12 @@ constexpr std::string_view kReply =
     "reply REF (-m TEXT | --file F | -) [--as EMAIL]   public answer, mailed to the customer";
 constexpr std::string_view kNote =
     "note REF (-m TEXT | --file F | -) [--as EMAIL]    internal note, never mailed";
-constexpr std::string_view kState = "close REF | reopen REF";
-constexpr std::string_view kMember = "project member add|remove PATH EMAIL";
+constexpr std::string_view kState = "close REF | reopen REF [--as EMAIL]";
+constexpr std::string_view kMember =
+    "project member add|remove PATH EMAIL | project member set PATH EMAIL notify on|off";
+constexpr std::string_view kProjectLabel =
+    "project label add PATH NAME [--colour #RRGGBB] | project label remove PATH NAME\n"
+    "       project label list PATH";
 constexpr std::string_view kParticipant =
     "issue participant add|remove REF EMAIL   Cc an address on the answers, or stop it";
 constexpr std::string_view kSet =
@@ -52,16 +59,20 @@ const std::vector<Command> kCommands = {
   {"db",      "copy",     kDbCopy,      {"to", "from"},                {},           Needs::config, db::copy},
   {"project", "add",      kProjectAdd,  {"name", "key", "alias"},      {},           Needs::desk,   project::add},
   {"project", "list",     kProjectList, {},                            {},           Needs::desk,   project::list},
-  {"issue",   "list",     kIssueList,   {"project", "state", "limit"}, {"spam"},     Needs::desk,   issue::list},
+  {"issue",   "list",     kIssueList,   {"project", "state", "limit", "assignee", "label", "search", "sort"},
+                                                                           {"spam"},     Needs::desk,   issue::list},
   {"issue",   "show",     kIssueShow,   {},                            {},           Needs::desk,   issue::show},
   {"issue",   "ham",      kSpam,        {},                            {},           Needs::desk,   issue::spam},
   {"issue",   "spam",     kSpam,        {},                            {},           Needs::desk,   issue::spam},
   {"issue",   "participant", kParticipant, {},                         {},           Needs::desk,   issue::participant},
+  {"issue",   "assign",   kAssign,      {"as"},                        {"none"},     Needs::desk,   tracker::assign},
+  {"issue",   "label",    kLabel,       {"as"},                        {},           Needs::desk,   tracker::label},
   {"reply",   "",         kReply,       {"message", "file", "as"},     {"internal"}, Needs::desk,   conversation::note},
   {"note",    "",         kNote,        {"message", "file", "as"},     {"internal"}, Needs::desk,   conversation::note},
-  {"close",   "",         kState,       {},                            {},           Needs::desk,   conversation::state},
-  {"reopen",  "",         kState,       {},                            {},           Needs::desk,   conversation::state},
+  {"close",   "",         kState,       {"as"},                        {},           Needs::desk,   conversation::state},
+  {"reopen",  "",         kState,       {"as"},                        {},           Needs::desk,   conversation::state},
   {"project", "member",   kMember,      {},                            {},           Needs::desk,   project::member},
+  {"project", "label",    kProjectLabel, {"colour"},                   {},           Needs::desk,   tracker::project_label},
   {"project", "set",      kSet,         {},                            {},           Needs::desk,   project::set},
   {"project", "template", kTemplate,    {"subject", "file"},           {"reset"},    Needs::desk,   project::set_template},
   {"project", "hook",     kHook,        {"forge", "repo", "branch", "commit-url", "secret-file"}, {}, Needs::desk, project::hook},

@@ -1,6 +1,9 @@
 // conversation.cc: notes, state changes and who hears of them.
 #include "desk/conversation.h"
 
+#include "desk/quick_actions.h"
+#include "desk/tracker.h"
+
 namespace desk {
 
 using store::MailKind;
@@ -49,14 +52,26 @@ Outcome note_from_mail(store::Tx& tx, Mailer& mail, const store::Target& target,
   // marked, mailed to no customer; the member is told.
   bool unverified_member = who.member && !who.proven;
   std::string author = who.email;
+  // Only a proven member's reply acts (quick_actions.h); anyone else's
+  // command lines are text.
+  QuickActions qa;
+  if (responder && !in.automated && !in.spam) {
+    qa = parse_quick_actions(in.body);
+    if (qa.any() && qa.understood()) check_quick_actions(tx, issue, author, qa);
+  }
+  bool refused = qa.any() && !qa.understood();
+  bool acting = qa.any() && !refused;
   store::NewNote note;
   note.issue_id = issue.id;
   note.author_kind = who.member ? "responder" : "customer";
   note.author = author;
-  note.internal = unverified_member;
+  // Internal: unverified, refused commands, /internal, or nothing but commands.
+  note.internal = unverified_member || refused ||
+                  (acting && (qa.internal || qa.body.find_first_not_of(" \t\r\n") ==
+                                                 std::string::npos));
   note.verified = who.proven;
   note.participant_id = target.participant_id;
-  note.body = in.body;
+  note.body = acting ? qa.body : in.body;
   note.full_body = in.full_body.empty() ? in.body : in.full_body;
   note.message_id = in.message_id;
   note.raw_message_id = raw_id;
@@ -81,11 +96,28 @@ Outcome note_from_mail(store::Tx& tx, Mailer& mail, const store::Target& target,
     return {Outcome::Kind::noted, issue.ref()};
   }
   if (responder) {
-    if (!in.automated) mail.customers(issue, MailKind::new_note, refs, in.body, author);
+    if (refused) {
+      std::string told;
+      for (const auto& p : qa.problems) told += p + "\n";
+      auto row = tx.participants().get(target.participant_id);
+      if (mail.on() && row) mail.queue(issue, MailKind::member_actions_refused, row->first, refs, told, author);
+      return {Outcome::Kind::noted, issue.ref()};
+    }
+    QuickResult done;
+    if (acting) done = apply_quick_actions(tx, issue, author, qa, mail.now());
+    if (!in.automated && !note.internal)
+      mail.customers(issue, MailKind::new_note, refs, note.body, author);
+    // /internal keeps the whole reply from the customers, the state's mail too.
+    if (done.state && !qa.internal) {
+      issue.state = *done.state;
+      mail.customers(issue, *done.state == "closed" ? MailKind::closed : MailKind::reopened, refs,
+                     "", "");
+    }
     return {Outcome::Kind::noted, issue.ref()};
   }
   if (issue.state == "closed" && issue.project.settings.reopen_on_reply && !in.automated) {
     tx.issues().set_state(issue.id, "opened", std::nullopt, mail.now());
+    system_note(tx, issue.id, author, "reopened by the customer's reply", mail.now());
     issue.state = "opened";
   }
   if (issue.project.settings.notify_members)
@@ -111,7 +143,8 @@ int add_note(store::Tx& tx, Mailer& mail, const std::string& ref, const store::N
   return mail.customers(issue, MailKind::new_note, thread_refs(issue, ""), in.body, in.author);
 }
 
-int set_state(store::Tx& tx, Mailer& mail, const std::string& ref, const std::string& state) {
+int set_state(store::Tx& tx, Mailer& mail, const std::string& ref, const std::string& state,
+              const std::string& actor) {
   std::int64_t id = issue_id_of(tx, ref);
   store::IssueRow issue = tx.issues().get(id);
   if (issue.state == state) {
@@ -120,6 +153,7 @@ int set_state(store::Tx& tx, Mailer& mail, const std::string& ref, const std::st
   }
   bool closing = state == "closed";
   tx.issues().set_state(id, state, closing ? std::optional(mail.now()) : std::nullopt, mail.now());
+  system_note(tx, id, actor, closing ? "closed" : "reopened", mail.now());
   issue.state = state;
   return mail.customers(issue, closing ? MailKind::closed : MailKind::reopened,
                         thread_refs(issue, ""), "", "");

@@ -11,6 +11,10 @@
 namespace desk {
 
 /// A mail to an issue's reply address (or threaded onto it) becomes a note.
+/// A proven member's reply may start with quick actions (quick_actions.h):
+/// understood and possible, they run and leave the note without them;
+/// else none runs, the whole reply is an internal note and the member is
+/// told what was not understood.
 /// A project member's mail is a responder's note, mailed to the customers
 /// unless automated; a customer's reopens a closed issue (when the project
 /// says so, and unless automated) and is mailed to the members when the
@@ -24,9 +28,11 @@ store::Outcome note_from_mail(store::Tx& tx, Mailer& mail, const store::Target& 
 /// customer except its author. Returns mails queued. `note`'s text is clean.
 int add_note(store::Tx& tx, Mailer& mail, const std::string& ref, const store::NoteIn& note);
 
-/// Closes ("closed") or reopens ("opened") `ref` and mails the customers;
-/// mails queued, or -1 (and nothing kept) when it already was in `state`.
-int set_state(store::Tx& tx, Mailer& mail, const std::string& ref, const std::string& state);
+/// Closes ("closed") or reopens ("opened") `ref`, records it as a system
+/// note by `actor`, and mails the customers; mails queued, or -1 (and
+/// nothing kept) when it already was in `state`.
+int set_state(store::Tx& tx, Mailer& mail, const std::string& ref, const std::string& state,
+              const std::string& actor);
 
 /// Quarantines or releases `ref`: a released issue gets the confirmation it
 /// was held back from, unless one went out. Mails queued, -1 unchanged.

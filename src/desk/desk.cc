@@ -6,6 +6,7 @@
 #include "desk/conversation.h"
 #include "desk/intake.h"
 #include "desk/mailer.h"
+#include "desk/tracker.h"
 #include "route/route.h"
 
 namespace desk {
@@ -85,8 +86,66 @@ void Desk::set_template(const std::string& path, store::MailKind kind, const std
   });
 }
 
+bool Desk::set_member_notify(const std::string& path, const std::string& email, bool on) {
+  auto c = route::canonical_address(email);
+  if (!c) throw Invalid("invalid address '" + email + "'");
+  return store_.transact([&](store::Tx& tx) {
+    return tx.projects().set_member_notify(store::project_id(tx, path), *c, on);
+  });
+}
+
+std::vector<store::Label> Desk::labels(const std::string& path) {
+  return store_.read([&](store::Tx& tx) { return tx.labels().list(store::project_id(tx, path)); });
+}
+
+store::Label Desk::add_label(const std::string& path, const std::string& name,
+                             const std::string& colour) {
+  if (!valid_label(name))
+    throw Invalid("invalid label name '" + name +
+                  "': up to 64 characters, no spaces or commas, not starting with + - ~ /");
+  if (!valid_colour(colour)) throw Invalid("invalid colour '" + colour + "': #rgb or #rrggbb");
+  return store_.transact([&](store::Tx& tx) {
+    std::int64_t pid = store::project_id(tx, path);
+    return store::Label{tx.labels().add(pid, name, label_key(name), route::lower(colour)), name,
+                        route::lower(colour)};
+  });
+}
+
+bool Desk::remove_label(const std::string& path, const std::string& name) {
+  return store_.transact([&](store::Tx& tx) {
+    std::int64_t pid = store::project_id(tx, path);
+    for (const auto& l : tx.labels().list(pid))
+      if (label_key(l.name) == label_key(name)) {
+        tx.labels().remove(l.id);
+        return true;
+      }
+    return false;
+  });
+}
+
 std::vector<store::IssueSummary> Desk::issues(const store::IssueFilter& filter) {
-  return store_.list_issues(filter);
+  return store_.list_issues(checked_filter(filter));
+}
+
+bool Desk::assign(const std::string& ref, const std::string& email, const std::string& actor) {
+  std::string who;
+  if (!email.empty()) {
+    auto c = route::canonical_address(email);
+    if (!c) throw Invalid("invalid address '" + email + "'");
+    who = *c;
+  }
+  return store_.transact([&](store::Tx& tx) {
+    store::IssueRow issue = tx.issues().get(issue_id_of(tx, ref));
+    return desk::assign(tx, issue, who, store::clean_text(actor), now_());
+  });
+}
+
+LabelChange Desk::relabel(const std::string& ref, const std::vector<std::string>& add,
+                          const std::vector<std::string>& remove, const std::string& actor) {
+  return store_.transact([&](store::Tx& tx) {
+    store::IssueRow issue = tx.issues().get(issue_id_of(tx, ref));
+    return desk::relabel(tx, issue, add, remove, store::clean_text(actor), now_());
+  });
 }
 
 std::optional<store::IssueDetail> Desk::issue(const std::string& ref) {
@@ -104,11 +163,11 @@ int Desk::add_note(const std::string& ref, const store::NoteIn& note_in) {
   });
 }
 
-int Desk::set_state(const std::string& ref, const std::string& state) {
+int Desk::set_state(const std::string& ref, const std::string& state, const std::string& actor) {
   if (state != "opened" && state != "closed") throw store::Error("state must be opened or closed");
   return store_.transact([&](store::Tx& tx) {
     Mailer mail(tx, composer_, now_(), unsolicited_per_hour_);
-    return desk::set_state(tx, mail, ref, state);
+    return desk::set_state(tx, mail, ref, state, store::clean_text(actor));
   });
 }
 

@@ -21,6 +21,8 @@
 
 namespace desk {
 
+struct LabelChange;
+
 /// Input a person gave that the rules refuse (a malformed path, a key that
 /// is taken by the address format): the CLI shows it as a usage error.
 class Invalid : public std::runtime_error {
@@ -67,17 +69,43 @@ class Desk {
   bool remove_member(const std::string& path, const std::string& email);
   void set_template(const std::string& path, store::MailKind kind, const std::string& subject,
                     const std::string& body);
+  /// Whether member `email` gets the members' mails of the project (new
+  /// issues, replies); false when no member.
+  bool set_member_notify(const std::string& path, const std::string& email, bool on);
+
+  // --- labels (desk/tracker.h) ----------------------------------------------
+  /// The project's labels, by name.
+  std::vector<store::Label> labels(const std::string& path);
+  /// Adds a label (valid_label, valid_colour; throws Invalid, or
+  /// store::Error when the project has it already).
+  store::Label add_label(const std::string& path, const std::string& name,
+                         const std::string& colour);
+  /// Removes the label from the project and its issues; false when there was none.
+  bool remove_label(const std::string& path, const std::string& name);
 
   // --- the queue -----------------------------------------------------------
+  /// The issues `filter` selects (checked_filter: throws Invalid), each with
+  /// its assignee and labels. The filters: project, state, assignee ("" for
+  /// none), labels (all of them), search words (each in the title,
+  /// description or a note), spam; sorted by number, created or updated.
   std::vector<store::IssueSummary> issues(const store::IssueFilter& filter);
   std::optional<store::IssueDetail> issue(const std::string& ref);
+  /// Assigns REF to project member `email`, or to nobody (""), as `actor`
+  /// (recorded in a system note). False when it was so already. Throws
+  /// Invalid for an address that is no member.
+  bool assign(const std::string& ref, const std::string& email, const std::string& actor);
+  /// Puts labels on REF and takes others off, as `actor`; every name must be
+  /// a label of the project (else Invalid, nothing changes).
+  LabelChange relabel(const std::string& ref, const std::vector<std::string>& add,
+                      const std::vector<std::string>& remove, const std::string& actor);
 
   // --- the conversation ----------------------------------------------------
   /// Adds a responder's note to REF; a public one is mailed to every
   /// subscribed customer. Returns the number of mails queued.
   int add_note(const std::string& ref, const store::NoteIn& note);
-  /// Closes ("closed") or reopens ("opened") REF; mails queued, -1 unchanged.
-  int set_state(const std::string& ref, const std::string& state);
+  /// Closes ("closed") or reopens ("opened") REF as `actor` (recorded in a
+  /// system note); mails queued, -1 unchanged.
+  int set_state(const std::string& ref, const std::string& state, const std::string& actor = "");
   /// Quarantines or releases REF; mails queued, -1 unchanged.
   int set_spam(const std::string& ref, bool spam);
   /// Adds `email` to REF as a Cc participant with its own reply key: it

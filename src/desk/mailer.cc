@@ -75,7 +75,8 @@ void Mailer::members(const store::IssueRow& issue, store::MailKind kind,
                      const std::vector<std::string>& refs, std::string_view note,
                      const std::string& author) {
   if (!composer_) return;
-  for (const auto& m : tx_.projects().members(issue.project.id)) {
+  // Members who turned their mail off (notify off) get none.
+  for (const auto& m : tx_.projects().notified_members(issue.project.id)) {
     if (same_address(m, author)) continue;
     store::Participant want{0, m, "", store::random_key()};
     store::Participant member = tx_.participants().ensure(issue.id, want, "member", now_);

@@ -49,7 +49,8 @@ class Mailer {
                 const std::vector<std::string>& refs, std::string_view note,
                 const std::string& author);
 
-  /// Mails every project member except `author`, each through a member
+  /// Mails every project member except `author` and those whose mail is
+  /// off, each through a member
   /// participant of the issue (added on first use) so that they can answer
   /// by mail.
   void members(const store::IssueRow& issue, store::MailKind kind,

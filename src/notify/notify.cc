@@ -47,16 +47,20 @@ Template default_template(MailKind kind) {
               "\n"
               "%{ISSUE_DESCRIPTION}\n"
               "\n"
-              "-- \n"
-              "Reply to this email to answer the customer.\n"};
+"-- \n"
+              "Reply to this email to answer the customer. Lines at the start of\n"
+              "your reply act on the request: /close /reopen /assign me|EMAIL\n"
+              "/unassign /label NAME... /unlabel NAME... /internal (not mailed).\n"};
     case MailKind::member_note:
       return {"Re: [%{ISSUE_PATH}] %{ISSUE_TITLE}",
               "%{AUTHOR} wrote on %{ISSUE_PATH}:\n"
               "\n"
               "%{NOTE_TEXT}\n"
               "\n"
-              "-- \n"
-              "Reply to this email to answer the customer.\n"};
+"-- \n"
+              "Reply to this email to answer the customer. Lines at the start of\n"
+              "your reply act on the request: /close /reopen /assign me|EMAIL\n"
+              "/unassign /label NAME... /unlabel NAME... /internal (not mailed).\n"};
     case MailKind::member_unverified:
       return {"Not sent: your answer on [%{ISSUE_PATH}] %{ISSUE_TITLE}",
               "Your mail to %{ISSUE_PATH} was not verified by this site's mail\n"
@@ -65,6 +69,16 @@ Template default_template(MailKind kind) {
               "the site's mail server, or with: deskmail reply %{ISSUE_PATH}\n"
               "\n"
               "%{NOTE_TEXT}\n"};
+    case MailKind::member_actions_refused:
+      return {"Not done: your answer on [%{ISSUE_PATH}] %{ISSUE_TITLE}",
+              "Your mail to %{ISSUE_PATH} started with lines that were not\n"
+              "understood, so none of them was done, and the whole mail was kept\n"
+              "as an internal note, mailed to no customer:\n"
+              "\n"
+              "%{NOTE_TEXT}\n"
+              "\n"
+              "Quick actions: /close /reopen /assign me|EMAIL /unassign\n"
+              "/label NAME... /unlabel NAME... /internal\n"};
   }
   return {"[%{ISSUE_PATH}]", "%{NOTE_TEXT}\n"};
 }

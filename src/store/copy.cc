@@ -5,17 +5,20 @@
 #include <soci/soci.h>
 
 #include "store/connection.h"
+#include "store/search_index.h"
 
 namespace store {
 
 namespace {
 
 // Parents before children: the target checks foreign keys.
+// The search index is not copied: its form differs between the dialects; it
+// is built again in the target.
 const char* const kTables[] = {
     "project", "project_alias", "project_member", "project_template",   "raw_message",
     "issue",   "participant",   "note",           "attachment_content", "attachment",
     "dedupe",  "message_ref",   "outbox",             "fix_hook",   "fix_commit",
-    "hook_delivery"};
+    "hook_delivery", "label", "issue_label"};
 
 enum class Kind { integer, text, blob };
 struct Column {
@@ -144,6 +147,7 @@ std::vector<std::pair<std::string, long long>> copy(const std::string& from_conn
   dst << (to->dialect() == Dialect::sqlite ? "BEGIN IMMEDIATE" : "BEGIN");
   try {
     for (const char* t : kTables) out.emplace_back(t, copy_table(*from, *to, t));
+    rebuild_search_index(dst, to->dialect());
     dst << "COMMIT";
   } catch (...) {
     try {

@@ -1,22 +1,80 @@
 // issue_views.cc: the queue and one issue with everything on it, as the CLI
 // and the web desk show them.
+#include <algorithm>
+
+#include "store/search_index.h"
 #include "store/sql_repos.h"
 
 namespace store {
 
+namespace {
+
+// The names of the issue's labels, space-separated ('' for none): label
+// names hold no white space (desk::valid_label).
+std::string labels_column(Dialect d) {
+  return std::string("COALESCE((SELECT ") +
+         (d == Dialect::sqlite ? "group_concat(l.name, ' ')" : "string_agg(l.name, ' ')") +
+         " FROM issue_label il JOIN label l ON l.id = il.label_id WHERE il.issue_id = i.id), '')";
+}
+
+std::vector<std::string> split_labels(const std::string& s) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start < s.size()) {
+    auto sp = s.find(' ', start);
+    if (sp == std::string::npos) sp = s.size();
+    if (sp > start) out.push_back(s.substr(start, sp - start));
+    start = sp + 1;
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace
+
 std::vector<IssueSummary> SqlIssues::list(const IssueFilter& f) {
   std::string q =
       "SELECT p.path, i.iid, i.title, i.state, i.author_email, i.spam, i.created_at, "
-      "i.updated_at FROM issue i JOIN project p ON p.id = i.project_id WHERE 1 = 1";
+      "i.updated_at, i.assignee, " +
+      labels_column(db_.dialect) + " FROM issue i JOIN project p ON p.id = i.project_id WHERE 1 = 1";
   std::string project = f.project.value_or(""), state = f.state.value_or("");
+  std::string assignee = f.assignee.value_or("");
   long long limit = f.limit.value_or(0);
   if (f.project) q += " AND p.path = :project";
   if (f.state) q += " AND i.state = :state";
+  if (f.assignee) q += " AND i.assignee = :assignee";
   if (!f.include_spam) q += " AND i.spam = 0";
-  q += " ORDER BY i.id";
+  std::vector<std::string> labels = f.labels;
+  for (std::size_t n = 0; n < labels.size(); ++n)
+    q += " AND EXISTS (SELECT 1 FROM issue_label il JOIN label l ON l.id = il.label_id WHERE "
+         "il.issue_id = i.id AND l.name_key = :l" + std::to_string(n) + ")";
+  std::vector<std::string> terms;
+  if (f.search)
+    for (const auto& w : search::query_words(*f.search)) {
+      auto c = search_condition(db_.dialect, w, terms.size());
+      q += " AND " + c.sql;
+      terms.push_back(std::move(c.value));
+    }
+  // A search without a word in it finds nothing (rather than everything).
+  if (f.search && terms.empty()) q += " AND 1 = 0";
+  switch (f.sort) {
+    case IssueSort::id:
+      q += " ORDER BY i.id";
+      break;
+    case IssueSort::created:
+      q += " ORDER BY i.created_at DESC, i.id DESC";
+      break;
+    case IssueSort::updated:
+      q += " ORDER BY i.updated_at DESC, i.id DESC";
+      break;
+  }
   if (f.limit) q += " LIMIT :lim";
+  std::vector<std::string> names;
+  for (std::size_t n = 0; n < std::max(labels.size(), terms.size()); ++n)
+    names.push_back(std::to_string(n));
   std::vector<IssueSummary> out;
   IssueSummary s;
+  std::string label_names;
   long long iid = 0, spam = 0, created = 0, updated = 0;
   db_.st.each_bound(
       q,
@@ -29,8 +87,15 @@ std::vector<IssueSummary> SqlIssues::list(const IssueFilter& f) {
         st.exchange(soci::into(spam));
         st.exchange(soci::into(created));
         st.exchange(soci::into(updated));
+        st.exchange(soci::into(s.assignee));
+        st.exchange(soci::into(label_names));
         if (f.project) st.exchange(soci::use(project, "project"));
         if (f.state) st.exchange(soci::use(state, "state"));
+        if (f.assignee) st.exchange(soci::use(assignee, "assignee"));
+        for (std::size_t n = 0; n < labels.size(); ++n)
+          st.exchange(soci::use(labels[n], "l" + names[n]));
+        for (std::size_t n = 0; n < terms.size(); ++n)
+          st.exchange(soci::use(terms[n], "s" + names[n]));
         if (f.limit) st.exchange(soci::use(limit, "lim"));
       },
       [&] {
@@ -39,6 +104,7 @@ std::vector<IssueSummary> SqlIssues::list(const IssueFilter& f) {
         s.spam = spam != 0;
         s.created_at = created;
         s.updated_at = updated;
+        s.labels = split_labels(label_names);
         out.push_back(s);
       });
   return out;
@@ -48,13 +114,16 @@ std::optional<IssueDetail> SqlIssues::detail(const std::string& path_in, std::in
   std::string path = path_in;
   long long iid = iid_in, id = 0, spam = 0, created = 0, updated = 0;
   IssueDetail d;
+  std::string label_names;
   db_.run(
       "SELECT i.id, i.title, i.state, i.author_email, i.spam, i.created_at, i.updated_at, "
-      "i.description, i.problems FROM issue i JOIN project p ON p.id = i.project_id "
-      "WHERE p.path = :p AND i.iid = :n",
+      "i.description, i.problems, i.assignee, " +
+          labels_column(db_.dialect) +
+          " FROM issue i JOIN project p ON p.id = i.project_id WHERE p.path = :p AND i.iid = :n",
       soci::into(id), soci::into(d.summary.title), soci::into(d.summary.state),
       soci::into(d.summary.author), soci::into(spam), soci::into(created), soci::into(updated),
-      soci::into(d.description), soci::into(d.problems), soci::use(path), soci::use(iid));
+      soci::into(d.description), soci::into(d.problems), soci::into(d.summary.assignee),
+      soci::into(label_names), soci::use(path), soci::use(iid));
   if (!db_.got_data()) return std::nullopt;
   d.summary.project = path;
   d.summary.iid = iid;
@@ -62,6 +131,7 @@ std::optional<IssueDetail> SqlIssues::detail(const std::string& path_in, std::in
   d.summary.spam = spam != 0;
   d.summary.created_at = created;
   d.summary.updated_at = updated;
+  d.summary.labels = split_labels(label_names);
   {
     NoteView n;
     long long internal = 0, at = 0, nspam = 0, verified = 1;

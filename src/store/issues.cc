@@ -1,4 +1,5 @@
 // issues.cc: issue rows and the Message-IDs of their threads.
+#include "store/search_index.h"
 #include "store/sql_repos.h"
 
 namespace store {
@@ -22,12 +23,13 @@ IssueRow SqlIssues::get(std::int64_t id) {
   db_.run(
       "SELECT i.project_id, i.iid, i.title, i.description, i.state, i.message_id, p.path, "
       "p.name, p.confirmation, p.notify_members, p.reopen_on_reply, i.spam, i.never_answer, "
-      "p.cc_participants, p.disclose_fixes "
+      "p.cc_participants, p.disclose_fixes, i.assignee "
       "FROM issue i JOIN project p ON p.id = i.project_id WHERE i.id = :i",
       soci::into(pid), soci::into(iid), soci::into(c.title), soci::into(c.description),
       soci::into(c.state), soci::into(c.message_id), soci::into(c.project.path),
       soci::into(c.project.name), soci::into(conf), soci::into(notify), soci::into(reopen),
-      soci::into(spam), soci::into(never), soci::into(cc), soci::into(disclose), soci::use(issue_id));
+      soci::into(spam), soci::into(never), soci::into(cc), soci::into(disclose), soci::into(c.assignee),
+      soci::use(issue_id));
   if (!db_.got_data()) throw Error("issue vanished");
   c.iid = iid;
   c.project.id = pid;
@@ -53,6 +55,7 @@ std::int64_t SqlIssues::add(const NewIssue& in) {
       soci::use(in.author_email), soci::use(in.author_name), soci::use(in.message_id),
       soci::use(raw_id, raw_ind), soci::use(in.problems), soci::use(t), soci::use(t),
       soci::use(spam), soci::use(in.spam_reason), soci::use(never), soci::into(issue_id));
+  index_text(db_, issue_id, in.title + " " + in.description);
   return issue_id;
 }
 
@@ -74,6 +77,13 @@ void SqlIssues::set_spam(std::int64_t id, bool spam, std::int64_t at) {
   long long issue_id = id, v = spam ? 1 : 0, t = at;
   db_.run("UPDATE issue SET spam = :s, updated_at = :t WHERE id = :i", soci::use(v), soci::use(t),
           soci::use(issue_id));
+}
+
+void SqlIssues::set_assignee(std::int64_t id, const std::string& email, std::int64_t at) {
+  long long issue_id = id, t = at;
+  std::string e = email;
+  db_.run("UPDATE issue SET assignee = :a, updated_at = :t WHERE id = :i", soci::use(e),
+          soci::use(t), soci::use(issue_id));
 }
 
 std::int64_t SqlIssues::count_by_author(const std::string& email, std::int64_t since_in) {

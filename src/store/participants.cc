@@ -1,4 +1,5 @@
 // participants.cc: participants, notes, and the dedupe keys of deliveries.
+#include "store/search_index.h"
 #include "store/sql_repos.h"
 
 namespace store {
@@ -100,6 +101,7 @@ std::int64_t SqlNotes::add(const NewNote& n) {
       soci::use(n.body), soci::use(full), soci::use(internal), soci::use(n.message_id),
       soci::use(raw_id, raw_ind), soci::use(n.problems), soci::use(t), soci::use(spam),
       soci::use(verified), soci::into(id));
+  if (!n.system) index_text(db_, n.issue_id, n.body);
   return id;
 }
 

@@ -105,6 +105,8 @@ std::vector<Project> SqlProjects::list() {
       soci::into(reopen), soci::into(cc), soci::into(disclose));
   for (auto& pr : out) {
     pr.members = members(pr.id);
+    for (const auto& m : pr.members) pr.muted.push_back(m);
+    for (const auto& m : notified_members(pr.id)) std::erase(pr.muted, m);
     long long pid = pr.id;
     std::string alias;
     db_.each(
@@ -155,6 +157,28 @@ void SqlProjects::set_template(std::int64_t project_id, MailKind kind, const std
     db_.run(
         "INSERT INTO project_template (project_id, kind, subject, body) VALUES (:p, :k, :s, :b)",
         soci::use(id), soci::use(k), soci::use(sub), soci::use(b));
+}
+
+bool SqlProjects::set_member_notify(std::int64_t project_id, const std::string& email, bool on) {
+  long long id = project_id, v = on ? 1 : 0;
+  std::string e = email;
+  int n = 0;
+  db_.run("SELECT count(*) FROM project_member WHERE project_id = :p AND email = :e", soci::into(n),
+          soci::use(id), soci::use(e));
+  if (!n) return false;
+  db_.run("UPDATE project_member SET notify = :v WHERE project_id = :p AND email = :e",
+          soci::use(v), soci::use(id), soci::use(e));
+  return true;
+}
+
+std::vector<std::string> SqlProjects::notified_members(std::int64_t project_id) {
+  std::vector<std::string> out;
+  long long pid = project_id;
+  std::string email;
+  db_.each(
+      "SELECT email FROM project_member WHERE project_id = :p AND notify = 1 ORDER BY email",
+      [&] { out.push_back(email); }, soci::use(pid), soci::into(email));
+  return out;
 }
 
 std::optional<Target> SqlAddresses::project_key(const std::string& key) {

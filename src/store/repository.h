@@ -35,6 +35,7 @@ struct IssueRow {
   std::int64_t id = 0, iid = 0;
   ProjectInfo project;
   std::string title, description, state, message_id;
+  std::string assignee;  // "" for none
   bool spam = false, never_answer = false;
   std::string ref() const { return project.path + "#" + std::to_string(iid); }
 };
@@ -70,6 +71,9 @@ struct NewNote {
   std::int64_t created_at = 0;
   bool internal = false, spam = false;
   bool verified = true;  // false: the site did not vouch for its author (identity.h)
+  /// A change the desk records (author_kind "system"): kept out of the
+  /// search index.
+  bool system = false;
 };
 
 /// A project's own template for one kind of mail (both empty: the default).
@@ -104,6 +108,28 @@ class ProjectRepo {
   /// Empty subject and body: back to the default.
   virtual void set_template(std::int64_t project_id, MailKind kind, const std::string& subject,
                             const std::string& body) = 0;
+  /// Whether member `email` gets the members' mails; false when no member.
+  virtual bool set_member_notify(std::int64_t project_id, const std::string& email, bool on) = 0;
+  /// The members that get the members' mails, in order.
+  virtual std::vector<std::string> notified_members(std::int64_t project_id) = 0;
+};
+
+/// A project's labels and the labels on its issues.
+class LabelRepo {
+ public:
+  virtual ~LabelRepo() = default;
+  /// The project's labels, by name.
+  virtual std::vector<Label> list(std::int64_t project_id) = 0;
+  /// `key`: the name as compared (desk::label_key). Throws Error when the
+  /// project has a label with that key. Returns the new label's id.
+  virtual std::int64_t add(std::int64_t project_id, const std::string& name,
+                           const std::string& key, const std::string& colour) = 0;
+  /// Removes the label from the project and from its issues.
+  virtual void remove(std::int64_t label_id) = 0;
+  /// The ids of the labels on the issue.
+  virtual std::vector<std::int64_t> on_issue(std::int64_t issue_id) = 0;
+  virtual void attach(std::int64_t issue_id, std::int64_t label_id) = 0;
+  virtual void detach(std::int64_t issue_id, std::int64_t label_id) = 0;
 };
 
 /// What a recipient address leads to (RCPT): enabled projects only.
@@ -122,13 +148,16 @@ class IssueRepo {
   virtual std::optional<std::int64_t> find(const std::string& path, std::int64_t iid) = 0;
   /// Throws Error when there is no such issue.
   virtual IssueRow get(std::int64_t id) = 0;
-  /// Returns the new issue's id.
+  /// Returns the new issue's id; its title and description join the search
+  /// index.
   virtual std::int64_t add(const NewIssue& issue) = 0;
   virtual void touch(std::int64_t id, std::int64_t at) = 0;
   /// Sets the state; `closed_at` nullopt clears it; `at` is the update time.
   virtual void set_state(std::int64_t id, const std::string& state,
                          std::optional<std::int64_t> closed_at, std::int64_t at) = 0;
   virtual void set_spam(std::int64_t id, bool spam, std::int64_t at) = 0;
+  /// Sets the assignee ("" for none); `at` is the update time.
+  virtual void set_assignee(std::int64_t id, const std::string& email, std::int64_t at) = 0;
   /// Issues whose author is `email`, created after `since`.
   virtual std::int64_t count_by_author(const std::string& email, std::int64_t since) = 0;
   /// Remembers that `message_id` belongs to the issue's thread (no-op for "").
@@ -136,6 +165,10 @@ class IssueRepo {
   /// The newest issue of the project whose thread holds `message_id`.
   virtual std::optional<IssueRef> by_message_id(const std::string& message_id,
                                                 std::int64_t project_id) = 0;
+  /// The issues `filter` selects, with their assignee and labels. The title,
+  /// description and notes (not the desk's system notes) are searched
+  /// through an index kept in the same transaction as each insert
+  /// (store/search.h).
   virtual std::vector<IssueSummary> list(const IssueFilter& filter) = 0;
   virtual std::optional<IssueDetail> detail(const std::string& path, std::int64_t iid) = 0;
 };
@@ -163,7 +196,8 @@ class ParticipantRepo {
 class NoteRepo {
  public:
   virtual ~NoteRepo() = default;
-  /// Returns the new note's id.
+  /// Returns the new note's id; its body joins the search index unless it is
+  /// a system note.
   virtual std::int64_t add(const NewNote& note) = 0;
 };
 
@@ -266,6 +300,7 @@ class Tx {
  public:
   virtual ~Tx() = default;
   virtual ProjectRepo& projects() = 0;
+  virtual LabelRepo& labels() = 0;
   virtual AddressRepo& addresses() = 0;
   virtual IssueRepo& issues() = 0;
   virtual ParticipantRepo& participants() = 0;

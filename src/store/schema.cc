@@ -10,6 +10,7 @@
 #include "schema_postgresql_005.h"
 #include "schema_postgresql_006.h"
 #include "schema_postgresql_007.h"
+#include "schema_postgresql_008.h"
 #include "schema_postgresql_010.h"
 #include "schema_postgresql_011.h"
 #include "schema_sqlite_001.h"
@@ -19,8 +20,10 @@
 #include "schema_sqlite_005.h"
 #include "schema_sqlite_006.h"
 #include "schema_sqlite_007.h"
+#include "schema_sqlite_008.h"
 #include "schema_sqlite_010.h"
 #include "schema_sqlite_011.h"
+#include "store/search_index.h"
 #include "store/store.h"
 
 namespace store {
@@ -33,9 +36,9 @@ struct Migration {
 };
 const Migration kSqliteMigrations[] = {{1, kSqlite001}, {2, kSqlite002}, {3, kSqlite003},
                                        {4, kSqlite004}, {5, kSqlite005}, {6, kSqlite006},
-                                       {7, kSqlite007}, {10, kSqlite010}, {11, kSqlite011}};
+                                       {7, kSqlite007}, {8, kSqlite008}, {10, kSqlite010}, {11, kSqlite011}};
 const Migration kPgMigrations[] = {{1, kPg001}, {2, kPg002}, {3, kPg003}, {4, kPg004},
-                                   {5, kPg005}, {6, kPg006}, {7, kPg007}, {10, kPg010}, {11, kPg011}};
+                                   {5, kPg005}, {6, kPg006}, {7, kPg007}, {8, kPg008}, {10, kPg010}, {11, kPg011}};
 
 // The statement text without its comment lines; "" when nothing is left.
 std::string without_comments(const std::string& stmt) {
@@ -124,6 +127,8 @@ int migrate_schema(Db& db, bool nested, int up_to) {
   for (const auto& m : sqlite ? kSqliteMigrations : kPgMigrations) {
     if (m.version <= v || m.version > up_to) continue;
     exec_script(db.sql, m.sql);
+    // 8: the search index of the texts already stored (folded in C++).
+    if (m.version == 8) rebuild_search_index(db.sql, db.dialect);
     long long ver = m.version;
     db.sql << "DELETE FROM schema_version";
     db.sql << "INSERT INTO schema_version (version) VALUES (:v)", soci::use(ver);

@@ -23,6 +23,23 @@ class SqlProjects final : public ProjectRepo {  // projects.cc
   bool remove_member(std::int64_t project_id, const std::string& email) override;
   void set_template(std::int64_t project_id, MailKind kind, const std::string& subject,
                     const std::string& body) override;
+  bool set_member_notify(std::int64_t project_id, const std::string& email, bool on) override;
+  std::vector<std::string> notified_members(std::int64_t project_id) override;
+
+ private:
+  Db& db_;
+};
+
+class SqlLabels final : public LabelRepo {  // labels.cc
+ public:
+  explicit SqlLabels(Db& db) : db_(db) {}
+  std::vector<Label> list(std::int64_t project_id) override;
+  std::int64_t add(std::int64_t project_id, const std::string& name, const std::string& key,
+                   const std::string& colour) override;
+  void remove(std::int64_t label_id) override;
+  std::vector<std::int64_t> on_issue(std::int64_t issue_id) override;
+  void attach(std::int64_t issue_id, std::int64_t label_id) override;
+  void detach(std::int64_t issue_id, std::int64_t label_id) override;
 
  private:
   Db& db_;
@@ -49,6 +66,7 @@ class SqlIssues final : public IssueRepo {  // issues.cc, issue_views.cc
   void set_state(std::int64_t id, const std::string& state, std::optional<std::int64_t> closed_at,
                  std::int64_t at) override;
   void set_spam(std::int64_t id, bool spam, std::int64_t at) override;
+  void set_assignee(std::int64_t id, const std::string& email, std::int64_t at) override;
   std::int64_t count_by_author(const std::string& email, std::int64_t since) override;
   void remember(const std::string& message_id, std::int64_t issue_id) override;
   std::optional<IssueRef> by_message_id(const std::string& message_id,
@@ -161,6 +179,7 @@ class SqlTx final : public Tx {
  public:
   explicit SqlTx(Db& db)
       : projects_(db),
+        labels_(db),
         addresses_(db),
         issues_(db),
         participants_(db),
@@ -171,6 +190,7 @@ class SqlTx final : public Tx {
         checks_(db),
         hooks_(db) {}
   ProjectRepo& projects() override { return projects_; }
+  LabelRepo& labels() override { return labels_; }
   AddressRepo& addresses() override { return addresses_; }
   IssueRepo& issues() override { return issues_; }
   ParticipantRepo& participants() override { return participants_; }
@@ -187,6 +207,7 @@ class SqlTx final : public Tx {
 
  private:
   SqlProjects projects_;
+  SqlLabels labels_;
   SqlAddresses addresses_;
   SqlIssues issues_;
   SqlParticipants participants_;

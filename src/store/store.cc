@@ -117,13 +117,16 @@ const char* mail_kind_name(MailKind k) {
       return "member_note";
     case MailKind::member_unverified:
       return "member_unverified";
+    case MailKind::member_actions_refused:
+      return "member_actions_refused";
   }
   return "?";
 }
 
 std::optional<MailKind> mail_kind_from(const std::string& name) {
   for (auto k : {MailKind::thank_you, MailKind::new_note, MailKind::closed, MailKind::reopened,
-                 MailKind::member_new_issue, MailKind::member_note, MailKind::member_unverified})
+                 MailKind::member_new_issue, MailKind::member_note, MailKind::member_unverified,
+                 MailKind::member_actions_refused})
     if (name == mail_kind_name(k)) return k;
   return std::nullopt;
 }

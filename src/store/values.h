@@ -43,6 +43,7 @@ enum class MailKind {
   member_new_issue,  // new issue, to project members (per project)
   member_note,       // customer reply, to project members (per project)
   member_unverified, // a member's mail the site did not vouch for: kept internal, the member told
+  member_actions_refused,  // quick actions not understood: none ran, the member told
 };
 const char* mail_kind_name(MailKind k);
 std::optional<MailKind> mail_kind_from(const std::string& name);
@@ -139,10 +140,18 @@ struct Project {
   bool enabled = true;
   bool confirmation = true, notify_members = false, reopen_on_reply = true;
   std::vector<std::string> members;
+  std::vector<std::string> muted;  // members who asked for no mail (notify off)
   std::vector<std::string> aliases;
   std::int64_t issues = 0;
   bool cc_participants = false;  // Cc of a new issue become participants
   bool disclose_fixes = false;
+};
+
+/// A project's label: a free-form name (compared case-insensitively in
+/// ASCII: the key) and an optional colour ("#rrggbb" or "").
+struct Label {
+  std::int64_t id = 0;
+  std::string name, colour;
 };
 
 struct IssueSummary {
@@ -151,8 +160,12 @@ struct IssueSummary {
   std::string title, state, author;
   bool spam = false;
   std::int64_t created_at = 0, updated_at = 0;
+  std::string assignee;             // a member's address, "" for none
+  std::vector<std::string> labels;  // label names, sorted
 };
 
+/// A note as shown. author_kind "system": a change (assign, label, state)
+/// recorded by the desk, `author` who made it; internal, never mailed.
 struct NoteView {
   std::string author_kind, author, body, full_body;
   bool internal = false;
@@ -195,11 +208,22 @@ struct NoteIn {
   bool internal = false;
 };
 
+/// The order of a listing: by number (oldest first), or newest created or
+/// most recently updated first.
+enum class IssueSort { id, created, updated };
+
+/// Which issues a listing shows. The desk checks a filter before the store
+/// sees it (desk::Desk::issues): label keys are lower-case, the search text
+/// bounded.
 struct IssueFilter {
   std::optional<std::string> project;
   std::optional<std::string> state;
   std::optional<std::int64_t> limit;
   bool include_spam = false;
+  std::optional<std::string> assignee;  // "" : issues without an assignee
+  std::vector<std::string> labels;      // label keys; every one must be on the issue
+  std::optional<std::string> search;    // words, each found in the title, description or a note
+  IssueSort sort = IssueSort::id;
 };
 
 /// Thrown for a failure the caller cannot fix by retrying differently

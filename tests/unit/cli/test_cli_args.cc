@@ -120,14 +120,19 @@ const char* const kUsageText =
     "  db copy --to CONNECTION [--from CONNECTION]   move a desk to another database\n"
     "  project add PATH [--name NAME] [--key KEY] [--alias ADDR]...\n"
     "  project list\n"
-    "  issue list [--project PATH] [--state opened|closed] [--limit N] [--spam]\n"
+    "  issue list [--project PATH] [--state opened|closed] [--assignee EMAIL|none]\n"
+    "       [--label NAME]... [--search TEXT] [--sort created|updated] [--limit N] [--spam]\n"
     "  issue show REF            (REF is group/project#N)\n"
     "  issue ham REF | issue spam REF   release from / put into quarantine\n"
     "  issue participant add|remove REF EMAIL   Cc an address on the answers, or stop it\n"
+    "  issue assign REF (EMAIL | --none) [--as EMAIL]\n"
+    "  issue label REF +NAME... -NAME... [--as EMAIL]\n"
     "  reply REF (-m TEXT | --file F | -) [--as EMAIL]   public answer, mailed to the customer\n"
     "  note REF (-m TEXT | --file F | -) [--as EMAIL]    internal note, never mailed\n"
-    "  close REF | reopen REF\n"
-    "  project member add|remove PATH EMAIL\n"
+    "  close REF | reopen REF [--as EMAIL]\n"
+    "  project member add|remove PATH EMAIL | project member set PATH EMAIL notify on|off\n"
+    "  project label add PATH NAME [--colour #RRGGBB] | project label remove PATH NAME\n"
+    "       project label list PATH\n"
     "  project set PATH confirmation|notify_members|reopen_on_reply|cc_participants|disclose_fixes on|off\n"
     "  project template PATH KIND (--subject S --file F | --reset)\n"
     "       KIND: thank_you new_note closed reopened member_new_issue member_note\n"
@@ -200,8 +205,8 @@ TEST_CASE("cli::resolve") {
     } cases[] = {
         {{"db"}, "db: expected init, migrate, version, check or copy"},
         {{"db", "frob"}, "db: expected init, migrate, version, check or copy"},
-        {{"issue"}, "issue: expected list, show, ham, spam or participant"},
-        {{"project"}, "project: expected add, list, member, set, template or hook"},
+        {{"issue"}, "issue: expected list, show, ham, spam, participant, assign or label"},
+        {{"project"}, "project: expected add, list, member, label, set, template or hook"},
         {{"outbox", "--json"}, "outbox: expected list or retry"},
     };
     for (const auto& c : cases) {
@@ -226,8 +231,10 @@ TEST_CASE("cli::group_usage") {
         "usage: deskmail [-c FILE] COMMAND [ARGS] [--json]\n"
         "  project add PATH [--name NAME] [--key KEY] [--alias ADDR]...\n"
         "  project list\n"
-        "  project member add|remove PATH EMAIL\n"
-    "  project set PATH confirmation|notify_members|reopen_on_reply|cc_participants|disclose_fixes on|off\n"
+        "  project member add|remove PATH EMAIL | project member set PATH EMAIL notify on|off\n"
+        "  project label add PATH NAME [--colour #RRGGBB] | project label remove PATH NAME\n"
+        "       project label list PATH\n"
+        "  project set PATH confirmation|notify_members|reopen_on_reply|cc_participants|disclose_fixes on|off\n"
         "  project template PATH KIND (--subject S --file F | --reset)\n"
         "       KIND: thank_you new_note closed reopened member_new_issue member_note\n"
         "  project hook add PATH --forge git|gitlab|github|gitea --repo REPO [--branch B]\n"
@@ -274,7 +281,8 @@ TEST_CASE("cli::execute against a scratch desk") {
                     "the database has no schema: run 'deskmail db init'");
   auto r = d.run({"db", "init"});
   CHECK(r.status == 0);
-  CHECK(r.out == "database initialised, schema version 11\n");
+  CHECK(r.out == "database initialised, schema version " +
+                     std::to_string(store::Store::kSchemaVersion) + "\n");
 
   r = d.run({"project", "add", "Acme/Game", "--alias", "help@acme.example"});
   CHECK(r.out == "project acme/game created; new issues: desk+acme-game@support.example.com\n");
@@ -311,7 +319,7 @@ TEST_CASE("cli::execute against a scratch desk") {
       "            confirmation=on notify_members=off reopen_on_reply=on cc_participants=off "
       "disclose_fixes=off\n");
   r = d.run({"issue", "list"});
-  CHECK(r.out == "REF  STATE  CREATED (UTC)  UPDATED (UTC)  AUTHOR  TITLE\n");
+  CHECK(r.out == "REF  STATE  CREATED (UTC)  UPDATED (UTC)  AUTHOR  ASSIGNEE  LABELS  TITLE\n");
   r = d.run({"issue", "show", "acme/game#9"});
   CHECK(r.status == 1);
   CHECK(r.err == "deskmail: no issue acme/game#9\n");

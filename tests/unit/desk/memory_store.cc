@@ -4,7 +4,9 @@
 #include <algorithm>
 
 #include "memory_hooks.h"
+#include "memory_labels.h"
 #include "memory_outbox.h"
+#include "store/search.h"
 
 namespace memory {
 
@@ -60,7 +62,7 @@ class Projects final : public store::ProjectRepo {
       r.aliases.insert(a);
     }
     s_.projects.push_back(r);
-    return {r.id, path, name, key, true, true, false, true, {}, aliases, 0};
+    return {r.id, path, name, key, true, true, false, true, {}, {}, aliases, 0};
   }
   std::vector<store::Project> list() override {
     std::vector<store::Project> out;
@@ -74,6 +76,7 @@ class Projects final : public store::ProjectRepo {
                        r.settings.notify_members,
                        r.settings.reopen_on_reply,
                        {r.members.begin(), r.members.end()},
+                       {r.muted.begin(), r.muted.end()},
                        {r.aliases.begin(), r.aliases.end()},
                        0,
                        r.settings.cc_participants,
@@ -110,6 +113,21 @@ class Projects final : public store::ProjectRepo {
     auto& t = row(id).templates;
     t.erase(store::mail_kind_name(kind));
     if (!subject.empty() || !body.empty()) t[store::mail_kind_name(kind)] = {subject, body};
+  }
+  bool set_member_notify(std::int64_t id, const std::string& email, bool on) override {
+    auto& p = row(id);
+    if (!p.members.count(email)) return false;
+    if (on)
+      p.muted.erase(email);
+    else
+      p.muted.insert(email);
+    return true;
+  }
+  std::vector<std::string> notified_members(std::int64_t id) override {
+    std::vector<std::string> out;
+    for (const auto& m : row(id).members)
+      if (!row(id).muted.count(m)) out.push_back(m);
+    return out;
   }
 
  private:
@@ -177,6 +195,7 @@ class Issues final : public store::IssueRepo {
     r.message_id = i->row.message_id;
     r.spam = i->row.spam;
     r.never_answer = i->row.never_answer;
+    r.assignee = i->assignee;
     return r;
   }
   std::int64_t add(const store::NewIssue& in) override {
@@ -202,6 +221,10 @@ class Issues final : public store::IssueRepo {
     row(id)->row.spam = spam;
     row(id)->updated_at = at;
   }
+  void set_assignee(std::int64_t id, const std::string& email, std::int64_t at) override {
+    row(id)->assignee = email;
+    row(id)->updated_at = at;
+  }
   std::int64_t count_by_author(const std::string& email, std::int64_t since) override {
     std::int64_t n = 0;
     for (const auto& i : s_.issues) n += i.row.author_email == email && i.row.created_at > since;
@@ -221,14 +244,28 @@ class Issues final : public store::IssueRepo {
     return hit;
   }
   std::vector<store::IssueSummary> list(const store::IssueFilter& f) override {
-    std::vector<store::IssueSummary> out;
+    std::vector<const IssueRow*> rows;
     for (const auto& i : s_.issues) {
       std::string path = Projects(s_).row(i.row.project_id).path;
       if ((f.project && *f.project != path) || (f.state && *f.state != i.state) ||
-          (!f.include_spam && i.row.spam))
+          (!f.include_spam && i.row.spam) || (f.assignee && *f.assignee != i.assignee))
         continue;
+      if (!has_labels(i.id, f.labels) || (f.search && !found(i, *f.search))) continue;
+      rows.push_back(&i);
+    }
+    auto key = [&](const IssueRow* i) {
+      return f.sort == store::IssueSort::created   ? i->row.created_at
+             : f.sort == store::IssueSort::updated ? i->updated_at
+                                                   : 0;
+    };
+    std::stable_sort(rows.begin(), rows.end(), [&](auto* a, auto* b) {
+      if (f.sort == store::IssueSort::id) return a->id < b->id;
+      return std::make_pair(key(a), a->id) > std::make_pair(key(b), b->id);
+    });
+    std::vector<store::IssueSummary> out;
+    for (const auto* i : rows) {
       if (f.limit && static_cast<std::int64_t>(out.size()) >= *f.limit) break;
-      out.push_back(summary(i, path));
+      out.push_back(summary(*i, Projects(s_).row(i->row.project_id).path));
     }
     return out;
   }
@@ -254,16 +291,50 @@ class Issues final : public store::IssueRepo {
   }
 
  private:
-  static store::IssueSummary summary(const IssueRow& i, const std::string& path) {
-    return {path + "#" + std::to_string(i.row.iid),
-            path,
-            i.row.iid,
-            i.row.title,
-            i.state,
-            i.row.author_email,
-            i.row.spam,
-            i.row.created_at,
-            i.updated_at};
+  store::IssueSummary summary(const IssueRow& i, const std::string& path) {
+    store::IssueSummary s{path + "#" + std::to_string(i.row.iid),
+                          path,
+                          i.row.iid,
+                          i.row.title,
+                          i.state,
+                          i.row.author_email,
+                          i.row.spam,
+                          i.row.created_at,
+                          i.updated_at,
+                          i.assignee,
+                          {}};
+    for (const auto& [issue, label] : s_.issue_labels)
+      if (issue == i.id)
+        for (const auto& l : s_.labels)
+          if (l.id == label) s.labels.push_back(l.name);
+    std::sort(s.labels.begin(), s.labels.end());
+    return s;
+  }
+  bool has_labels(std::int64_t issue_id, const std::vector<std::string>& keys) {
+    for (const auto& key : keys) {
+      bool on = false;
+      for (const auto& l : s_.labels)
+        on = on || (l.key == key && s_.issue_labels.count({issue_id, l.id}));
+      if (!on) return false;
+    }
+    return true;
+  }
+  // Every word of the query in the issue's title and description or in one
+  // of its notes (system notes aside), as a substring of the folded text:
+  // what SQLite's trigram index answers.
+  bool found(const IssueRow& i, const std::string& query) {
+    std::vector<std::string> docs{store::search::fold(i.row.title + " " + i.row.description)};
+    for (const auto& n : s_.notes)
+      if (n.row.issue_id == i.id && n.row.author_kind != "system")
+        docs.push_back(store::search::fold(n.row.body));
+    auto words = store::search::query_words(query);
+    if (words.empty()) return false;
+    for (const auto& w : words) {
+      bool hit = false;
+      for (const auto& d : docs) hit = hit || d.find(w.text) != std::string::npos;
+      if (!hit) return false;
+    }
+    return true;
   }
   State& s_;
 };
@@ -398,6 +469,7 @@ class Checks final : public store::CheckRepo {
 struct MemoryStore::Repos final : store::Tx {
   explicit Repos(State& s)
       : projects_(s),
+        labels_(s),
         addresses_(s),
         issues_(s),
         participants_(s),
@@ -408,6 +480,7 @@ struct MemoryStore::Repos final : store::Tx {
         checks_(s),
         hooks_(s) {}
   store::ProjectRepo& projects() override { return projects_; }
+  store::LabelRepo& labels() override { return labels_; }
   store::AddressRepo& addresses() override { return addresses_; }
   store::IssueRepo& issues() override { return issues_; }
   store::ParticipantRepo& participants() override { return participants_; }
@@ -420,6 +493,7 @@ struct MemoryStore::Repos final : store::Tx {
   void discard() override { discarded = true; }
 
   Projects projects_;
+  detail::Labels labels_;
   Addresses addresses_;
   Issues issues_;
   Participants participants_;

@@ -24,6 +24,7 @@ struct ProjectRow {
   bool enabled = true;
   store::ProjectSettings settings;
   std::set<std::string> members;
+  std::set<std::string> muted;  // members whose mail is off
   std::set<std::string> aliases;
   std::map<std::string, store::Template> templates;  // by mail kind name
 };
@@ -33,6 +34,12 @@ struct IssueRow {
   std::int64_t id = 0, updated_at = 0;
   std::optional<std::int64_t> closed_at;
   std::string state = "opened";
+  std::string assignee;
+};
+
+struct LabelRow {
+  std::int64_t id = 0, project_id = 0;
+  std::string name, key, colour;
 };
 
 struct ParticipantRow {
@@ -70,6 +77,8 @@ struct State {
   std::vector<NoteRow> notes;
   std::vector<OutboxRow> outbox;
   std::vector<AttachmentRow> attachments;
+  std::vector<LabelRow> labels;
+  std::set<std::pair<std::int64_t, std::int64_t>> issue_labels;  // (issue, label)
   std::map<std::string, std::int64_t> raw;  // sha256 -> id
   std::map<std::pair<std::string, std::string>, std::string> dedupe;
   std::set<std::pair<std::string, std::int64_t>> message_refs;
