@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <string>
 
+#include "common/defaults.h"
+
 namespace outbox {
 
 struct SmtpResult {
@@ -17,8 +19,8 @@ struct SmtpResult {
 };
 
 struct Relay {
-  std::string host = "127.0.0.1";
-  std::uint16_t port = 25;
+  std::string host{common::defaults::relay_host};
+  std::uint16_t port = common::defaults::relay_port;
 };
 
 /// Sends one message to one recipient. Never throws for network or protocol

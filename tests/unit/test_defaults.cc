@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cctype>
 #include <fstream>
 #include <sstream>
@@ -13,6 +14,7 @@
 #include "config/config.h"
 #include "lmtp/server.h"
 #include "mail/scan.h"
+#include "outbox/dispatcher.h"
 #include "spam/spam.h"
 
 namespace {
@@ -95,6 +97,12 @@ TEST_CASE("defaults: deskmail.yaml(5) documents every default and range") {
   }
   std::string threshold = entry(page, {"spam", "threshold", 0, 0, 0});
   CHECK(threshold.rfind(std::to_string(D::spam_threshold).substr(0, 3) + ":", 0) == 0);
+  // The string-valued ones: relay "HOST:PORT" and socket_mode "0660".
+  std::string relay = std::string(D::relay_host) + ":" + std::to_string(D::relay_port);
+  CHECK(entry(page, {"outbound", "relay", 0, 0, 0}).find(relay) != std::string::npos);
+  char mode[8];
+  std::snprintf(mode, sizeof mode, "%04o", D::socket_mode);
+  CHECK(entry(page, {"", "socket_mode", 0, 0, 0}).find(mode) != std::string::npos);
 }
 
 TEST_CASE("defaults: the loader takes each setting's default and checks its range") {
@@ -114,6 +122,9 @@ TEST_CASE("defaults: the loader takes each setting's default and checks its rang
   CHECK(c.outbound.timeout.count() == static_cast<long>(D::smtp_timeout.value));
   CHECK(c.database_connections == D::database_connections.value);
   CHECK(c.spam.threshold == D::spam_threshold);
+  CHECK(c.outbound.relay_host == D::relay_host);
+  CHECK(c.outbound.relay_port == D::relay_port);
+  CHECK(c.socket_mode == D::socket_mode);
 }
 
 TEST_CASE("defaults: the parts' own option structs start from the table") {
@@ -132,4 +143,12 @@ TEST_CASE("defaults: the parts' own option structs start from the table") {
   CHECK(scan.header_addresses == D::header_addresses.value);
   CHECK(scan.received == D::received.value);
   CHECK(spam::Policy{}.threshold == D::spam_threshold);
+  CHECK(server.socket_mode == D::socket_mode);
+  outbox::Options out;
+  CHECK(static_cast<std::uint64_t>(out.retry_base.count()) == D::retry_base.value);
+  CHECK(static_cast<std::uint64_t>(out.retry_max.count()) == D::retry_max.value);
+  CHECK(static_cast<std::uint64_t>(out.max_age.count()) == D::max_age.value);
+  CHECK(static_cast<std::uint64_t>(out.timeout.count()) == D::smtp_timeout.value);
+  CHECK(out.relay.host == D::relay_host);
+  CHECK(out.relay.port == D::relay_port);
 }
