@@ -99,3 +99,28 @@ TEST_CASE("lmtp: the session's replies are the table's") {
   CHECK(say("RSET\r\n") == lmtp::reply_for(Event::ok).wire());
   CHECK(say("QUIT\r\n") == lmtp::reply_for(Event::closing, "mx").wire());
 }
+
+TEST_CASE("lmtp: the server's own replies come from the table, scrubbed") {
+  using lmtp::Event;
+  CHECK(lmtp::reply_for(Event::greeting, "mx.test").wire() ==
+        "220 mx.test LMTP deskmail ready\r\n");
+  CHECK(lmtp::reply_for(Event::shutting_down, "mx.test").wire() ==
+        "421 4.3.2 mx.test shutting down\r\n");
+  CHECK(lmtp::reply_for(Event::too_many_connections, "mx").wire() ==
+        "421 4.3.2 mx too many connections, try again later\r\n");
+  CHECK(lmtp::reply_for(Event::store_unavailable, "mx").wire() ==
+        "421 4.3.0 mx mail store unavailable, try again later\r\n");
+  CHECK(lmtp::reply_for(Event::idle_timeout, "mx").wire() ==
+        "421 4.4.2 mx timeout, closing connection\r\n");
+  CHECK(lmtp::reply_for(Event::too_many_errors, "mx").wire() ==
+        "421 4.7.0 mx too many errors, closing connection\r\n");
+  CHECK(lmtp::reply_for(Event::closing, "mx").wire() == "221 2.0.0 mx closing connection\r\n");
+  CHECK(lmtp::reply_for(Event::spool_unreadable).wire() ==
+        "451 4.3.0 Cannot read the spooled message, try again later\r\n");
+  CHECK(lmtp::reply_for(Event::spool_failed).wire() ==
+        "451 4.3.0 Cannot spool the message, try again later\r\n");
+  CHECK(lmtp::reply_for(Event::reply_missing).wire() == "451 4.3.0 Temporary internal error\r\n");
+  // A host name with a line break cannot end the reply early.
+  CHECK(lmtp::reply_for(Event::shutting_down, "a\r\n250 b").wire() ==
+        "421 4.3.2 a  250 b shutting down\r\n");
+}
