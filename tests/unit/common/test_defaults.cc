@@ -11,6 +11,7 @@
 #include <string>
 
 #include "common/defaults.h"
+#include "../config/load.h"
 #include "config/config.h"
 #include "lmtp/server.h"
 #include "mail/scan.h"
@@ -69,14 +70,7 @@ std::string with(const D::Setting& s, std::uint64_t v) {
          " }\n";
 }
 
-std::string error_of(const std::string& text) {
-  try {
-    config::load_string(text, "t.yaml");
-  } catch (const config::Error& e) {
-    return e.what();
-  }
-  return "";
-}
+using unit::config_error;
 
 }  // namespace
 
@@ -108,12 +102,12 @@ TEST_CASE("defaults: deskmail.yaml(5) documents every default and range") {
 TEST_CASE("defaults: the loader takes each setting's default and checks its range") {
   for (const D::Setting* s : D::kAll) {
     CAPTURE(full_name(*s));
-    CHECK(error_of(with(*s, s->min)) == "");
-    CHECK(error_of(with(*s, s->max)) == "");
+    CHECK(config_error(with(*s, s->min)) == "");
+    CHECK(config_error(with(*s, s->max)) == "");
     std::string out_of_range = full_name(*s) + " must be between " + std::to_string(s->min) +
                                " and " + std::to_string(s->max);
-    CHECK(error_of(with(*s, s->max + 1)).find(out_of_range) != std::string::npos);
-    if (s->min > 0) CHECK(error_of(with(*s, s->min - 1)).find(out_of_range) != std::string::npos);
+    CHECK(config_error(with(*s, s->max + 1)).find(out_of_range) != std::string::npos);
+    if (s->min > 0) CHECK(config_error(with(*s, s->min - 1)).find(out_of_range) != std::string::npos);
   }
   auto c = config::load_string(kBase, "t.yaml");
   CHECK(c.limits.message_size == D::message_size.value);
