@@ -9,6 +9,8 @@
 #include <cerrno>
 #include <cstdio>
 
+#include "store/sqlite/database_file.h"
+
 namespace cli {
 
 namespace {
@@ -23,19 +25,10 @@ std::string group_name(gid_t gid) {
   return gr ? gr->gr_name : std::to_string(gid);
 }
 
-// PATH from "sqlite3://db=PATH [other=...]" (or "sqlite3:db=PATH").
-std::string sqlite_path(const std::string& c) {
-  if (c.rfind("sqlite3:", 0) != 0) return {};
-  auto db = c.find("db=");
-  if (db == std::string::npos) return {};
-  auto end = c.find(' ', db);
-  return c.substr(db + 3, end == std::string::npos ? std::string::npos : end - db - 3);
-}
-
 }  // namespace
 
 std::string access_advice(const std::string& connection) {
-  std::string path = sqlite_path(connection);
+  std::string path = store::sqlite::database_path(connection);
   if (path.empty()) return {};
   std::string dir = path.find('/') == std::string::npos ? "." : path.substr(0, path.rfind('/'));
   if (dir.empty()) dir = "/";

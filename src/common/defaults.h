@@ -120,4 +120,12 @@ inline constexpr std::array kAll{
 /// spam.threshold: scores at or above are spam.
 inline constexpr double spam_threshold = 5.0;
 
+/// Settings written as strings in the file (so not in kAll), each with the
+/// numeric default that the man page states.
+/// outbound.relay: "HOST:PORT".
+inline constexpr std::string_view relay_host = "127.0.0.1";
+inline constexpr std::uint16_t relay_port = 25;
+/// socket_mode: "0660", the unix listening sockets' permissions.
+inline constexpr unsigned socket_mode = 0660;
+
 }  // namespace common::defaults

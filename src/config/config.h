@@ -89,8 +89,8 @@ struct Timeouts {
 /// The outbox: where and how deskmaild sends the mail it writes.
 struct Outbound {
   bool enabled = true;  // false: mails stay queued (another host sends)
-  std::string relay_host = "127.0.0.1";
-  std::uint16_t relay_port = 25;
+  std::string relay_host{defaults::relay_host};
+  std::uint16_t relay_port = defaults::relay_port;
   std::string from_name = "Support";
   std::chrono::seconds retry_base{defaults::retry_base.value};
   std::chrono::seconds retry_max{defaults::retry_max.value};
@@ -130,7 +130,7 @@ struct Config {
   Limits limits;
   Timeouts timeouts;
   BareLf bare_lf = BareLf::normalize;
-  unsigned socket_mode = 0660;  // permissions of unix listening sockets
+  unsigned socket_mode = defaults::socket_mode;  // permissions of unix listening sockets
   std::string responder;        // default --as for `deskmail reply`
   Outbound outbound;
   Spam spam;

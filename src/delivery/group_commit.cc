@@ -3,7 +3,7 @@
 
 namespace delivery {
 
-GroupCommit::GroupCommit(store::Store& store, std::size_t max_batch,
+GroupCommit::GroupCommit(store::sqlite::Control& store, std::size_t max_batch,
                          std::function<void()> between_batches)
     : store_(store),
       max_batch_(max_batch),

@@ -13,17 +13,18 @@
 #include <mutex>
 #include <thread>
 
-#include "store/store.h"
+#include "store/sqlite/control.h"
 
 namespace delivery {
 
 class GroupCommit {
  public:
+  /// `store`: an SQLite store's Control (store::Store::sqlite()).
   /// `max_batch`: most deliveries in one transaction. `between_batches`
   /// runs on the writer thread before each batch, outside any transaction,
   /// and must not throw (the daemon lets SQLite's log start over there, see
-  /// src/server/main.cc).
-  explicit GroupCommit(store::Store& store, std::size_t max_batch = 256,
+  /// src/server/daemon.cc).
+  explicit GroupCommit(store::sqlite::Control& store, std::size_t max_batch = 256,
                        std::function<void()> between_batches = {});
   ~GroupCommit();
   GroupCommit(const GroupCommit&) = delete;
@@ -56,7 +57,7 @@ class GroupCommit {
   void push(Job j);
   void loop();
 
-  store::Store& store_;
+  store::sqlite::Control& store_;
   std::size_t max_batch_;
   std::function<void()> between_batches_;
   mutable std::mutex mu_;

@@ -5,16 +5,13 @@
 
 #include <optional>
 
+#include "common/ascii.h"
+
 namespace desk {
 
-namespace {
+using common::lower;
 
-std::string lower(std::string_view s) {
-  std::string r(s);
-  for (auto& c : r)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return r;
-}
+namespace {
 
 bool space(char c) {
   return c == ' ' || c == '\t' || c == '\r' || c == '\n';

@@ -1,14 +1,12 @@
 // mailer.cc: composing and queueing the mails an action causes.
 #include "desk/mailer.h"
 
+#include "common/ascii.h"
+
 namespace desk {
 
 bool same_address(const std::string& a, const std::string& b) {
-  auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (lower(a[i]) != lower(b[i])) return false;
-  return true;
+  return common::iequals(a, b);
 }
 
 std::vector<std::string> thread_refs(const store::IssueRow& issue, const std::string& latest) {

@@ -1,5 +1,5 @@
 // command.h: parsing one LMTP command line (RFC 2033, RFC 5321 section 4.1).
-// Pure functions over strings, table-tested in tests/unit/test_command.cc.
+// Pure functions over strings, table-tested in tests/unit/lmtp/test_command.cc.
 #pragma once
 
 #include <cstdint>

@@ -27,7 +27,7 @@ struct ServerOptions {
   std::uint32_t max_connections = common::defaults::connections.value;
   std::chrono::seconds idle_timeout{common::defaults::idle.value};
   std::string hostname = "localhost";
-  unsigned socket_mode = 0660;
+  unsigned socket_mode = common::defaults::socket_mode;
   // Messages that were spooled (larger than session.spool_memory) worked on
   // at once, across all connections; the others wait with their data on
   // disk. Each is mapped from its file, not read back, but its decoded text

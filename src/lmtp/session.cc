@@ -38,18 +38,18 @@ void Session::receive(std::string_view bytes) {
   in_.append(bytes);
 }
 
-void Session::reply(int code, const char* enhanced, std::string_view text) {
-  out_ += Reply{code, enhanced, std::string(text)}.wire();
+void Session::reply(Event e, std::string_view detail) {
+  out_ += reply_for(e, hostname_, detail).wire();
 }
 
-Action Session::bad(int code, const char* enhanced, std::string_view text) {
+Action Session::bad(Event e, std::string_view detail) {
   if (++bad_count_ >= limits_.bad_commands) {
-    reply(code, enhanced, text);
-    out_ += reply_for(Event::too_many_errors, hostname_).wire();
+    reply(e, detail);
+    reply(Event::too_many_errors);
     state_ = State::closed;
     return {Action::Kind::close, {}};
   }
-  reply(code, enhanced, text);
+  reply(e, detail);
   return {Action::Kind::need_input, {}};
 }
 
@@ -88,7 +88,7 @@ Action Session::next() {
       }
       in_pos_ += lf + 1;
       discarding_long_line_ = false;
-      Action a = bad(500, "5.5.2", "Line too long");
+      Action a = bad(Event::line_too_long);
       if (a.kind == Action::Kind::close) return a;
       continue;
     }
@@ -101,7 +101,7 @@ Action Session::next() {
     }
     if (lf + 1 > limits_.command_line) {
       in_pos_ += lf + 1;
-      Action a = bad(500, "5.5.2", "Line too long");
+      Action a = bad(Event::line_too_long);
       if (a.kind == Action::Kind::close) return a;
       continue;
     }
@@ -115,30 +115,25 @@ Action Session::next() {
 
 Action Session::command(std::string_view line) {
   for (char ch : line)
-    if (ch == '\0' || ch == '\r') return bad(500, "5.5.2", "Syntax error: invalid character");
+    if (ch == '\0' || ch == '\r') return bad(Event::invalid_character);
   Command cmd = parse_command(line);
   switch (cmd.verb) {
     case Verb::lhlo: {
       if (cmd.args.empty() || cmd.args.find(' ') != std::string::npos)
-        return bad(501, "5.5.4", "Syntax: LHLO hostname");
+        return bad(Event::lhlo_syntax);
       reset_transaction();
       state_ = State::ready;
-      out_ += "250-" + hostname_ + "\r\n";
-      out_ += "250-PIPELINING\r\n";
-      out_ += "250-ENHANCEDSTATUSCODES\r\n";
-      out_ += "250-8BITMIME\r\n";
-      out_ += "250-SMTPUTF8\r\n";
-      out_ += "250 SIZE " + std::to_string(limits_.message_size) + "\r\n";
+      out_ += lhlo_reply(hostname_, limits_.message_size);
       return {Action::Kind::need_input, {}};
     }
     case Verb::helo:
     case Verb::ehlo:
-      return bad(500, "5.5.1", "This is an LMTP server: use LHLO (RFC 2033)");
+      return bad(Event::use_lhlo);
     case Verb::mail: {
-      if (state_ == State::fresh) return bad(503, "5.5.1", "Send LHLO first");
-      if (state_ != State::ready) return bad(503, "5.5.1", "Nested MAIL command");
+      if (state_ == State::fresh) return bad(Event::lhlo_first);
+      if (state_ != State::ready) return bad(Event::nested_mail);
       auto p = parse_path_args(cmd.args, "FROM:");
-      if (!p) return bad(501, "5.5.4", "Syntax: MAIL FROM:<address> [parameters]");
+      if (!p) return bad(Event::mail_syntax);
       Envelope env;
       env.mail_from = p->path;
       for (const auto& prm : p->params) {
@@ -147,9 +142,9 @@ Action Session::command(std::string_view line) {
           auto [ptr, ec] =
               std::from_chars(prm.value.data(), prm.value.data() + prm.value.size(), n);
           if (!prm.has_value || ec != std::errc() || ptr != prm.value.data() + prm.value.size())
-            return bad(501, "5.5.4", "Invalid SIZE parameter");
+            return bad(Event::bad_size);
           if (n > limits_.message_size) {
-            reply(552, "5.3.4", "Message size exceeds fixed maximum message size");
+            reply(Event::too_big);
             return {Action::Kind::need_input, {}};
           }
         } else if (prm.keyword == "BODY") {
@@ -157,27 +152,27 @@ Action Session::command(std::string_view line) {
           if (v == "8BITMIME")
             env.body_8bit = true;
           else if (v != "7BIT")
-            return bad(501, "5.5.4", "Invalid BODY parameter");
+            return bad(Event::bad_body);
         } else if (prm.keyword == "SMTPUTF8" && !prm.has_value) {
           env.smtputf8 = true;
         } else {
-          return bad(555, "5.5.4", "Unsupported parameter " + prm.keyword);
+          return bad(Event::unsupported_param, prm.keyword);
         }
       }
       reset_transaction();
       env_ = std::move(env);
       state_ = State::mail;
-      reply(250, "2.1.0", "Ok");
+      reply(Event::sender_ok);
       return {Action::Kind::need_input, {}};
     }
     case Verb::rcpt: {
-      if (state_ != State::mail) return bad(503, "5.5.1", "Need MAIL command first");
+      if (state_ != State::mail) return bad(Event::need_mail);
       auto p = parse_path_args(cmd.args, "TO:");
-      if (!p || p->path.empty()) return bad(501, "5.5.4", "Syntax: RCPT TO:<address>");
+      if (!p || p->path.empty()) return bad(Event::rcpt_syntax);
       if (!p->params.empty())
-        return bad(555, "5.5.4", "Unsupported parameter " + p->params.front().keyword);
+        return bad(Event::unsupported_param, p->params.front().keyword);
       if (env_.recipients.size() >= limits_.recipients) {
-        reply(452, "4.5.3", "Too many recipients");
+        reply(Event::too_many_recipients);
         return {Action::Kind::need_input, {}};
       }
       awaiting_rcpt_ = true;
@@ -185,34 +180,34 @@ Action Session::command(std::string_view line) {
       return {Action::Kind::check_recipient, pending_rcpt_};
     }
     case Verb::data:
-      if (state_ == State::fresh) return bad(503, "5.5.1", "Send LHLO first");
-      if (state_ != State::mail) return bad(503, "5.5.1", "Need MAIL command first");
-      if (!cmd.args.empty()) return bad(501, "5.5.4", "DATA takes no arguments");
-      if (env_.recipients.empty()) return bad(503, "5.5.1", "No valid recipients");
+      if (state_ == State::fresh) return bad(Event::lhlo_first);
+      if (state_ != State::mail) return bad(Event::need_mail);
+      if (!cmd.args.empty()) return bad(Event::data_syntax);
+      if (env_.recipients.empty()) return bad(Event::no_recipients);
       state_ = State::data;
       data_.clear();
-      reply(354, "", "Start mail input; end with <CRLF>.<CRLF>");
+      reply(Event::start_data);
       return {Action::Kind::need_input, {}};
     case Verb::rset:
       reset_transaction();
-      reply(250, "2.0.0", "Ok");
+      reply(Event::ok);
       return {Action::Kind::need_input, {}};
     case Verb::noop:
-      reply(250, "2.0.0", "Ok");
+      reply(Event::ok);
       return {Action::Kind::need_input, {}};
     case Verb::quit:
-      out_ += reply_for(Event::closing, hostname_).wire();
+      reply(Event::closing);
       state_ = State::closed;
       return {Action::Kind::close, {}};
     case Verb::vrfy:
-      reply(252, "2.5.2", "Cannot VRFY; send some mail");
+      reply(Event::cannot_vrfy);
       return {Action::Kind::need_input, {}};
     case Verb::unimplemented:
-      return bad(502, "5.5.1", "Command not offered by this server");
+      return bad(Event::not_offered);
     case Verb::unknown:
       break;
   }
-  return bad(500, "5.5.2", "Command unrecognized");
+  return bad(Event::unrecognized);
 }
 
 void Session::recipient_checked(const Reply& r) {
@@ -293,20 +288,20 @@ bool Session::consume_data(Action& act) {
       in_pos_ += piece.size();
       if (data_too_big_) {
         for (std::size_t i = 0; i < env_.recipients.size(); ++i)
-          reply(552, "5.3.4", "Message size exceeds fixed maximum message size");
+          reply(Event::too_big);
         reset_transaction();
         return false;
       }
       if (data_.failed()) {
         // The spool file could not be written (disk full): try again later.
         for (std::size_t i = 0; i < env_.recipients.size(); ++i)
-          out_ += reply_for(Event::spool_failed).wire();
+          reply(Event::spool_failed);
         reset_transaction();
         return false;
       }
       if (data_bare_ && limits_.bare_lf == BareLfPolicy::reject) {
         for (std::size_t i = 0; i < env_.recipients.size(); ++i)
-          reply(554, "5.6.0", "Message contains bare CR or LF (RFC 5321 2.3.8)");
+          reply(Event::bare_line_end);
         reset_transaction();
         return false;
       }
@@ -332,7 +327,7 @@ void Session::delivered(const std::vector<Reply>& replies) {
     if (i < replies.size())
       out_ += replies[i].wire();
     else
-      out_ += reply_for(Event::reply_missing).wire();
+      reply(Event::reply_missing);
   }
   reset_transaction();
 }

@@ -14,6 +14,7 @@
 
 #include "common/defaults.h"
 #include "common/spool.h"
+#include "lmtp/replies.h"
 #include "lmtp/reply.h"
 
 namespace lmtp {
@@ -94,8 +95,9 @@ class Session {
 
   Action command(std::string_view line);
   bool consume_data(Action& act);
-  void reply(int code, const char* enhanced, std::string_view text);
-  Action bad(int code, const char* enhanced, std::string_view text);
+  // Replies from the table (lmtp/replies.h); `detail` follows its text.
+  void reply(Event e, std::string_view detail = {});
+  Action bad(Event e, std::string_view detail = {});
   void reset_transaction();
   void append_data_line(std::string_view line);
   void append_normalized(std::string_view line);

@@ -1,9 +1,9 @@
 // notify.cc: templates and outbound composition.
 #include "notify/notify.h"
 
-#include <cctype>
 #include <ctime>
 
+#include "common/ascii.h"
 #include "mail/compose.h"
 
 namespace notify {
@@ -122,14 +122,6 @@ std::string render(std::string_view tpl, const std::map<std::string, std::string
 namespace {
 constexpr std::string_view kIdPrefix = "deskmail.";
 
-bool ieq(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  return true;
-}
 }  // namespace
 
 std::string new_message_id(const std::string& domain) {
@@ -140,8 +132,8 @@ bool is_own_message_id(std::string_view id, const std::string& domain) {
   while (!id.empty() && (id.front() == '<' || id.front() == ' ')) id.remove_prefix(1);
   while (!id.empty() && (id.back() == '>' || id.back() == ' ')) id.remove_suffix(1);
   auto at = id.rfind('@');
-  if (at == std::string_view::npos || !ieq(id.substr(at + 1), domain)) return false;
-  return id.size() > kIdPrefix.size() && ieq(id.substr(0, kIdPrefix.size()), kIdPrefix);
+  if (at == std::string_view::npos || !common::iequals(id.substr(at + 1), domain)) return false;
+  return id.size() > kIdPrefix.size() && common::iequals(id.substr(0, kIdPrefix.size()), kIdPrefix);
 }
 
 std::string reply_address(const Settings& s, const std::string& key) {

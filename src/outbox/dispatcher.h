@@ -13,6 +13,7 @@
 #include <chrono>
 #include <functional>
 
+#include "common/defaults.h"
 #include "outbox/smtp_client.h"
 #include "store/store.h"
 
@@ -23,10 +24,13 @@ struct Options {
   Security security;  // TLS and the login at the relay
   std::string helo = "localhost";
   std::chrono::seconds poll{2};          // look for due mail at least this often
-  std::chrono::seconds retry_base{60};   // first retry after this, doubling
-  std::chrono::seconds retry_max{3600};  // never wait longer than this
-  std::chrono::seconds max_age{432000};  // give up on a mail this old (5 days)
-  std::chrono::seconds timeout{60};      // per SMTP reply
+  // Defaults from common/defaults.h (the daemon sets them from the config).
+  // First retry after this, doubling; never wait longer than retry_max; give
+  // up on a mail older than max_age; timeout: per SMTP reply.
+  std::chrono::seconds retry_base{common::defaults::retry_base.value};
+  std::chrono::seconds retry_max{common::defaults::retry_max.value};
+  std::chrono::seconds max_age{common::defaults::max_age.value};
+  std::chrono::seconds timeout{common::defaults::smtp_timeout.value};
   std::string owner = "deskmaild";       // names this instance's outbox claims
 };
 

@@ -10,6 +10,8 @@
 #include <cstdint>
 #include <string>
 
+#include "common/defaults.h"
+
 namespace outbox {
 
 struct SmtpResult {
@@ -19,8 +21,8 @@ struct SmtpResult {
 };
 
 struct Relay {
-  std::string host = "127.0.0.1";
-  std::uint16_t port = 25;
+  std::string host{common::defaults::relay_host};
+  std::uint16_t port = common::defaults::relay_port;
 };
 
 /// TLS and the login at the relay (outbound.tls ... in deskmail.yaml(5)).

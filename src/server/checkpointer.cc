@@ -2,11 +2,18 @@
 // log's restart to the writer.
 #include "server/checkpointer.h"
 
+#include <stdexcept>
+
 namespace server {
 
 Checkpointer::Checkpointer(std::unique_ptr<store::Store> own,
                            std::function<void(const std::string&)> log)
-    : store_(std::move(own)), log_(std::move(log)), thread_([this] { loop(); }) {}
+    : store_(std::move(own)),
+      wal_(store_ ? store_->sqlite() : nullptr),
+      log_(std::move(log)),
+      thread_(wal_ ? std::thread([this] { loop(); }) : std::thread()) {
+  if (!wal_) throw std::invalid_argument("checkpoints are SQLite's: not an SQLite store");
+}
 
 Checkpointer::~Checkpointer() {
   stop();
@@ -35,7 +42,7 @@ void Checkpointer::loop() {
 bool Checkpointer::pass() {
   try {
     auto t0 = std::chrono::steady_clock::now();
-    store::Store::WalFrames f = store_->checkpoint();
+    store::sqlite::WalFrames f = wal_->checkpoint();
     if (f.log < kRestartFrames) return false;
     // The writer stalls while it copies what was written since this pass
     // began: hand over only once a pass is short (copying 250 ms of 100 KiB

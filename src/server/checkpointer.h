@@ -21,6 +21,7 @@
 #include <string>
 #include <thread>
 
+#include "store/sqlite/control.h"
 #include "store/store.h"
 
 namespace server {
@@ -29,7 +30,8 @@ class Checkpointer {
  public:
   static constexpr long long kRestartFrames = 4096;  // 16 MiB of 4 KiB pages
 
-  /// Starts the thread over `own`, a connection of its own to the database.
+  /// Starts the thread over `own`, a connection of its own to an SQLite
+  /// database (throws std::invalid_argument for another store).
   Checkpointer(std::unique_ptr<store::Store> own, std::function<void(const std::string&)> log);
   ~Checkpointer();
   Checkpointer(const Checkpointer&) = delete;
@@ -47,6 +49,7 @@ class Checkpointer {
   bool pass();  // one checkpoint; true: the log is long, go on at once
 
   std::unique_ptr<store::Store> store_;
+  store::sqlite::Control* wal_;  // store_'s
   std::function<void(const std::string&)> log_;
   std::atomic<bool> restart_{false};
   std::mutex mu_;

@@ -14,7 +14,6 @@
 #include "mail/message.h"
 #include "server/log.h"
 #include "server/settings.h"
-#include "store/dialect.h"
 
 namespace asio = boost::asio;
 
@@ -82,8 +81,8 @@ std::unique_ptr<Daemon> Daemon::open(const std::string& config_path, config::Con
 Daemon::Daemon(std::string config_path, config::Config cfg, std::unique_ptr<store::Store> st)
     : path_(std::move(config_path)),
       cfg_(std::move(cfg)),
-      sqlite_(store::dialect_of(cfg_.database) == store::Dialect::sqlite),
       store_(std::move(st)),
+      sqlite_(store_->sqlite()),
       store_pool_(sqlite_ ? 1 : cfg_.database_connections),
       composer_({cfg_.base_local(), cfg_.base_domain(), cfg_.outbound.from_name}),
       deliverer_(store_pool_.get_executor(), parse_pool_.get_executor(), *store_, route_base(cfg_),
@@ -104,10 +103,10 @@ Daemon::Daemon(std::string config_path, config::Config cfg, std::unique_ptr<stor
 }
 
 void Daemon::open_sqlite_helpers() {
-  group_.emplace(*store_, 256, [this] {
+  group_.emplace(*sqlite_, 256, [this] {
     if (!checkpointer_ || !checkpointer_->restart_due()) return;
     try {
-      store_->checkpoint();
+      sqlite_->checkpoint();
     } catch (const std::exception& e) {
       log_line(std::string("checkpoint before a batch failed: ") + e.what());
     }
@@ -121,7 +120,7 @@ void Daemon::open_sqlite_helpers() {
   }
   try {
     auto own = store::open(cfg_.database, cfg_.timeouts.store_wait, 1);
-    store_->manual_checkpoints();
+    sqlite_->manual_checkpoints();
     checkpointer_ = std::make_unique<Checkpointer>(std::move(own), log_line);
   } catch (const std::exception& e) {
     log_line(std::string("checkpoints stay with the writer: ") + e.what());

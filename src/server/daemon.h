@@ -25,6 +25,7 @@
 #include "notify/notify.h"
 #include "outbox/dispatcher.h"
 #include "server/checkpointer.h"
+#include "store/sqlite/control.h"
 #include "store/store.h"
 
 namespace server {
@@ -56,9 +57,9 @@ class Daemon {
 
   std::string path_;
   config::Config cfg_;
-  bool sqlite_;
   // Destroyed last: the last connection checkpoints SQLite's log as it closes.
   std::unique_ptr<store::Store> store_;
+  store::sqlite::Control* sqlite_;  // store_'s; null on PostgreSQL
   // SQLite: RCPT lookups on the session's thread through a reading
   // connection of their own (no hop to the store thread and back).
   std::unique_ptr<store::Store> reader_;

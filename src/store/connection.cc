@@ -84,9 +84,11 @@ class SqlConnection final : public Connection {
     if (marked) common::fault_point("after_commit");
   }
 
+  // SQLite only (the pool hands these out through sqlite(), null on
+  // PostgreSQL).
   void begin_batch() override {
     try {
-      db_.run(db_.dialect == Dialect::sqlite ? "BEGIN IMMEDIATE" : "BEGIN");
+      db_.run("BEGIN IMMEDIATE");
     } catch (const soci::soci_error& e) {
       throw NothingSent(e.what(), classify(e, db_.sql));
     }
@@ -106,15 +108,11 @@ class SqlConnection final : public Connection {
   }
 
   void manual_checkpoints() override {
-    if (db_.dialect != Dialect::sqlite) return;
     manual_checkpoints_ = true;  // kept across reconnects (configure())
     sqlite::manual_checkpoints(db_.sql);
   }
 
-  WalFrames checkpoint() override {
-    if (db_.dialect != Dialect::sqlite) return {};
-    return sqlite::checkpoint(db_.sql);
-  }
+  sqlite::WalFrames checkpoint() override { return sqlite::checkpoint(db_.sql); }
 
  private:
   void connect() {

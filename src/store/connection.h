@@ -6,6 +6,7 @@
 #include <functional>
 
 #include "store/dialect.h"
+#include "store/sqlite/control.h"
 #include "store/store.h"
 
 namespace soci {
@@ -14,7 +15,9 @@ class session;
 
 namespace store {
 
-class Connection : public Store {
+// The sqlite::Control half (group commit, checkpoints) is the pool's to use
+// on SQLite only: the pool hands it out through sqlite(), null on PostgreSQL.
+class Connection : public Store, public sqlite::Control {
  public:
   /// Runs `f` with database faults turned into the store's exceptions:
   /// conflicts (deadlock, serialization failure) retried, a lost connection

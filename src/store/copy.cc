@@ -4,6 +4,7 @@
 // here; binary columns travel as hex.
 #include <soci/soci.h>
 
+#include "common/ascii.h"
 #include "store/connection.h"
 #include "store/search_index.h"
 
@@ -27,7 +28,7 @@ struct Column {
 };
 
 Kind kind_of(std::string type) {
-  for (auto& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  common::lower_in_place(type);
   if (type.find("int") != std::string::npos) return Kind::integer;
   if (type == "blob" || type == "bytea") return Kind::blob;
   return Kind::text;

@@ -12,15 +12,20 @@ namespace store {
 
 namespace {
 
-class PooledStore final : public Store {
+class PooledStore final : public Store, private sqlite::Control {
  public:
-  PooledStore(const std::string& conn, std::chrono::milliseconds wait, int size) {
+  PooledStore(const std::string& conn, std::chrono::milliseconds wait, int size)
+      : sqlite_(dialect_of(conn) == Dialect::sqlite) {
     for (int i = 0; i < size; ++i) {
       conns_.push_back(connect(conn, wait));
       free_.push_back(conns_.back().get());
     }
   }
 
+  sqlite::Control* sqlite() override { return sqlite_ ? this : nullptr; }
+
+ private:
+  // --- sqlite::Control (SQLite only: sqlite() is null on PostgreSQL) -------
   // A batch pins one connection to the calling thread until it ends; the
   // calls in between use it (other threads wait for a connection as usual).
   void begin_batch() override {
@@ -35,27 +40,29 @@ class PooledStore final : public Store {
   }
   void commit_batch() override { end_batch(true); }
   void rollback_batch() override { end_batch(false); }
-
-  int version() override {
-    return call(true, [](Store& s) { return s.version(); });
-  }
-  void init() override {
-    call(false, [](Store& s) { return (s.init(), 0); });
-  }
-  int migrate_to(int version) override {
-    return call(false, [version](Store& s) { return s.migrate_to(version); });
-  }
-  int migrate() override {
-    return call(false, [](Store& s) { return s.migrate(); });
-  }
-  void run(Work kind, const std::function<void(Tx&)>& work) override {
-    call(kind == Work::read, [&](Store& s) { return (s.run(kind, work), 0); });
-  }
   void manual_checkpoints() override {
     for (auto& c : conns_) c->manual_checkpoints();
   }
-  WalFrames checkpoint() override {
-    return call(false, [&](Store& s) { return s.checkpoint(); });
+  sqlite::WalFrames checkpoint() override {
+    return call(false, [&](Connection& c) { return c.checkpoint(); });
+  }
+
+ public:
+  // --- Store ----------------------------------------------------------------
+  int version() override {
+    return call(true, [](Connection& s) { return s.version(); });
+  }
+  void init() override {
+    call(false, [](Connection& s) { return (s.init(), 0); });
+  }
+  int migrate_to(int version) override {
+    return call(false, [version](Connection& s) { return s.migrate_to(version); });
+  }
+  int migrate() override {
+    return call(false, [](Connection& s) { return s.migrate(); });
+  }
+  void run(Work kind, const std::function<void(Tx&)>& work) override {
+    call(kind == Work::read, [&](Connection& s) { return (s.run(kind, work), 0); });
   }
 
  private:
@@ -89,9 +96,9 @@ class PooledStore final : public Store {
   // Runs `op` on a free connection. Callers are the store threads, no more
   // of them than connections, so the wait is short.
   template <class Op>
-  auto call(bool read_only, Op op) -> decltype(op(std::declval<Store&>())) {
+  auto call(bool read_only, Op op) -> decltype(op(std::declval<Connection&>())) {
     if (pinned_.owner == this) {  // inside this thread's batch
-      std::optional<decltype(op(std::declval<Store&>()))> result;
+      std::optional<decltype(op(std::declval<Connection&>()))> result;
       Connection* c = pinned_.conn;
       c->guarded(read_only, [&] { result = op(*c); });
       return std::move(*result);
@@ -102,7 +109,7 @@ class PooledStore final : public Store {
       Connection* c;
       ~Release() { pool->release(c); }
     } release{this, c};
-    std::optional<decltype(op(std::declval<Store&>()))> result;
+    std::optional<decltype(op(std::declval<Connection&>()))> result;
     c->guarded(read_only, [&] { result = op(*c); });
     return std::move(*result);
   }
@@ -128,6 +135,7 @@ class PooledStore final : public Store {
   };
   static thread_local Pinned pinned_;
 
+  bool sqlite_;
   std::vector<std::unique_ptr<Connection>> conns_;
   std::mutex mu_;
   std::condition_variable cv_;

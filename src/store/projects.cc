@@ -181,13 +181,16 @@ std::vector<std::string> SqlProjects::notified_members(std::int64_t project_id) 
   return out;
 }
 
-std::optional<Target> SqlAddresses::project_key(const std::string& key) {
+namespace {
+
+// The project that `query` (id, path, enabled; one parameter, `value`)
+// finds, when it takes mail.
+std::optional<Target> enabled_project(Db& db, const char* query, const std::string& value) {
   long long id = 0, enabled = 0;
   std::string path;
-  std::string k = key;
-  db_.run("SELECT id, path, enabled FROM project WHERE project_key = :k", soci::into(id),
-          soci::into(path), soci::into(enabled), soci::use(k));
-  if (!db_.got_data() || !enabled) return std::nullopt;
+  std::string v = value;
+  db.run(query, soci::into(id), soci::into(path), soci::into(enabled), soci::use(v));
+  if (!db.got_data() || !enabled) return std::nullopt;
   Target t;
   t.kind = Target::Kind::project;
   t.project_id = id;
@@ -195,20 +198,17 @@ std::optional<Target> SqlAddresses::project_key(const std::string& key) {
   return t;
 }
 
+}  // namespace
+
+std::optional<Target> SqlAddresses::project_key(const std::string& key) {
+  return enabled_project(db_, "SELECT id, path, enabled FROM project WHERE project_key = :k", key);
+}
+
 std::optional<Target> SqlAddresses::alias(const std::string& address) {
-  long long id = 0, enabled = 0;
-  std::string path;
-  std::string a = address;
-  db_.run(
-      "SELECT p.id, p.path, p.enabled FROM project_alias a JOIN project p "
-      "ON p.id = a.project_id WHERE a.address = :a",
-      soci::into(id), soci::into(path), soci::into(enabled), soci::use(a));
-  if (!db_.got_data() || !enabled) return std::nullopt;
-  Target t;
-  t.kind = Target::Kind::project;
-  t.project_id = id;
-  t.project_path = path;
-  return t;
+  return enabled_project(db_,
+                         "SELECT p.id, p.path, p.enabled FROM project_alias a JOIN project p "
+                         "ON p.id = a.project_id WHERE a.address = :a",
+                         address);
 }
 
 std::optional<Target> SqlAddresses::reply_key(const std::string& key, bool unsubscribe) {

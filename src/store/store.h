@@ -18,6 +18,10 @@
 
 namespace store {
 
+namespace sqlite {
+class Control;
+}
+
 /// What a unit of work does, for the connection that runs it.
 enum class Work {
   read,      // reads only: no transaction is opened, each statement sees the latest COMMIT
@@ -69,30 +73,10 @@ class Store {
     return transact(std::forward<F>(f), Work::read);
   }
 
-  // --- group commit (SQLite's single writer; connection.cc) ----------------
-  /// Opens one transaction that the following units of work from this
-  /// thread join, each of them as a savepoint: one that fails rolls back
-  /// only itself. Concurrent deliveries share one durable COMMIT.
-  virtual void begin_batch() = 0;
-  /// Commits everything since begin_batch(); throws (Unavailable) when none
-  /// of it was stored.
-  virtual void commit_batch() = 0;
-  virtual void rollback_batch() = 0;
-
-  // --- SQLite's write-ahead log (src/store/sqlite/) --------------------------
-  /// Leaves checkpoints to checkpoint() calls from elsewhere: the COMMIT no
-  /// longer copies the log into the database now and then (and fsyncs it) on
-  /// the writer's thread. No-op on PostgreSQL.
-  virtual void manual_checkpoints() {}
-  /// Frames in the log, and how many of them are in the database now.
-  struct WalFrames {
-    long long log = 0, done = 0;
-  };
-  /// Copies what it can of the log into the database without waiting for
-  /// anyone (PASSIVE). No-op on PostgreSQL (zeros). When every frame is in
-  /// the database, the next write transaction starts the log over from its
-  /// beginning (unless a reader still reads an older snapshot from the log).
-  virtual WalFrames checkpoint() { return {}; }
+  // --- what only SQLite has ----------------------------------------------------
+  /// The single writer's group commit and the write-ahead log
+  /// (store/sqlite/control.h); null on PostgreSQL.
+  virtual sqlite::Control* sqlite() { return nullptr; }
 
   // --- shortcuts: one unit of work each, no rule involved (store.cc) --------
   std::optional<Target> find_project_key(const std::string& key);

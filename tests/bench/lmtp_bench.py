@@ -10,9 +10,12 @@ accepted message was stored, and prints msg/s, deliveries/s, CPU ms per
 message, peak RSS and the ratios deskmail/Dovecot and deskmail/smtp-sink.
 With --extras it also measures RSS with 1 000 idle connections, RSS growth
 while a 25 MB message is delivered, and the rate with 1 000 000 issues in the
-database against an empty one.
+database against an empty one. With --peer DIR, the deskmaild of another
+release build (another checkout's build-release, e.g. before a refactoring)
+runs each cell beside this one, on SQLite, and the table adds the ratio
+this/peer.
 
-    tests/bench/lmtp_bench.py [--quick] [--postgresql] [--extras] [--reps N]
+    tests/bench/lmtp_bench.py [--quick] [--postgresql] [--extras] [--reps N] [--peer DIR]
 
 Figures only; never a pass/fail on speed. Not part of contrib/dev/test.
 """
@@ -31,13 +34,18 @@ BUILD = os.path.join(TOP, "build-release")
 os.environ["DESKMAIL_BUILD"] = BUILD
 sys.path.insert(0, os.path.join(TOP, "tests", "system"))
 
+import harness  # noqa: E402
 from harness import Desk, free_port  # noqa: E402
 
 DOMAIN = "support.example.com"
 HZ = os.sysconf("SC_CLK_TCK")
-BENCH_CONFIG = ("limits: { new_issues_per_sender_hour: 0, confirmations_per_sender_day: 0, connections: 2000, "
-                "message_size: 31457280 }\n"
+BENCH_LIMITS = "new_issues_per_sender_hour: 0, confirmations_per_sender_day: 0, connections: 2000, message_size: 31457280"
+# This build's own limits beyond those (a peer build may not know them).
+OWN_LIMITS = ", confirmations_per_hour: 0"
+BENCH_CONFIG = ("limits: { " + BENCH_LIMITS + OWN_LIMITS + " }\n"
                 "outbound: { enabled: false }\n")
+PEER_CONFIG = ("limits: { " + BENCH_LIMITS + " }\n"
+               "outbound: { enabled: false }\n")
 
 
 def build_release():
@@ -121,13 +129,22 @@ class Sampler:
 
 # --- servers --------------------------------------------------------------
 class DeskServer:
-    def __init__(self, postgresql=False):
-        self.name = "deskmail/" + ("pg" if postgresql else "sqlite")
+    def __init__(self, postgresql=False, build=None):
+        """build: another release build's directory (--peer), SQLite only."""
+        self.name = "deskmail/peer" if build else "deskmail/" + ("pg" if postgresql else "sqlite")
         # Five projects; smtp-source's extra recipients are "2desk+b1@",
         # "3desk+b1@" ...: aliases of projects b2 ... b5.
         projects = [("b1", ())] + [(f"b{i}", (f"{i}desk+b1@{DOMAIN}",)) for i in range(2, 6)]
-        self.desk = Desk(BENCH_CONFIG + ("database_connections: 8\n" if postgresql else ""),
-                         projects=projects, postgresql=postgresql).start()
+        own = harness.DESKMAILD, harness.DESKMAIL
+        if build:  # the harness runs the binaries its module names
+            harness.DESKMAILD = os.path.join(build, "src", "server", "deskmaild")
+            harness.DESKMAIL = os.path.join(build, "src", "cli", "deskmail")
+        try:
+            config = PEER_CONFIG if build else BENCH_CONFIG
+            self.desk = Desk(config + ("database_connections: 8\n" if postgresql else ""),
+                             projects=projects, postgresql=postgresql).start()
+        finally:
+            harness.DESKMAILD, harness.DESKMAIL = own
         self.port = self.desk.port
         self.pid = self.desk.proc.pid
         self.rcpt = f"desk+b1@{DOMAIN}"
@@ -265,6 +282,8 @@ def matrix(args):
     if args.quick:
         cells = [(4096, 1, 1), (4096, 8, 1), (4096, 32, 1), (4096, 8, 5), (102400, 32, 1)]
     servers = [DeskServer(), DovecotServer(), SinkServer()]
+    if args.peer:
+        servers.insert(1, DeskServer(build=os.path.abspath(args.peer)))
     if args.postgresql:
         servers.insert(1, DeskServer(postgresql=True))
     results = {}
@@ -286,7 +305,8 @@ def matrix(args):
     print()
     names = [s.name for s in servers]
     head = "| cell | " + " | ".join(f"{n} msg/s" for n in names) + \
-           " | deskmail/dovecot | deskmail/sink | deskmail deliveries/s | CPU ms/msg | peak RSS MB |"
+           " | deskmail/dovecot | deskmail/sink | deskmail deliveries/s | CPU ms/msg | peak RSS MB |" + \
+           (" this/peer msg/s | peer CPU ms/msg | peer peak RSS MB |" if args.peer else "")
     print(head)
     print("|" + "---|" * (head.count("|") - 1))
     for cell in cells:
@@ -296,9 +316,15 @@ def matrix(args):
         print(f"| {size // 1024} KiB, {sess} sess, {rcpt} rcpt | " + " | ".join(f"{med[n]:.0f}" for n in names) +
               f" | {med['deskmail/sqlite'] / med['dovecot']:.2f} | {med['deskmail/sqlite'] / med['smtp-sink']:.2f}"
               f" | {median([r['deliveries'] for r in d]):.0f} | {median([r['cpu_ms'] for r in d]):.2f}"
-              f" | {max(r['rss_mb'] for r in d):.1f} |")
+              f" | {max(r['rss_mb'] for r in d):.1f} |" + (peer_columns(results, cell, med) if args.peer else ""))
     bad = [(c, n) for (c, n), rs in results.items() if any(not r["ok"] or r["stored_ok"] is False for r in rs)]
     print("\nverification: " + ("every accepted message stored" if not bad else f"FAILED in {bad}"))
+
+
+def peer_columns(results, cell, med):
+    p = results[(cell, "deskmail/peer")]
+    return (f" {med['deskmail/sqlite'] / med['deskmail/peer']:.2f} | {median([r['cpu_ms'] for r in p]):.2f}"
+            f" | {max(r['rss_mb'] for r in p):.1f} |")
 
 
 # --- extras -------------------------------------------------------------------
@@ -421,6 +447,7 @@ def main():
     ap.add_argument("--no-matrix", action="store_true")
     ap.add_argument("--no-million", action="store_true", help="skip the 1 000 000 issues extra")
     ap.add_argument("--reps", type=int, default=1)
+    ap.add_argument("--peer", metavar="DIR", help="another release build's deskmaild beside this one")
     ap.add_argument("--small", type=int, default=3000, help="4 KiB messages per cell")
     ap.add_argument("--big", type=int, default=500, help="100 KiB messages per cell")
     args = ap.parse_args()

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "common/ascii.h"
 #include "mail/message.h"
 #include "notify/notify.h"
 
@@ -43,7 +44,7 @@ std::map<std::string, int> header_names(const std::string& m) {
     std::string name = line.substr(0, colon);
     for (unsigned char c : name)
       if (c <= 0x20 || c >= 0x7f) fail("a header name with a bad octet", m);
-    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    common::lower_in_place(name);
     ++names[name];
   }
   if (!ended) fail("no end of header", m);

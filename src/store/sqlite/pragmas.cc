@@ -3,6 +3,8 @@
 
 #include <soci/soci.h>
 
+#include "store/values.h"
+
 namespace store::sqlite {
 
 void refuse_lowered_sync(const std::string& conn) {
@@ -38,7 +40,7 @@ void manual_checkpoints(soci::session& sql) {
   sql << "PRAGMA wal_autocheckpoint = 0";
 }
 
-Store::WalFrames checkpoint(soci::session& sql) {
+WalFrames checkpoint(soci::session& sql) {
   int busy = 0, log = 0, done = 0;
   sql << "PRAGMA wal_checkpoint(PASSIVE)", soci::into(busy), soci::into(log), soci::into(done);
   return {log, done};

@@ -1,15 +1,15 @@
 // sqlite/pragmas.h: SQLite's corner of the store (inside the store library
 // only): the durability settings of a connection, the write-ahead log's
 // checkpoints, and the checks of the database file. Nothing outside
-// src/store names these; the daemon reaches them through Store's
-// manual_checkpoints() and checkpoint().
+// src/store names these; the daemon reaches them through sqlite::Control
+// (sqlite/control.h).
 #pragma once
 
 #include <chrono>
 #include <string>
 #include <vector>
 
-#include "store/store.h"
+#include "store/sqlite/control.h"
 
 namespace soci {
 class session;
@@ -31,7 +31,7 @@ void configure(soci::session& sql, std::chrono::milliseconds wait, bool manual_c
 void manual_checkpoints(soci::session& sql);
 
 /// A PASSIVE checkpoint: frames in the log, and how many are in the database.
-Store::WalFrames checkpoint(soci::session& sql);
+WalFrames checkpoint(soci::session& sql);
 
 /// integrity_check and foreign_key_check, one line per problem.
 std::vector<std::string> file_problems(soci::session& sql);

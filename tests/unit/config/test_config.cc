@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include "config/config.h"
+#include "load.h"
 
 namespace {
 const std::string kGood =
@@ -10,14 +11,7 @@ const std::string kGood =
     "database: \"sqlite3://db=/var/lib/deskmail/deskmail.db\"\n"
     "limits: { message_size: 26214400, recipients: 100, connections: 200 }\n";
 
-std::string error_of(const std::string& text) {
-  try {
-    config::load_string(text, "t.yaml");
-  } catch (const config::Error& e) {
-    return e.what();
-  }
-  return "";
-}
+using unit::config_error;
 }  // namespace
 
 TEST_CASE("config: the documented example loads with its values") {
@@ -75,14 +69,14 @@ TEST_CASE("config: errors name file, line and column") {
   };
   for (const auto& c : cases) {
     CAPTURE(c.name);
-    std::string err = error_of(c.text);
+    std::string err = config_error(c.text);
     CHECK(err.find(c.expect) != std::string::npos);
     if (err.find(c.expect) == std::string::npos) MESSAGE(err);
   }
 }
 
 TEST_CASE("config: several errors are all reported") {
-  std::string err = error_of(kGood + "a: 1\nb: 2\n");
+  std::string err = config_error(kGood + "a: 1\nb: 2\n");
   CHECK(err.find(":5:1: unknown key 'a'") != std::string::npos);
   CHECK(err.find(":6:1: unknown key 'b'") != std::string::npos);
 }
@@ -158,7 +152,7 @@ TEST_CASE("config: listen mapping errors name the line") {
   };
   for (const auto& c : cases) {
     CAPTURE(c.name);
-    std::string err = error_of(c.listen + kRest);
+    std::string err = config_error(c.listen + kRest);
     CHECK(err.find(c.expect) != std::string::npos);
     if (err.find(c.expect) == std::string::npos) MESSAGE(err);
   }

@@ -99,9 +99,6 @@ class MemoryStore final : public store::Store {
   int migrate_to(int version) override { return std::min(version, kSchemaVersion); }
   int version() override { return kSchemaVersion; }
   void run(store::Work kind, const std::function<void(store::Tx&)>& work) override;
-  void begin_batch() override {}
-  void commit_batch() override {}
-  void rollback_batch() override {}
 
   State& state() { return state_; }
   /// Units of work run (reads included), and those that kept nothing.

@@ -308,6 +308,32 @@ TEST_CASE("store: migration 5 rebuilds raw_message with the same ids and bytes")
   CHECK(db.st->check().empty());
 }
 
+// Group commit and the write-ahead log are SQLite's: the store hands them
+// out only there, and they work on it.
+TEST_CASE("store: sqlite() is SQLite's control, null on PostgreSQL") {
+  TempDb db;
+  db.st->init();
+  if (db.postgresql()) {
+    CHECK(db.st->sqlite() == nullptr);
+    return;
+  }
+  REQUIRE(db.st->sqlite() != nullptr);
+  db.st->add_project("acme/a", "A", "key-a", {});
+  auto a = db.st->find_project_key("key-a");
+  store::sqlite::Control& c = *db.st->sqlite();
+  c.begin_batch();
+  CHECK(deliver(*db.st, *a, inbound("b1@x", "b"), nullptr).kind == store::Outcome::Kind::created);
+  c.rollback_batch();
+  CHECK(db.st->list_issues({}).empty());  // rolled back with the batch
+  c.begin_batch();
+  CHECK(deliver(*db.st, *a, inbound("b2@x", "b"), nullptr).kind == store::Outcome::Kind::created);
+  c.commit_batch();
+  CHECK(db.st->list_issues({}).size() == 1);
+  CHECK_THROWS_AS(c.commit_batch(), store::Error);  // no batch open
+  store::sqlite::WalFrames f = c.checkpoint();
+  CHECK(f.done == f.log);
+}
+
 // deskmaild leaves SQLite's checkpoints to a thread of its own: the writer's
 // COMMITs never copy the log back, the other connection's checkpoint() does,
 // and then the log is reused from its start instead of growing.
@@ -315,7 +341,7 @@ TEST_CASE("store: manual checkpoints: the writer lets the log grow, checkpoint()
   TempDb db(true);
   db.st->init();
   db.st->add_project("acme/a", "A", "key-a", {});
-  db.st->manual_checkpoints();
+  db.st->sqlite()->manual_checkpoints();
   auto a = db.st->find_project_key("key-a");
   std::string wal = (db.dir / "t.db-wal").string();
   auto deliver_some = [&](int from, int n) {
@@ -328,7 +354,7 @@ TEST_CASE("store: manual checkpoints: the writer lets the log grow, checkpoint()
   auto grown = fs::file_size(wal);
   CHECK(grown > 1000 * 4096);  // past SQLite's automatic checkpoint at 1 000 pages
   auto other = store::open(db.conn, kWait, 1);
-  store::Store::WalFrames f = other->checkpoint();
+  store::sqlite::WalFrames f = other->sqlite()->checkpoint();
   CHECK(f.log * (4096 + 24) + 32 == static_cast<long long>(grown));  // every frame of the log
   CHECK(f.done == f.log);                                            // all in the database now
   deliver_some(400, 200);
@@ -355,7 +381,7 @@ TEST_CASE("store: the WAL is written in runs, and reads back everywhere") {
   TempDb db(true);
   db.st->init();
   db.st->add_project("acme/a", "A", "key-a", {});
-  db.st->manual_checkpoints();  // no checkpoint's writes inside the count
+  db.st->sqlite()->manual_checkpoints();  // no checkpoint's writes inside the count
   auto a = db.st->find_project_key("key-a");
   std::string big;
   for (long long i = 0; i < 200000; ++i) big += static_cast<char>((i * 7919) % 251);
@@ -371,7 +397,7 @@ TEST_CASE("store: the WAL is written in runs, and reads back everywhere") {
   // a fresh open after every connection is closed.
   auto other = store::open(db.conn, kWait, 1);
   CHECK(other->list_issues({}).size() == 1);
-  other->checkpoint();
+  other->sqlite()->checkpoint();
   other.reset();
   db.st.reset();
   soci::session s(db.conn);
@@ -688,7 +714,7 @@ TEST_CASE("group commit: concurrent deliveries share COMMITs; a failing one fail
   TempDb db(true);  // SQLite's single writer
   db.st->init();
   db.st->add_project("acme/game", "Game", "acme-game", {});
-  delivery::GroupCommit gc(*db.st);
+  delivery::GroupCommit gc(*db.st->sqlite());
   boost::asio::io_context io;
   std::vector<GroupResult> results(20);
   for (int i = 0; i < 20; ++i)
@@ -714,7 +740,7 @@ TEST_CASE("group commit: idle() while nothing runs or waits; between_batches bef
   TempDb db(true);
   db.st->init();
   std::atomic<int> hooks{0};
-  delivery::GroupCommit gc(*db.st, 256, [&] { ++hooks; });
+  delivery::GroupCommit gc(*db.st->sqlite(), 256, [&] { ++hooks; });
   std::mutex m;
   std::condition_variable cv;
   bool release = false, started = false, done = false;

@@ -4,15 +4,18 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cctype>
 #include <fstream>
 #include <sstream>
 #include <string>
 
 #include "common/defaults.h"
+#include "../config/load.h"
 #include "config/config.h"
 #include "lmtp/server.h"
 #include "mail/scan.h"
+#include "outbox/dispatcher.h"
 #include "spam/spam.h"
 
 namespace {
@@ -67,14 +70,7 @@ std::string with(const D::Setting& s, std::uint64_t v) {
          " }\n";
 }
 
-std::string error_of(const std::string& text) {
-  try {
-    config::load_string(text, "t.yaml");
-  } catch (const config::Error& e) {
-    return e.what();
-  }
-  return "";
-}
+using unit::config_error;
 
 }  // namespace
 
@@ -95,17 +91,23 @@ TEST_CASE("defaults: deskmail.yaml(5) documents every default and range") {
   }
   std::string threshold = entry(page, {"spam", "threshold", 0, 0, 0});
   CHECK(threshold.rfind(std::to_string(D::spam_threshold).substr(0, 3) + ":", 0) == 0);
+  // The string-valued ones: relay "HOST:PORT" and socket_mode "0660".
+  std::string relay = std::string(D::relay_host) + ":" + std::to_string(D::relay_port);
+  CHECK(entry(page, {"outbound", "relay", 0, 0, 0}).find(relay) != std::string::npos);
+  char mode[8];
+  std::snprintf(mode, sizeof mode, "%04o", D::socket_mode);
+  CHECK(entry(page, {"", "socket_mode", 0, 0, 0}).find(mode) != std::string::npos);
 }
 
 TEST_CASE("defaults: the loader takes each setting's default and checks its range") {
   for (const D::Setting* s : D::kAll) {
     CAPTURE(full_name(*s));
-    CHECK(error_of(with(*s, s->min)) == "");
-    CHECK(error_of(with(*s, s->max)) == "");
+    CHECK(config_error(with(*s, s->min)) == "");
+    CHECK(config_error(with(*s, s->max)) == "");
     std::string out_of_range = full_name(*s) + " must be between " + std::to_string(s->min) +
                                " and " + std::to_string(s->max);
-    CHECK(error_of(with(*s, s->max + 1)).find(out_of_range) != std::string::npos);
-    if (s->min > 0) CHECK(error_of(with(*s, s->min - 1)).find(out_of_range) != std::string::npos);
+    CHECK(config_error(with(*s, s->max + 1)).find(out_of_range) != std::string::npos);
+    if (s->min > 0) CHECK(config_error(with(*s, s->min - 1)).find(out_of_range) != std::string::npos);
   }
   auto c = config::load_string(kBase, "t.yaml");
   CHECK(c.limits.message_size == D::message_size.value);
@@ -114,6 +116,9 @@ TEST_CASE("defaults: the loader takes each setting's default and checks its rang
   CHECK(c.outbound.timeout.count() == static_cast<long>(D::smtp_timeout.value));
   CHECK(c.database_connections == D::database_connections.value);
   CHECK(c.spam.threshold == D::spam_threshold);
+  CHECK(c.outbound.relay_host == D::relay_host);
+  CHECK(c.outbound.relay_port == D::relay_port);
+  CHECK(c.socket_mode == D::socket_mode);
 }
 
 TEST_CASE("defaults: the parts' own option structs start from the table") {
@@ -132,4 +137,12 @@ TEST_CASE("defaults: the parts' own option structs start from the table") {
   CHECK(scan.header_addresses == D::header_addresses.value);
   CHECK(scan.received == D::received.value);
   CHECK(spam::Policy{}.threshold == D::spam_threshold);
+  CHECK(server.socket_mode == D::socket_mode);
+  outbox::Options out;
+  CHECK(static_cast<std::uint64_t>(out.retry_base.count()) == D::retry_base.value);
+  CHECK(static_cast<std::uint64_t>(out.retry_max.count()) == D::retry_max.value);
+  CHECK(static_cast<std::uint64_t>(out.max_age.count()) == D::max_age.value);
+  CHECK(static_cast<std::uint64_t>(out.timeout.count()) == D::smtp_timeout.value);
+  CHECK(out.relay.host == D::relay_host);
+  CHECK(out.relay.port == D::relay_port);
 }
