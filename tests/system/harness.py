@@ -6,6 +6,7 @@ for byte-exact scripts, swaks, and the CLI with --json.
 """
 import json
 import os
+import re
 import shutil
 import sqlite3
 import signal
@@ -307,8 +308,14 @@ def dot_stuff(data):
     return "\r\n".join(out)
 
 
-def deliver(desk, rcpts, data, sender="customer@example.org", unix=False):
-    """One transaction; returns (rcpt replies, data replies)."""
+# deskmaild(8), LOGGING: every reply after DATA ends with the delivery's id.
+DELIVERY_ID = re.compile(r" id=([0-9A-V]{13})$")
+
+
+def deliver(desk, rcpts, data, sender="customer@example.org", unix=False, keep_id=False):
+    """One transaction; returns (rcpt replies, data replies). Each data reply
+    must end with the delivery's id (" id=..."), the same for all of them;
+    it is cut off unless keep_id."""
     c = desk.lmtp(unix=unix)
     c.lhlo()
     assert c.cmd(f"MAIL FROM:<{sender}>")[-1].startswith("250"), "MAIL refused"
@@ -322,6 +329,10 @@ def deliver(desk, rcpts, data, sender="customer@example.org", unix=False):
         dr = [c.reply()[-1] for _ in range(accepted)]
     c.cmd("QUIT")
     c.close()
+    ids = {m.group(1) if m else None for m in (DELIVERY_ID.search(r) for r in dr)}
+    assert not dr or (len(ids) == 1 and None not in ids), f"replies without one delivery id: {dr}"
+    if not keep_id:
+        dr = [DELIVERY_ID.sub("", r) for r in dr]
     return rr, dr
 
 
