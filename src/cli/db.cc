@@ -2,6 +2,8 @@
 // straight on the store (no desk rule is involved).
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <ctime>
 #include <ostream>
 
@@ -19,6 +21,9 @@ namespace {
 
 // The store's own invariants on an SQLite file (db check), one line each.
 std::vector<std::string> check_file(const std::string& file, const config::Config& cfg) {
+  // Opening would make an empty database where there is none.
+  if (::access(file.c_str(), R_OK) != 0)
+    throw store::Error(file + ": " + std::strerror(errno));
   auto st = store::open("sqlite3://db=" + file, cfg.timeouts.store_wait);
   return st->check();
 }

@@ -304,6 +304,12 @@ class Backup(unittest.TestCase):
         self.assertNotEqual(r.returncode, 0)
         self.assertIn("nothing restored", r.stderr + r.stdout)
         self.assertEqual(cli(self.desk, "db", "check").returncode, 0)
+        missing = os.path.join(self.desk.dir, "missing.db")
+        for args in (("db", "check", missing), ("db", "restore", missing, "--force")):
+            r = cli(self.desk, *args)
+            self.assertNotEqual(r.returncode, 0, args)
+            self.assertIn("No such file or directory", r.stderr)
+            self.assertFalse(os.path.exists(missing), args)
 
     def test_migration_keeps_a_copy_of_the_old_version(self):
         for n in range(3):
