@@ -18,6 +18,7 @@ int restore(const Context& ctx);  // db restore FILE: the copy back, checked fir
 
 namespace config_cmd {  // config_cmd.cc
 int show(const Context& ctx);
+int check(const Context& ctx);  // deskmaild --check-config's checks
 }  // namespace config_cmd
 
 namespace project {  // project.cc

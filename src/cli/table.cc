@@ -14,7 +14,7 @@ constexpr std::string_view kDbCopy =
 constexpr std::string_view kDbBackup =
     "db backup FILE | db restore FILE [--force]   SQLite: a consistent copy of the live database";
 constexpr std::string_view kConfig =
-    "config show [--changed]   the effective configuration, defaults marked";
+    "config show [--changed] | config check [--relay]   settings; the environment";
 constexpr std::string_view kProjectAdd =
     "project add PATH [--name NAME] [--key KEY] [--alias ADDR]...";
 constexpr std::string_view kProjectList = "project list";
@@ -50,6 +50,7 @@ const std::vector<Command> kCommands = {
   {"db",      "backup",   kDbBackup,    {},                            {},           Needs::config, db::backup},
   {"db",      "restore",  kDbBackup,    {},                            {"force"},    Needs::config, db::restore},
   {"config",  "show",     kConfig,      {},                            {"changed"},  Needs::config, config_cmd::show},
+  {"config",  "check",    kConfig,      {},                            {"relay"},    Needs::config, config_cmd::check},
   {"project", "add",      kProjectAdd,  {"name", "key", "alias"},      {},           Needs::desk,   project::add},
   {"project", "list",     kProjectList, {},                            {},           Needs::desk,   project::list},
   {"issue",   "list",     kIssueList,   {"project", "state", "limit"}, {"spam"},     Needs::desk,   issue::list},

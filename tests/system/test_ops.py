@@ -51,15 +51,16 @@ class CheckConfig(unittest.TestCase):
 
     def test_syntax(self):
         self.desk.write_config("limits: { recipients: lots }\n")
-        p = check_config(self.desk)
-        self.assertEqual(p.returncode, 1)
-        self.assertRegex(p.stderr, r"deskmail\.yaml:\d+:\d+: limits\.recipients must be")
+        for p in (check_config(self.desk), cli(self.desk, "config", "check")):
+            self.assertEqual(p.returncode, 1)
+            self.assertRegex(p.stderr, r"deskmail\.yaml:\d+:\d+: limits\.recipients must be")
 
     def test_socket_directory_missing(self):
         self.desk.sock = os.path.join(self.desk.dir, "gone", "lmtp.sock")
         self.desk.write_config()
-        self.assert_fails(check_config(self.desk), 2,
-                          r"^error: listen unix:.*/gone/lmtp\.sock: .*/gone: No such file or directory$")
+        reason = r"^error: listen unix:.*/gone/lmtp\.sock: .*/gone: No such file or directory$"
+        self.assert_fails(check_config(self.desk), 2, reason)
+        self.assert_fails(cli(self.desk, "config", "check"), 2, reason)  # the CLI's form
 
     def test_spool_directory_missing(self):
         self.desk.write_config(f"spool_directory: {self.desk.dir}/nospool\n")

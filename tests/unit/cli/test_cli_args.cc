@@ -119,7 +119,7 @@ const char* const kUsageText =
     "  db init | db migrate | db version | db check [FILE]\n"
     "  db copy --to CONNECTION [--from CONNECTION]   move a desk to another database\n"
     "  db backup FILE | db restore FILE [--force]   SQLite: a consistent copy of the live database\n"
-    "  config show [--changed]   the effective configuration, defaults marked\n"
+    "  config show [--changed] | config check [--relay]   settings; the environment\n"
     "  project add PATH [--name NAME] [--key KEY] [--alias ADDR]...\n"
     "  project list\n"
     "  issue list [--project PATH] [--state opened|closed] [--limit N] [--spam]\n"
