@@ -12,6 +12,7 @@
 #include "common/queue_id.h"
 #include "common/run_on.h"
 #include "delivery/budget.h"
+#include "delivery/log_lines.h"
 #include "delivery/mta_id.h"
 #include "delivery/status.h"
 #include "mail/compose.h"
@@ -117,12 +118,6 @@ void Deliverer::probe() {
 
 namespace {
 
-std::string escape_log(const std::string& s) {
-  std::string o;
-  for (unsigned char c : s) o += (c < 0x20 || c == 0x7f) ? '?' : static_cast<char>(c);
-  return o;
-}
-
 // The dedupe key of a message without a Message-ID: its body, and who sent
 // it with which header fields (issue 18: two senders' "Please call me back."
 // are two messages). Trace fields that a retry by the MTA rewrites
@@ -143,19 +138,6 @@ std::string without_message_id_key(const lmtp::Envelope& env, const mail::Scan& 
     if (!trace) fields += n + ":" + value + "\n";
   }
   return "body:" + mail::sha256_hex(fields + msg.body_sha256);
-}
-
-// The delivery's id at the end of each reply's text, so that the MTA's log
-// line (Postfix: status=sent (250 2.0.0 <...> acme/game#4 created id=...))
-// names it.
-lmtp::Reply with_id(lmtp::Reply r, const std::string& id) {
-  if (!id.empty()) r.text += " id=" + id;
-  return r;
-}
-
-std::vector<lmtp::Reply> with_id(std::vector<lmtp::Reply> rs, const std::string& id) {
-  for (auto& r : rs) r = with_id(std::move(r), id);
-  return rs;
 }
 
 bool is_daemon_sender(const std::string& sender) {
@@ -219,18 +201,23 @@ void Deliverer::log_delivery(const lmtp::ConnectionInfo& conn, const lmtp::Envel
                              const Prepared& p, const std::string& rcpt, Status st,
                              const std::string& ref, const lmtp::Reply& reply,
                              const std::string& why) {
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
-                                                                  p.started)
-                .count();
-  // deskmaild(8), LOGGING: "ID: key=value ...", a temporary failure as a warning.
-  std::string line = (reply.code >= 400 && reply.code < 500 ? "warning: " : "") + p.queue_id +
-                     ": session=" + conn.id + (p.mta_id.empty() ? "" : " mta_id=" + p.mta_id) +
-                     " from=<" + escape_log(env.mail_from) + "> to=<" + escape_log(rcpt) +
-                     "> message-id=<" + escape_log(p.message_id) +
-                     "> size=" + std::to_string(p.size) + " result=" + name_of(st) +
-                     (ref.empty() ? "" : " ref=" + ref) + " reply=\"" + std::to_string(reply.code) +
-                     " " + reply.enhanced + "\"" + " ms=" + std::to_string(ms) +
-                     (why.empty() ? "" : " detail=\"" + escape_log(why) + "\"");
+  DeliveryLine d;
+  d.queue_id = p.queue_id;
+  d.session = conn.id;
+  d.mta_id = p.mta_id;
+  d.from = env.mail_from;
+  d.rcpt = rcpt;
+  d.message_id = p.message_id;
+  d.size = p.size;
+  d.result = name_of(st);
+  d.ref = ref;
+  d.code = reply.code;
+  d.enhanced = reply.enhanced;
+  d.ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                               p.started)
+             .count();
+  d.why = why;
+  std::string line = delivery_line(d);
   if (t_deferred)
     t_deferred->lines.push_back(std::move(line));
   else
@@ -396,10 +383,7 @@ asio::awaitable<lmtp::Reply> Deliverer::check_recipient(const lmtp::ConnectionIn
   lmtp::Reply r = co_await answer_recipient(address);
   // Postfix's "NOQUEUE: reject: RCPT": every refusal has its line, a
   // temporary one as a warning (deskmaild(8), LOGGING).
-  if (r.code >= 400)
-    log(std::string(r.code < 500 ? "warning: " : "") + "NOQUEUE: session=" + conn.id +
-        " reject: RCPT from=<" + escape_log(env.mail_from) + "> to=<" + escape_log(address) +
-        "> reply=\"" + std::to_string(r.code) + " " + r.enhanced + "\" " + r.text);
+  if (r.code >= 400) log(rcpt_refusal_line(conn.id, env.mail_from, address, r));
   co_return r;
 }
 

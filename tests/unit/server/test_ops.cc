@@ -4,6 +4,7 @@
 #include <set>
 
 #include "common/queue_id.h"
+#include "delivery/log_lines.h"
 #include "delivery/mta_id.h"
 #include "server/log.h"
 
@@ -58,4 +59,37 @@ TEST_CASE("log: the priority comes from the text, as in Postfix") {
   CHECK(server::log_priority("error: cannot listen") == 3);
   CHECK(server::log_priority("fatal: x") == 3);
   CHECK(server::log_priority("a warning: inside") == 6);
+}
+
+TEST_CASE("log lines: a delivery and a refusal, one line each, key=value") {
+  delivery::DeliveryLine d;
+  d.queue_id = "0PKQ3H5M2VB1A";
+  d.session = "S7";
+  d.mta_id = "4QXzR81bQz";
+  d.from = "c@example.org";
+  d.rcpt = "desk+acme-game@support.example.com";
+  d.message_id = "x\r\n@example.org";  // control characters never break the line
+  d.size = 663;
+  d.result = "created";
+  d.ref = "acme/game#1";
+  d.code = 250;
+  d.enhanced = "2.0.0";
+  d.ms = 4;
+  CHECK(delivery::delivery_line(d) ==
+        "0PKQ3H5M2VB1A: session=S7 mta_id=4QXzR81bQz from=<c@example.org> "
+        "to=<desk+acme-game@support.example.com> message-id=<x??@example.org> size=663 "
+        "result=created ref=acme/game#1 reply=\"250 2.0.0\" ms=4");
+  d.mta_id = d.ref = "";
+  d.code = 451;
+  d.enhanced = "4.3.0";
+  d.result = "tempfail";
+  d.why = "database is locked";
+  CHECK(delivery::delivery_line(d) ==
+        "warning: 0PKQ3H5M2VB1A: session=S7 from=<c@example.org> "
+        "to=<desk+acme-game@support.example.com> message-id=<x??@example.org> size=663 "
+        "result=tempfail reply=\"451 4.3.0\" ms=4 detail=\"database is locked\"");
+  CHECK(delivery::rcpt_refusal_line("S8", "", "desk+x@d", {550, "5.1.1", "<desk+x@d> no such"}) ==
+        "NOQUEUE: session=S8 reject: RCPT from=<> to=<desk+x@d> reply=\"550 5.1.1\" <desk+x@d> no such");
+  CHECK(delivery::with_id({250, "2.0.0", "<a@b> acme/game#1 created"}, "0PKQ3H5M2VB1A").text ==
+        "<a@b> acme/game#1 created id=0PKQ3H5M2VB1A");
 }
