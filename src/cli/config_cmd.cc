@@ -18,7 +18,8 @@ int show(const Context& ctx) {
   if (ctx.args.json) {
     json j = json::object();
     for (const auto& s : shown)
-      if (!changed_only || !s.is_default) j[s.name] = {{"value", s.value}, {"default", s.is_default}};
+      if (!changed_only || !s.is_default)
+        j[s.name] = {{"value", s.value}, {"default", s.is_default}};
     ctx.out << j.dump() << "\n";
     return 0;
   }

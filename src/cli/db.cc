@@ -22,8 +22,7 @@ namespace {
 // The store's own invariants on an SQLite file (db check), one line each.
 std::vector<std::string> check_file(const std::string& file, const config::Config& cfg) {
   // Opening would make an empty database where there is none.
-  if (::access(file.c_str(), R_OK) != 0)
-    throw store::Error(file + ": " + std::strerror(errno));
+  if (::access(file.c_str(), R_OK) != 0) throw store::Error(file + ": " + std::strerror(errno));
   auto st = store::open("sqlite3://db=" + file, cfg.timeouts.store_wait);
   return st->check();
 }
@@ -86,8 +85,7 @@ int version(const Context& ctx) {
 
 int check(const Context& ctx) {
   if (ctx.args.pos.size() > 1) throw UsageError("db check takes at most one FILE (a backup)");
-  auto problems =
-      ctx.args.pos.empty() ? ctx.store->check() : check_file(ctx.args.pos[0], ctx.cfg);
+  auto problems = ctx.args.pos.empty() ? ctx.store->check() : check_file(ctx.args.pos[0], ctx.cfg);
   if (ctx.args.json) {
     ctx.out << json{{"problems", problems}, {"ok", problems.empty()}}.dump() << "\n";
   } else {
@@ -122,8 +120,10 @@ int backup(const Context& ctx) {
   auto info = store::backup(ctx.cfg.database, file);
   auto problems = check_file(file, ctx.cfg);
   if (ctx.args.json) {
-    ctx.out << json{{"file", file},           {"schema_version", info.schema_version},
-                    {"bytes", info.bytes},    {"problems", problems},
+    ctx.out << json{{"file", file},
+                    {"schema_version", info.schema_version},
+                    {"bytes", info.bytes},
+                    {"problems", problems},
                     {"ok", problems.empty()}}
                    .dump()
             << "\n";
@@ -154,15 +154,16 @@ int restore(const Context& ctx) {
   std::string kept;
   if (!path.empty() && ::access(path.c_str(), F_OK) == 0) {
     if (!ctx.args.has("force"))
-      throw UsageError(path + " exists: 'db restore FILE --force' replaces it (a copy of it is kept)");
+      throw UsageError(path +
+                       " exists: 'db restore FILE --force' replaces it (a copy of it is kept)");
     kept = path + ".before-restore-" + utc_stamp() + ".bak";
     store::backup(ctx.cfg.database, kept);
   }
   auto info = store::restore(ctx.cfg.database, file);
   if (ctx.args.json) {
-    ctx.out << json{{"restored", file}, {"schema_version", info.schema_version}, {"kept", kept}}
-                   .dump()
-            << "\n";
+    ctx.out
+        << json{{"restored", file}, {"schema_version", info.schema_version}, {"kept", kept}}.dump()
+        << "\n";
   } else {
     if (!kept.empty()) ctx.out << "the database as it was: " << kept << "\n";
     ctx.out << "restored " << file << " (schema version " << info.schema_version << ") into "

@@ -8,10 +8,10 @@
 namespace config {
 
 int facility_code(const std::string& name) {
-  static const std::map<std::string, int> kCodes = {
-      {"user", 1},    {"mail", 2},    {"daemon", 3},  {"local0", 16}, {"local1", 17},
-      {"local2", 18}, {"local3", 19}, {"local4", 20}, {"local5", 21}, {"local6", 22},
-      {"local7", 23}};
+  static const std::map<std::string, int> kCodes = {{"user", 1},    {"mail", 2},    {"daemon", 3},
+                                                    {"local0", 16}, {"local1", 17}, {"local2", 18},
+                                                    {"local3", 19}, {"local4", 20}, {"local5", 21},
+                                                    {"local6", 22}, {"local7", 23}};
   auto it = kCodes.find(name);
   return it == kCodes.end() ? -1 : it->second;
 }

@@ -37,7 +37,8 @@ std::string delivery_line(const DeliveryLine& d) {
          "> to=<" + escape_log(d.rcpt) + "> message-id=<" + escape_log(d.message_id) +
          "> size=" + std::to_string(d.size) + " result=" + d.result +
          (d.ref.empty() ? "" : " ref=" + d.ref) + reply_field(d.code, d.enhanced) +
-         " ms=" + std::to_string(d.ms) + (d.why.empty() ? "" : " detail=\"" + escape_log(d.why) + "\"");
+         " ms=" + std::to_string(d.ms) +
+         (d.why.empty() ? "" : " detail=\"" + escape_log(d.why) + "\"");
 }
 
 std::string rcpt_refusal_line(const std::string& session, const std::string& from,

@@ -62,7 +62,7 @@ Account account_for(const std::string& service_user) {
 // May `a` create files in `dir`? The mode bits as the kernel reads them
 // (root may do anything; ACLs are not looked at).
 std::string dir_problem(const std::string& dir, const Account& a) {
-  struct stat st{};
+  struct stat st {};
   if (::stat(dir.c_str(), &st) < 0) return dir + ": " + std::strerror(errno);
   if (!S_ISDIR(st.st_mode)) return dir + ": not a directory";
   if (a.uid == 0) return "";
@@ -93,10 +93,10 @@ Finding check_spool(const config::Config& cfg) {
 Finding check_database(const config::Config& cfg) {
   std::string shown = config::redact(cfg.database);
   std::string file = store::sqlite::database_path(cfg.database);
-  struct stat st{};
+  struct stat st {};
   if (!file.empty() && ::stat(file.c_str(), &st) < 0)
-    return bad("database " + file + ": " + std::strerror(errno) + "; run 'deskmail -c " +
-               cfg.file + " db init'");
+    return bad("database " + file + ": " + std::strerror(errno) + "; run 'deskmail -c " + cfg.file +
+               " db init'");
   try {
     auto st = store::open(cfg.database, std::chrono::seconds(5), 1);
     int v = st->version();
@@ -124,10 +124,11 @@ Finding check_owner(const config::Listen& l) {
 
 Finding check_unix(const config::Listen& l, const Account& a) {
   if (auto owner = check_owner(l); owner.level == Finding::error) return owner;
-  struct stat st{};
+  struct stat st {};
   if (::lstat(l.path.c_str(), &st) == 0 && !S_ISSOCK(st.st_mode))
     return bad("listen " + l.spec + ": " + l.path + " exists and is not a socket");
-  if (auto p = dir_problem(parent_of(l.path), a); !p.empty()) return bad("listen " + l.spec + ": " + p);
+  if (auto p = dir_problem(parent_of(l.path), a); !p.empty())
+    return bad("listen " + l.spec + ": " + p);
   return good("listen " + l.spec + ": socket directory writable");
 }
 
@@ -146,8 +147,8 @@ Finding check_tcp(const config::Listen& l) {
   if (fd >= 0) ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   if (fd < 0 || ::bind(fd, res->ai_addr, res->ai_addrlen) < 0) {
     int e = errno;
-    f = e == EADDRINUSE ? Finding{Finding::warning, "listen " + l.spec +
-                                                        ": address in use (a running deskmaild?)"}
+    f = e == EADDRINUSE ? Finding{Finding::warning,
+                                  "listen " + l.spec + ": address in use (a running deskmaild?)"}
                         : bad("listen " + l.spec + ": " + std::strerror(e));
   }
   if (fd >= 0) ::close(fd);
@@ -189,10 +190,9 @@ std::string relay_problem(const std::string& host, std::uint16_t port, int ms) {
       char buf[512];
       ssize_t n = wait_fd(fd, POLLIN, ms) ? ::recv(fd, buf, sizeof buf - 1, 0) : -1;
       std::string greeting(buf, n > 0 ? static_cast<std::size_t>(n) : 0);
-      why = greeting.rfind("220", 0) == 0
-                ? ""
-                : n > 0 ? "greeting is not 220: " + greeting.substr(0, greeting.find('\r'))
-                        : "no greeting within " + std::to_string(ms / 1000) + " s";
+      why = greeting.rfind("220", 0) == 0 ? ""
+            : n > 0 ? "greeting is not 220: " + greeting.substr(0, greeting.find('\r'))
+                    : "no greeting within " + std::to_string(ms / 1000) + " s";
       if (why.empty()) (void)!::send(fd, "QUIT\r\n", 6, MSG_NOSIGNAL);
     }
     ::close(fd);
@@ -213,7 +213,7 @@ Finding check_relay(const config::Config& cfg, bool required) {
 }
 
 Finding check_log_socket(const config::Log& l) {
-  struct stat st{};
+  struct stat st {};
   if (::stat(l.socket.c_str(), &st) < 0)
     return bad("log.socket " + l.socket + ": " + std::strerror(errno));
   if (!S_ISSOCK(st.st_mode)) return bad("log.socket " + l.socket + ": not a socket");

@@ -90,7 +90,7 @@ bool send_syslog(Sink& s, const std::string& msg) {
 bool stderr_is_journal() {
   const char* js = std::getenv("JOURNAL_STREAM");
   if (!js) return false;
-  struct stat st{};
+  struct stat st {};
   if (::fstat(STDERR_FILENO, &st) < 0) return false;
   return std::string(js) == std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino);
 }
@@ -128,8 +128,7 @@ void log_line(const std::string& text) {
   Sink& s = sink();
   int priority = log_priority(text);
   std::lock_guard<std::mutex> lock(s.mu);
-  if (s.cfg.to == config::Log::To::syslog &&
-      send_syslog(s, syslog_datagram(s.cfg, priority, text)))
+  if (s.cfg.to == config::Log::To::syslog && send_syslog(s, syslog_datagram(s.cfg, priority, text)))
     return;
   write_stderr(s.cfg, priority, text);
 }

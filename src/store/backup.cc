@@ -49,7 +49,8 @@ std::string scalar(sqlite3* db, const char* sql) {
   if (rc == SQLITE_ROW && sqlite3_column_text(st, 0))
     v = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
   sqlite3_finalize(st);
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE) throw Error(std::string(sql) + ": " + sqlite3_errmsg(db));
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    throw Error(std::string(sql) + ": " + sqlite3_errmsg(db));
   return v;
 }
 
@@ -93,7 +94,7 @@ std::string directory_of(const std::string& path) {
 }
 
 long long file_size(const std::string& path) {
-  struct stat st{};
+  struct stat st {};
   return ::stat(path.c_str(), &st) == 0 ? static_cast<long long>(st.st_size) : 0;
 }
 

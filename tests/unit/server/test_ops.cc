@@ -89,7 +89,8 @@ TEST_CASE("log lines: a delivery and a refusal, one line each, key=value") {
         "to=<desk+acme-game@support.example.com> message-id=<x??@example.org> size=663 "
         "result=tempfail reply=\"451 4.3.0\" ms=4 detail=\"database is locked\"");
   CHECK(delivery::rcpt_refusal_line("S8", "", "desk+x@d", {550, "5.1.1", "<desk+x@d> no such"}) ==
-        "NOQUEUE: session=S8 reject: RCPT from=<> to=<desk+x@d> reply=\"550 5.1.1\" <desk+x@d> no such");
+        "NOQUEUE: session=S8 reject: RCPT from=<> to=<desk+x@d> reply=\"550 5.1.1\" <desk+x@d> no "
+        "such");
   CHECK(delivery::with_id({250, "2.0.0", "<a@b> acme/game#1 created"}, "0PKQ3H5M2VB1A").text ==
         "<a@b> acme/game#1 created id=0PKQ3H5M2VB1A");
 }
