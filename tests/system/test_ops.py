@@ -316,26 +316,32 @@ class Backup(unittest.TestCase):
         for n in range(3):
             deliver(self.desk, [self.game], message(message_id=f"m{n}@x"))
         self.desk.stop()
-        # Back to the version 4 layout (tests/unit/test_store.cc does the same).
+        # Back to the version 6 layout: attachments with their bytes
+        # (tests/unit/test_store.cc, undo_7, does the same).
         db = sqlite3.connect(self.desk.db, isolation_level=None)
         db.executescript(
             "PRAGMA foreign_keys = OFF; BEGIN;"
-            "CREATE TABLE r4 (id INTEGER PRIMARY KEY, sha256 TEXT NOT NULL UNIQUE, mail_from TEXT "
-            "NOT NULL, size BIGINT NOT NULL, content BLOB NOT NULL, received_at BIGINT NOT NULL);"
-            "INSERT INTO r4 SELECT id, sha256, mail_from, size, content, received_at FROM raw_message;"
-            "DROP TABLE raw_message; ALTER TABLE r4 RENAME TO raw_message;"
-            "UPDATE schema_version SET version = 4; COMMIT;")
+            "CREATE TABLE a6 (id INTEGER PRIMARY KEY, issue_id BIGINT NOT NULL REFERENCES issue(id), "
+            "note_id BIGINT REFERENCES note(id), filename_sent TEXT NOT NULL, filename TEXT NOT NULL, "
+            "content_type TEXT NOT NULL, size BIGINT NOT NULL, sha256 TEXT NOT NULL, content BLOB NOT NULL);"
+            "INSERT INTO a6 SELECT a.id, a.issue_id, a.note_id, a.filename_sent, a.filename, a.content_type, "
+            "a.size, a.sha256, c.content FROM attachment a JOIN attachment_content c ON c.sha256 = a.sha256;"
+            "DROP TABLE attachment; DROP TABLE attachment_content; ALTER TABLE a6 RENAME TO attachment;"
+            "CREATE INDEX attachment_issue ON attachment (issue_id);"
+            "UPDATE schema_version SET version = 6; COMMIT;")
         db.close()
         p = cli(self.desk, "db", "migrate")
         self.assertEqual(p.returncode, 0, p.stderr)
-        m = re.search(r"copy of schema version 4: (\S+/deskmail\.db\.schema4-\d{8}T\d{6}Z\.bak)\n", p.stdout)
+        m = re.search(r"copy of schema version 6: (\S+/deskmail\.db\.schema6-\d{8}T\d{6}Z\.bak)\n", p.stdout)
         self.assertTrue(m, p.stdout)
-        self.assertIn("schema version 4 -> 5", p.stdout)
+        self.assertIn("schema version 6 -> 7", p.stdout)
         old = sqlite3.connect(m.group(1))
-        self.assertEqual(old.execute("SELECT version FROM schema_version").fetchone()[0], 4)
+        self.assertEqual(old.execute("SELECT version FROM schema_version").fetchone()[0], 6)
+        self.assertEqual(old.execute("SELECT count(*) FROM sqlite_master WHERE name = 'attachment_content'")
+                         .fetchone()[0], 0)
         old.close()
         self.assertEqual(issue_mids(m.group(1)), {"m0@x", "m1@x", "m2@x"})
-        self.assertEqual(cli(self.desk, "db", "version").stdout.strip(), "5")
+        self.assertEqual(cli(self.desk, "db", "version").stdout.strip(), "7")
         # Current already: nothing to copy.
         p = cli(self.desk, "db", "migrate")
         self.assertNotIn("copy of", p.stdout)
@@ -357,11 +363,12 @@ class PostgresqlOps(unittest.TestCase):
     def test_migrations_wait_for_each_other(self):
         """A second host's 'db migrate' waits while another holds the
         migration lock, then finds the work done."""
-        self.desk.pg.psql("UPDATE schema_version SET version = 4", db=self.desk.pg_db)
+        current = int(cli(self.desk, "db", "version").stdout)
+        self.desk.pg.psql(f"UPDATE schema_version SET version = {current - 1}", db=self.desk.pg_db)
         # One session holds the lock (the same key as the migration's) and
         # migrates itself while a second 'db migrate' runs.
         lock_sql = ("BEGIN; SELECT pg_advisory_xact_lock(20331); SELECT pg_sleep(3);"
-                    "UPDATE schema_version SET version = 5; COMMIT;")
+                    f"UPDATE schema_version SET version = {current}; COMMIT;")
         t0 = time.monotonic()
         holder = threading.Thread(target=self.desk.pg.psql, args=(lock_sql,), kwargs={"db": self.desk.pg_db})
         holder.start()
@@ -373,7 +380,7 @@ class PostgresqlOps(unittest.TestCase):
         holder.join()
         out, err = p.communicate(timeout=60)
         self.assertEqual(p.returncode, 0, err)
-        self.assertEqual(cli(self.desk, "db", "version").stdout.strip(), "5")
+        self.assertEqual(cli(self.desk, "db", "version").stdout.strip(), str(current))
         self.assertGreater(time.monotonic() - t0, 2.5)
 
 
