@@ -140,6 +140,14 @@ std::vector<Shown> show(const Config& c) {
   add("spam.trust", c.spam.trust_all ? "all" : "topmost", c.spam.trust_all == d.spam.trust_all);
   add("spam.headers", c.spam.headers.empty() ? "(all known fields)" : join(c.spam.headers),
       c.spam.headers.empty());
+  const auto& a = c.authentication;
+  add("authentication.authserv_id", a.authserv_id, a.authserv_id == c.hostname);
+  add("authentication.require",
+      a.require == Authentication::Require::none    ? "none"
+      : a.require == Authentication::Require::dmarc ? "dmarc"
+                                                    : "dkim_aligned",
+      a.require == d.authentication.require);
+  num(defaults::auth_hops, a.hops);
   add("log.to", c.log.to == Log::To::syslog ? "syslog" : "stderr", c.log.to == d.log.to);
   add("log.facility", c.log.facility, c.log.facility == d.log.facility);
   add("log.socket", c.log.socket, c.log.socket == d.log.socket);

@@ -220,6 +220,19 @@ Finding check_log_socket(const config::Log& l) {
   return good("log.socket " + l.socket + " is a socket");
 }
 
+// Who may speak as the desk (DESIGN.md section 10): the field the site's
+// verifier writes must carry this authserv-id.
+Finding check_authentication(const config::Config& cfg) {
+  const auto& a = cfg.authentication;
+  if (a.require == config::Authentication::Require::none)
+    return {Finding::warning,
+            "authentication.require: none: a member's reply key alone answers customers"};
+  std::string id = "authentication.authserv_id " + a.authserv_id;
+  if (a.authserv_id == cfg.hostname)
+    return good(id + " (the hostname): the verifier's Authentication-Results must name it");
+  return good(id);
+}
+
 // Prints the findings; true when none is an error.
 bool report(const Findings& fs, std::ostream& out, std::ostream& err) {
   bool fine = true;
@@ -242,6 +255,7 @@ int check_environment(const config::Config& cfg, const CheckOptions& opts, std::
   for (const auto& l : cfg.listen)
     env.push_back(l.kind == config::Listen::Kind::unix_socket ? check_unix(l, a) : check_tcp(l));
   if (cfg.log.to == config::Log::To::syslog) env.push_back(check_log_socket(cfg.log));
+  env.push_back(check_authentication(cfg));
   bool env_ok = report(env, out, err);
   bool relay_ok = report({check_relay(cfg, opts.relay_required)}, out, err);
   if (!env_ok) return exit_environment;

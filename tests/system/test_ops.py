@@ -47,7 +47,12 @@ class CheckConfig(unittest.TestCase):
         self.assertRegex(p.stdout, r"at schema version \d+\n")
         self.assertIn(f"ok: listen unix:{self.desk.sock}: socket directory writable", p.stdout)
         self.assertIn(f"ok: relay 127.0.0.1:{self.relay.port} greets with 220", p.stdout)
+        self.assertIn("ok: authentication.authserv_id deskmail.test (the hostname)", p.stdout)
         self.assertEqual(p.stderr, "")
+        self.desk.write_config("authentication: { require: none }\n")
+        p = check_config(self.desk)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("warning: authentication.require: none", p.stderr)
 
     def test_syntax(self):
         self.desk.write_config("limits: { recipients: lots }\n")
