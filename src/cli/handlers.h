@@ -12,7 +12,14 @@ int migrate(const Context& ctx);
 int version(const Context& ctx);
 int check(const Context& ctx);
 int copy(const Context& ctx);
+int backup(const Context& ctx);   // db backup FILE: a consistent copy of a live SQLite database
+int restore(const Context& ctx);  // db restore FILE: the copy back, checked first
 }  // namespace db
+
+namespace config_cmd {  // config_cmd.cc
+int show(const Context& ctx);
+int check(const Context& ctx);  // deskmaild --check-config's checks
+}  // namespace config_cmd
 
 namespace project {  // project.cc
 int add(const Context& ctx);

@@ -8,9 +8,13 @@ namespace cli {
 
 namespace {
 
-constexpr std::string_view kDb = "db init | db migrate | db version | db check";
+constexpr std::string_view kDb = "db init | db migrate | db version | db check [FILE]";
 constexpr std::string_view kDbCopy =
     "db copy --to CONNECTION [--from CONNECTION]   move a desk to another database";
+constexpr std::string_view kDbBackup =
+    "db backup FILE | db restore FILE [--force]   SQLite: a consistent copy of the live database";
+constexpr std::string_view kConfig =
+    "config show [--changed] | config check [--relay]   settings; the environment";
 constexpr std::string_view kProjectAdd =
     "project add PATH [--name NAME] [--key KEY] [--alias ADDR]...";
 constexpr std::string_view kProjectList = "project list";
@@ -57,6 +61,10 @@ const std::vector<Command> kCommands = {
   {"db",      "version",  kDb,          {},                            {},           Needs::store,  db::version},
   {"db",      "check",    kDb,          {},                            {},           Needs::store,  db::check},
   {"db",      "copy",     kDbCopy,      {"to", "from"},                {},           Needs::config, db::copy},
+  {"db",      "backup",   kDbBackup,    {},                            {},           Needs::config, db::backup},
+  {"db",      "restore",  kDbBackup,    {},                            {"force"},    Needs::config, db::restore},
+  {"config",  "show",     kConfig,      {},                            {"changed"},  Needs::config, config_cmd::show},
+  {"config",  "check",    kConfig,      {},                            {"relay"},    Needs::config, config_cmd::check},
   {"project", "add",      kProjectAdd,  {"name", "key", "alias"},      {},           Needs::desk,   project::add},
   {"project", "list",     kProjectList, {},                            {},           Needs::desk,   project::list},
   {"issue",   "list",     kIssueList,   {"project", "state", "limit", "assignee", "label", "search", "sort"},

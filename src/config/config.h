@@ -117,6 +117,16 @@ struct Fixes {
   std::uint64_t webhook_body = defaults::webhook_body.value;
 };
 
+/// Where deskmaild's log lines go (deskmaild(8), LOGGING): stderr (journald
+/// under systemd, which takes the facility from the unit's SyslogFacility=)
+/// or a syslog socket, like Postfix's maillog.
+struct Log {
+  enum class To { stderr_stream, syslog } to = To::stderr_stream;
+  std::string facility = "mail";     // mail, daemon, user, local0 .. local7
+  std::string socket = "/dev/log";   // the syslog datagram socket
+  std::string syslog_name = "deskmaild";  // the program name on each line
+};
+
 struct Config {
   std::string file;  // where it was loaded from
   std::vector<Listen> listen;
@@ -136,6 +146,7 @@ struct Config {
   Spam spam;
   Authentication authentication;
   Fixes fixes;
+  Log log;
 
   /// Local part of `address` before any '+', and the domain.
   std::string base_local() const;
@@ -153,6 +164,23 @@ Config load(const std::string& path);
 
 /// Same, from text (the file name is only used in messages).
 Config load_string(const std::string& text, const std::string& name);
+
+/// The syslog facility number of a name in Log::facility (mail: 2), or -1.
+int facility_code(const std::string& name);
+
+/// One line of `deskmail config show`: a setting's full name, its value as
+/// the YAML would say it (secrets redacted) and whether it is the default.
+struct Shown {
+  std::string name;
+  std::string value;
+  bool is_default = false;
+};
+
+/// Every setting of `cfg` in the order of deskmail.yaml(5), like postconf(1).
+std::vector<Shown> show(const Config& cfg);
+
+/// The connection string with any password replaced by "*****".
+std::string redact(const std::string& connection);
 
 /// Parses "tcp:HOST:PORT" / "unix:/path"; returns an error message or "".
 std::string parse_listen(const std::string& spec, Listen& out);

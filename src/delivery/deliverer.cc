@@ -9,8 +9,11 @@
 #include <iostream>
 
 #include "common/fault.h"
+#include "common/queue_id.h"
 #include "common/run_on.h"
 #include "delivery/budget.h"
+#include "delivery/log_lines.h"
+#include "delivery/mta_id.h"
 #include "delivery/status.h"
 #include "mail/compose.h"
 #include "mail/message.h"
@@ -81,7 +84,7 @@ lmtp::Reply Deliverer::check_now(const std::string& address) {
     return lookup(store_, address);
   } catch (const std::exception& e) {
     store_result(false);
-    log("recipient check for <" + address + "> failed: " + e.what());
+    log("warning: recipient check for <" + address + "> failed: " + e.what());
     return reply_for(Status::store_unavailable, address);
   }
 }
@@ -90,7 +93,7 @@ void Deliverer::store_result(bool ok) {
   if (ok) {
     if (failures_.exchange(0) >= kDownAfter) log("store: available again");
   } else if (failures_.fetch_add(1) + 1 == kDownAfter) {
-    log("store: " + std::to_string(kDownAfter) +
+    log("warning: store: " + std::to_string(kDownAfter) +
         " failures in a row; new connections get 421 until it answers again");
   }
 }
@@ -114,12 +117,6 @@ void Deliverer::probe() {
 }
 
 namespace {
-
-std::string escape_log(const std::string& s) {
-  std::string o;
-  for (unsigned char c : s) o += (c < 0x20 || c == 0x7f) ? '?' : static_cast<char>(c);
-  return o;
-}
 
 // The dedupe key of a message without a Message-ID: its body, and who sent
 // it with which header fields (issue 18: two senders' "Please call me back."
@@ -204,15 +201,23 @@ void Deliverer::log_delivery(const lmtp::ConnectionInfo& conn, const lmtp::Envel
                              const Prepared& p, const std::string& rcpt, Status st,
                              const std::string& ref, const lmtp::Reply& reply,
                              const std::string& why) {
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
-                                                                  p.started)
-                .count();
-  std::string line = conn.id + ": from=<" + escape_log(env.mail_from) + "> to=<" +
-                     escape_log(rcpt) + "> message-id=<" + escape_log(p.message_id) +
-                     "> size=" + std::to_string(p.size) + " result=" + name_of(st) +
-                     (ref.empty() ? "" : " ref=" + ref) + " reply=\"" + std::to_string(reply.code) +
-                     " " + reply.enhanced + "\"" + " ms=" + std::to_string(ms) +
-                     (why.empty() ? "" : " detail=\"" + escape_log(why) + "\"");
+  DeliveryLine d;
+  d.queue_id = p.queue_id;
+  d.session = conn.id;
+  d.mta_id = p.mta_id;
+  d.from = env.mail_from;
+  d.rcpt = rcpt;
+  d.message_id = p.message_id;
+  d.size = p.size;
+  d.result = name_of(st);
+  d.ref = ref;
+  d.code = reply.code;
+  d.enhanced = reply.enhanced;
+  d.ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                               p.started)
+             .count();
+  d.why = why;
+  std::string line = delivery_line(d);
   if (t_deferred)
     t_deferred->lines.push_back(std::move(line));
   else
@@ -234,6 +239,7 @@ Deliverer::Prepared Deliverer::prepare(const lmtp::Envelope& env, common::BytesP
   // 1. Structure, in bounded time and memory, before GMime sees anything.
   mail::Scan sc = mail::scan(*data, pol.scan);  // releases a mapped message as it goes
   p.message_id = mail::header_safe(mail::first_header(sc, "Message-ID"), 200);
+  p.mta_id = mta_queue_id(mail::first_header(sc, "Received"));
   if (sc.verdict == mail::Scan::Verdict::too_many_hops)
     return decided(Status::too_many_hops, sc.detail);
   if (sc.verdict != mail::Scan::Verdict::ok) return decided(Status::bad_structure, sc.detail);
@@ -321,7 +327,7 @@ std::vector<lmtp::Reply> Deliverer::commit(const lmtp::ConnectionInfo& conn,
   if (!p.inbound) {
     // Decided before anything could be stored: the same answer for everyone.
     for (const auto& rcpt : env.recipients) {
-      replies.push_back(reply_for(p.decided, rcpt));
+      replies.push_back(with_id(reply_for(p.decided, rcpt), p.queue_id));
       log_delivery(conn, env, p, rcpt, p.decided, "", replies.back(), p.why);
     }
     return replies;
@@ -350,7 +356,7 @@ std::vector<lmtp::Reply> Deliverer::commit(const lmtp::ConnectionInfo& conn,
       why = e.what();
       if (dynamic_cast<const store::Unavailable*>(&e)) store_result(false);
     }
-    replies.push_back(reply_for(st, rcpt, ref));
+    replies.push_back(with_id(reply_for(st, rcpt, ref), p.queue_id));
     log_delivery(conn, env, p, rcpt, st, ref, replies.back(), why);
   }
   // Wake the dispatcher only when there is something to send: every wake
@@ -366,12 +372,22 @@ std::vector<lmtp::Reply> Deliverer::commit(const lmtp::ConnectionInfo& conn,
 
 std::vector<lmtp::Reply> Deliverer::deliver_now(const lmtp::ConnectionInfo& conn,
                                                 const lmtp::Envelope& env, common::BytesPtr data) {
-  return commit(conn, env, prepare(env, std::move(data)));
+  Prepared p = prepare(env, std::move(data));
+  p.queue_id = common::new_queue_id();
+  return commit(conn, env, p);
 }
 
-asio::awaitable<lmtp::Reply> Deliverer::check_recipient(const lmtp::ConnectionInfo&,
-                                                        const lmtp::Envelope&,
+asio::awaitable<lmtp::Reply> Deliverer::check_recipient(const lmtp::ConnectionInfo& conn,
+                                                        const lmtp::Envelope& env,
                                                         const std::string& address) {
+  lmtp::Reply r = co_await answer_recipient(address);
+  // Postfix's "NOQUEUE: reject: RCPT": every refusal has its line, a
+  // temporary one as a warning (deskmaild(8), LOGGING).
+  if (r.code >= 400) log(rcpt_refusal_line(conn.id, env.mail_from, address, r));
+  co_return r;
+}
+
+asio::awaitable<lmtp::Reply> Deliverer::answer_recipient(const std::string& address) {
   if (reader_) {
     std::optional<lmtp::Reply> answer;
     try {
@@ -386,7 +402,7 @@ asio::awaitable<lmtp::Reply> Deliverer::check_recipient(const lmtp::ConnectionIn
       co_await common::run_on_for<lmtp::Reply>(store_ex_, std::move(work), policy().store_deadline);
   if (r) co_return *r;
   store_result(false);
-  log("recipient check for <" + address + "> failed: no answer from the store in time");
+  log("warning: recipient check for <" + address + "> failed: no answer from the store in time");
   co_return reply_for(Status::store_unavailable, address);
 }
 
@@ -400,11 +416,19 @@ asio::awaitable<std::vector<lmtp::Reply>> Deliverer::deliver(const lmtp::Connect
   // group commit's queue, or the store executor): the session's thread is
   // woken once, with the replies, not between the two (issue 7: each thread
   // hop is a futex wake and a context switch, a third of the CPU in perf).
+  const std::string qid = common::new_queue_id();
+  const std::string who = qid + ": session=" + conn.id + " ";  // the lines below start so
+  // What the lines of a delivery that never got parsed say (the store hangs).
+  Prepared unprepared;
+  unprepared.started = std::chrono::steady_clock::now();
+  unprepared.size = data->size();
+  unprepared.queue_id = qid;
   auto prepared = std::make_shared<std::shared_ptr<Prepared>>();
   auto deferred = std::make_shared<Deferred>();
   bool grouped = group_ != nullptr;
-  std::function<std::vector<lmtp::Reply>()> work = [this, conn, env, prepared, deferred, grouped] {
-    if (!*prepared) return reply_to_all(Status::store_unavailable, env.recipients);
+  std::function<std::vector<lmtp::Reply>()> work = [this, conn, env, prepared, deferred, grouped,
+                                                    qid] {
+    if (!*prepared) return with_id(reply_to_all(Status::store_unavailable, env.recipients), qid);
     struct Defer {
       explicit Defer(Deferred* d) { t_deferred = d; }
       ~Defer() { t_deferred = nullptr; }
@@ -412,15 +436,17 @@ asio::awaitable<std::vector<lmtp::Reply>> Deliverer::deliver(const lmtp::Connect
     try {
       return commit(conn, env, **prepared);
     } catch (const std::exception& ex) {
-      log(conn.id + ": delivery failed before any commit: " + ex.what());
-      return reply_to_all(Status::store_unavailable, env.recipients);
+      return tempfail_all(conn, env, **prepared,
+                          std::string("delivery failed before any commit: ") + ex.what());
     }
   };
-  auto prepare_now = [this, conn, env, data, prepared] {
+  auto prepare_now = [this, env, data, prepared, qid, who] {
     try {
-      *prepared = std::make_shared<Prepared>(prepare(env, data));
+      auto p = std::make_shared<Prepared>(prepare(env, data));
+      p->queue_id = qid;
+      *prepared = std::move(p);
     } catch (const std::exception& ex) {
-      log(conn.id + ": message could not be prepared: " + ex.what());
+      log("warning: " + who + "message could not be prepared, 451: " + ex.what());
     }
     common::fault_point("after_parse");
   };
@@ -475,10 +501,8 @@ asio::awaitable<std::vector<lmtp::Reply>> Deliverer::deliver(const lmtp::Connect
     } catch (...) {
     }
     store_result(false);
-    std::string mid = *prepared ? (*prepared)->message_id : "";
-    log(conn.id + ": message-id=<" + escape_log(mid) +
-        "> the group commit failed, nothing stored, 451 to every recipient: " + what);
-    co_return reply_to_all(Status::store_unavailable, env.recipients);
+    co_return tempfail_all(conn, env, *prepared ? **prepared : unprepared,
+                           "the group commit failed, nothing stored: " + what);
   }
   if (done) {
     for (const auto& l : deferred->lines) log(l);
@@ -488,8 +512,18 @@ asio::awaitable<std::vector<lmtp::Reply>> Deliverer::deliver(const lmtp::Connect
   // The store hangs: the MTA hears 451 now. Should the transaction still
   // commit later, the MTA's retry finds it and gets 250 "already delivered".
   store_result(false);
-  log(conn.id + ": no answer from the store in time; 451 to every recipient");
-  co_return reply_to_all(Status::store_unavailable, env.recipients);
+  co_return tempfail_all(conn, env, unprepared, "no answer from the store in time");
+}
+
+std::vector<lmtp::Reply> Deliverer::tempfail_all(const lmtp::ConnectionInfo& conn,
+                                                 const lmtp::Envelope& env, const Prepared& p,
+                                                 const std::string& why) {
+  std::vector<lmtp::Reply> replies;
+  for (const auto& rcpt : env.recipients) {
+    replies.push_back(with_id(reply_for(Status::store_unavailable, rcpt), p.queue_id));
+    log_delivery(conn, env, p, rcpt, Status::store_unavailable, "", replies.back(), why);
+  }
+  return replies;
 }
 
 }  // namespace delivery

@@ -76,7 +76,8 @@ class Deliverer final : public lmtp::Handler {
   /// outbound mail; the daemon uses it to wake the outbox dispatcher.
   std::function<void()> on_commit;
 
-  /// One line per delivery and per refusal; defaults to stderr.
+  /// One line per delivery and per refusal; defaults to stderr. Lines about
+  /// a temporary failure start with "warning: " (the log's priority).
   std::function<void(const std::string&)> log;
 
   /// A message checked and parsed, ready for the store; or the one answer
@@ -85,6 +86,8 @@ class Deliverer final : public lmtp::Handler {
     std::chrono::steady_clock::time_point started;
     std::size_t size = 0;
     std::string message_id;
+    std::string queue_id;  // ours: on every log line of the delivery and in its replies
+    std::string mta_id;    // the MTA's, from the topmost Received: field, for the log
     std::shared_ptr<const store::Inbound> inbound;  // null: `decided` answers all
     std::uint64_t store_per_message = 0;  // limits.store_per_message (budget.h)
     Status decided = Status::store_unavailable;
@@ -112,6 +115,11 @@ class Deliverer final : public lmtp::Handler {
                                        common::BytesPtr data);
 
  private:
+  /// 451 4.3.0 to every recipient, each logged with `why`.
+  std::vector<lmtp::Reply> tempfail_all(const lmtp::ConnectionInfo& conn, const lmtp::Envelope& env,
+                                        const Prepared& p, const std::string& why);
+  /// check_recipient's answer, before it is logged.
+  boost::asio::awaitable<lmtp::Reply> answer_recipient(const std::string& address);
   std::optional<store::Target> resolve(store::Store& st, const route::Route& r);
   /// The RCPT answer from `st`; throws when the store does.
   lmtp::Reply lookup(store::Store& st, const std::string& address);

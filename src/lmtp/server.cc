@@ -162,7 +162,8 @@ awaitable<void> Server::run(Socket sock, std::string peer) {
   if (live_ > opts.max_connections) {
     std::string msg = reply_for(Event::too_many_connections, opts.hostname).wire();
     co_await asio::async_write(sock, asio::buffer(msg), asio::redirect_error(use_awaitable, ec));
-    log(info.id + " refused: connection limit " + std::to_string(opts.max_connections));
+    log("warning: " + info.id + " refused: connection limit " +
+        std::to_string(opts.max_connections) + ", reply=\"" + msg.substr(0, 9) + "\"");
     co_return;
   }
 
@@ -186,7 +187,8 @@ awaitable<void> Server::run(Socket sock, std::string peer) {
     // instead of running each message into a 451.
     greeting = reply_for(Event::store_unavailable, opts.hostname).wire();
     refuse = true;
-    log(info.id + " refused: the store is unavailable");
+    log("warning: " + info.id + " refused: the store is unavailable, reply=\"" +
+        greeting.substr(0, 9) + "\"");
   }
   co_await asio::async_write(sock, asio::buffer(greeting), asio::redirect_error(use_awaitable, ec));
   if (ec || refuse) co_return;

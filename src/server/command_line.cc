@@ -12,6 +12,10 @@ Invocation parse_command_line(int argc, const char* const* argv, const char* env
       inv.config = argv[++i];
     } else if (a == "-t" || a == "--check-config") {
       inv.action = Invocation::Action::check_config;
+    } else if (a == "--relay") {
+      inv.relay = true;
+    } else if (a == "--syntax-only") {
+      inv.syntax_only = true;
     } else if (a == "-V" || a == "--version") {
       inv.action = Invocation::Action::version;
       return inv;
@@ -28,9 +32,12 @@ Invocation parse_command_line(int argc, const char* const* argv, const char* env
 }
 
 void print_usage(std::ostream& out) {
-  out << "usage: deskmaild [-c FILE] [--check-config] [--version]\n"
+  out << "usage: deskmaild [-c FILE] [--check-config [--relay | --syntax-only]] [--version]\n"
          "  -c, --config FILE   configuration (default /etc/deskmail/deskmail.yaml)\n"
-         "  -t, --check-config  validate the configuration and exit\n"
+         "  -t, --check-config  check the configuration and its environment, and exit:\n"
+         "                      0 ok, 1 syntax, 2 environment, 3 relay (with --relay)\n"
+         "  --relay             an unreachable relay fails the check (else a warning)\n"
+         "  --syntax-only       check the file alone\n"
          "  -V, --version       print the version and exit\n";
 }
 

@@ -1,7 +1,9 @@
 // command_line.h: deskmaild's arguments.
 //
 //   deskmaild -c /etc/deskmail/deskmail.yaml          run in the foreground
-//   deskmaild -c FILE --check-config                  validate and exit
+//   deskmaild -c FILE --check-config [--relay]        check the file and its
+//                                                     environment, and exit
+//   deskmaild -c FILE --check-config --syntax-only    the file alone
 //   deskmaild --version
 #pragma once
 
@@ -14,7 +16,9 @@ struct Invocation {
   enum class Action { run, check_config, version, help, bad_argument } action = Action::run;
   /// -c FILE, else $DESKMAIL_CONFIG, else /etc/deskmail/deskmail.yaml.
   std::string config = "/etc/deskmail/deskmail.yaml";
-  std::string bad;  // the argument that was not understood
+  bool relay = false;        // --relay: an unreachable relay fails the check
+  bool syntax_only = false;  // --syntax-only: the file, not the environment
+  std::string bad;           // the argument that was not understood
 };
 
 /// Reads argv; `env_config` is $DESKMAIL_CONFIG (null when unset).

@@ -71,6 +71,7 @@ std::unique_ptr<store::Store> open_store(const std::string& path, const config::
 
 std::unique_ptr<Daemon> Daemon::open(const std::string& config_path, config::Config cfg) {
   tune_malloc();
+  configure_log(cfg.log);
   if (!spool_writable(spool_dir(cfg))) return nullptr;
   mail::init();  // GMime: before any thread starts
   auto st = open_store(config_path, cfg);
@@ -196,6 +197,7 @@ void Daemon::reload() {
     dispatcher_.set_options(outbox_options(n));
     deliverer_.set_policy(delivery_policy(n));
     deliverer_.set_base(route_base(n));
+    configure_log(n.log);
     n.listen = cfg_.listen;
     n.database = cfg_.database;
     cfg_ = std::move(n);

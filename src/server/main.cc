@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "config/config.h"
+#include "server/check.h"
 #include "server/command_line.h"
 #include "server/daemon.h"
 
@@ -20,7 +21,7 @@ int main(int argc, char** argv) {
     case Action::bad_argument:
       std::cerr << "deskmaild: unknown argument '" << inv.bad << "'\n";
       server::print_usage(std::cerr);
-      return 2;
+      return 64;  // EX_USAGE: 1 to 3 are --check-config's
     case Action::run:
     case Action::check_config:
       break;
@@ -30,11 +31,14 @@ int main(int argc, char** argv) {
     cfg = config::load(inv.config);
   } catch (const config::Error& e) {
     std::cerr << e.what() << "\n";
-    return 1;
+    return server::exit_syntax;
   }
   if (inv.action == Action::check_config) {
-    std::cout << inv.config << ": ok\n";
-    return 0;
+    std::cout << "ok: " << inv.config << ": syntax\n";
+    if (inv.syntax_only) return server::exit_ok;
+    server::CheckOptions opts;
+    opts.relay_required = inv.relay;
+    return server::check_environment(cfg, opts, std::cout, std::cerr);
   }
   auto daemon = server::Daemon::open(inv.config, std::move(cfg));
   return daemon ? daemon->run() : 1;

@@ -6,6 +6,7 @@ for byte-exact scripts, swaks, and the CLI with --json.
 """
 import json
 import os
+import re
 import shutil
 import sqlite3
 import signal
@@ -307,8 +308,14 @@ def dot_stuff(data):
     return "\r\n".join(out)
 
 
-def deliver(desk, rcpts, data, sender="customer@example.org", unix=False):
-    """One transaction; returns (rcpt replies, data replies)."""
+# deskmaild(8), LOGGING: every reply after DATA ends with the delivery's id.
+DELIVERY_ID = re.compile(r" id=([0-9A-V]{13})$")
+
+
+def deliver(desk, rcpts, data, sender="customer@example.org", unix=False, keep_id=False):
+    """One transaction; returns (rcpt replies, data replies). Each reply of
+    the delivery ends with its id (" id=..."), the same for all of them; it
+    is cut off unless keep_id."""
     c = desk.lmtp(unix=unix)
     c.lhlo()
     assert c.cmd(f"MAIL FROM:<{sender}>")[-1].startswith("250"), "MAIL refused"
@@ -322,6 +329,13 @@ def deliver(desk, rcpts, data, sender="customer@example.org", unix=False):
         dr = [c.reply()[-1] for _ in range(accepted)]
     c.cmd("QUIT")
     c.close()
+    # The session's own refusals (552 over SIZE, 554 bare LF) come before
+    # any delivery; everything the deliverer answered has the one id.
+    ids = {m.group(1) for m in (DELIVERY_ID.search(r) for r in dr) if m}
+    assert len(ids) <= 1, f"replies with different delivery ids: {dr}"
+    assert all(DELIVERY_ID.search(r) for r in dr if r.startswith("2")), f"a 250 without its id: {dr}"
+    if not keep_id:
+        dr = [DELIVERY_ID.sub("", r) for r in dr]
     return rr, dr
 
 

@@ -365,7 +365,9 @@ class ConfigCheck(unittest.TestCase):
     def test_shipped_example_config_is_valid(self):
         from harness import DESKMAILD
         example = os.path.join(os.path.dirname(__file__), "..", "..", "contrib", "deskmail.yaml")
-        p = subprocess.run([DESKMAILD, "--check-config", "-c", example], capture_output=True, text=True)
+        # The file alone: its paths are this host's only once the package is installed.
+        p = subprocess.run([DESKMAILD, "--check-config", "--syntax-only", "-c", example],
+                           capture_output=True, text=True)
         self.assertEqual(p.returncode, 0, p.stderr)
 
     def test_refuses_to_start_without_schema(self):

@@ -25,7 +25,7 @@ class ReplayMbox(unittest.TestCase):
         self.assertEqual(len(lines), 25)
         for line in lines[:-1]:
             self.assertRegex(line, r"^#\d+ .*\t250 2\.0\.0 <desk\+acme-game@[^>]+> acme/game#\d+ "
-                                   r"(created|already delivered|note added)$")
+                                   r"(created|already delivered|note added) id=[0-9A-V]{13}$")
         self.assertEqual(lines[-1], "24 messages: 24 x 250")
         self.assertIn("already delivered", lines[18])  # the mbox holds one message twice
         # Another sender's "Same problem here." in the thread of c0's issue: a

@@ -116,8 +116,10 @@ TEST_CASE("cli::parse_args") {
 // page and people's scripts know these lines.
 const char* const kUsageText =
     "usage: deskmail [-c FILE] COMMAND [ARGS] [--json]\n"
-    "  db init | db migrate | db version | db check\n"
+    "  db init | db migrate | db version | db check [FILE]\n"
     "  db copy --to CONNECTION [--from CONNECTION]   move a desk to another database\n"
+    "  db backup FILE | db restore FILE [--force]   SQLite: a consistent copy of the live database\n"
+    "  config show [--changed] | config check [--relay]   settings; the environment\n"
     "  project add PATH [--name NAME] [--key KEY] [--alias ADDR]...\n"
     "  project list\n"
     "  issue list [--project PATH] [--state opened|closed] [--assignee EMAIL|none]\n"
@@ -161,8 +163,8 @@ TEST_CASE("cli::commands: the table") {
       CHECK((o == "message" || c.usage.find("--" + o) != std::string_view::npos));
     for (const auto& f : c.flags)
       CHECK((f == "internal" || c.usage.find("--" + f) != std::string_view::npos));
-    // Only storage administration runs without the desk.
-    if (c.needs != cli::Needs::desk) CHECK(c.group == "db");
+    // Only storage administration and the configuration run without the desk.
+    if (c.needs != cli::Needs::desk) CHECK((c.group == "db" || c.group == "config"));
   }
 }
 
@@ -203,8 +205,8 @@ TEST_CASE("cli::resolve") {
       Words words;
       std::string message;
     } cases[] = {
-        {{"db"}, "db: expected init, migrate, version, check or copy"},
-        {{"db", "frob"}, "db: expected init, migrate, version, check or copy"},
+        {{"db"}, "db: expected init, migrate, version, check, copy, backup or restore"},
+        {{"db", "frob"}, "db: expected init, migrate, version, check, copy, backup or restore"},
         {{"issue"}, "issue: expected list, show, ham, spam, participant, assign or label"},
         {{"project"}, "project: expected add, list, member, label, set, template or hook"},
         {{"outbox", "--json"}, "outbox: expected list or retry"},
@@ -242,8 +244,10 @@ TEST_CASE("cli::group_usage") {
         "  project hook list [PATH] | project hook remove PATH --forge F --repo REPO\n");
   CHECK(cli::group_usage(table, "db") ==
         "usage: deskmail [-c FILE] COMMAND [ARGS] [--json]\n"
-        "  db init | db migrate | db version | db check\n"
-        "  db copy --to CONNECTION [--from CONNECTION]   move a desk to another database\n");
+        "  db init | db migrate | db version | db check [FILE]\n"
+        "  db copy --to CONNECTION [--from CONNECTION]   move a desk to another database\n"
+        "  db backup FILE | db restore FILE [--force]   SQLite: a consistent copy of the live "
+        "database\n");
 }
 
 namespace {
