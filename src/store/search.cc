@@ -18,11 +18,6 @@ struct GFree {
 };
 using GText = std::unique_ptr<gchar, GFree>;
 
-std::string taken(gchar* p) {
-  GText owned(p);
-  return p ? std::string(p) : std::string();
-}
-
 bool strips_marks(gunichar base) {
   switch (g_unichar_get_script(base)) {
     case G_UNICODE_SCRIPT_LATIN:
