@@ -216,7 +216,12 @@ TEST_CASE("store tracker: migration 8 and db copy build the search index") {
   db.desk.reset();
   db.st = store::open(db.conn, kWait, 1);
   CHECK(db.st->version() == 7);
-  CHECK(db.st->migrate() == 8);
+  CHECK(db.st->migrate_to(8) == 8);
+  {
+    // Everything but the tracker was in the current layout all along.
+    soci::session s(db.conn);
+    s << "UPDATE schema_version SET version = " << store::Store::kSchemaVersion;
+  }
   db.open_desk();
   CHECK(db.search("probleme") == Strings{ref});
   CHECK(db.search("мир") == Strings{ref});
