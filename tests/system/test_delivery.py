@@ -403,7 +403,7 @@ class Cli(DeskTest):
         issues = self.desk.issues()
         self.assertEqual([i["ref"] for i in issues], ["acme/game#1", "acme/web#1", "acme/game#2"])
         self.assertEqual(set(issues[0]), {"ref", "project", "iid", "title", "state", "author", "spam",
-                                          "created_at", "updated_at"})
+                                          "created_at", "updated_at", "assignee", "labels"})
         self.assertEqual(len(self.desk.cli("issue", "list", "--limit", "2")), 2)
         self.assertEqual(self.desk.cli("issue", "list", "--state", "closed"), [])
         projects = self.desk.cli("project", "list")
