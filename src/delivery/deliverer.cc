@@ -217,6 +217,7 @@ void Deliverer::log_delivery(const lmtp::ConnectionInfo& conn, const lmtp::Envel
                                                                p.started)
              .count();
   d.why = why;
+  if (p.inbound) d.proof = p.inbound->proof;
   std::string line = delivery_line(d);
   if (t_deferred)
     t_deferred->lines.push_back(std::move(line));

@@ -38,7 +38,8 @@ std::string delivery_line(const DeliveryLine& d) {
          "> size=" + std::to_string(d.size) + " result=" + d.result +
          (d.ref.empty() ? "" : " ref=" + d.ref) + reply_field(d.code, d.enhanced) +
          " ms=" + std::to_string(d.ms) +
-         (d.why.empty() ? "" : " detail=\"" + escape_log(d.why) + "\"");
+         (d.why.empty() ? "" : " detail=\"" + escape_log(d.why) + "\"") +
+         (d.proof.empty() ? "" : " proof=\"" + escape_log(d.proof) + "\"");
 }
 
 std::string rcpt_refusal_line(const std::string& session, const std::string& from,

@@ -33,10 +33,11 @@ struct DeliveryLine {
   std::string enhanced;
   long long ms = 0;
   std::string why;  // detail, "" for none
+  std::string proof;  // who the site vouched for, or what was missing (desk/identity.h)
 };
 
 /// "ID: session=S mta_id=M from=<> to=<> message-id=<> size=N result=R
-/// ref=P reply="250 2.0.0" ms=N detail="...""; a 4xx starts "warning: ".
+/// ref=P reply="250 2.0.0" ms=N detail="..." proof="...""; a 4xx starts "warning: ".
 std::string delivery_line(const DeliveryLine& d);
 
 /// Postfix's NOQUEUE form for a recipient refused at RCPT; a 4xx starts

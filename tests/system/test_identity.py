@@ -101,6 +101,10 @@ class Identity(unittest.TestCase):
         self.assertEqual(self.mailed_to_customer_after_setup(), [])
         told = wait_until(lambda: [m for m in self.relay.messages[2:] if m.rcpts == [AGENT]])
         self.assertIn("not verified", told[0].body())
+        # The delivery's log line says why, for the admin.
+        with open(self.desk.log_path) as f:
+            lines = [l for l in f if "<ans1@company.example>" in l and "result=" in l]
+        self.assertTrue(lines and 'proof="' in lines[-1], lines)
 
     def test_member_key_without_a_field(self):
         self.check_unverified()

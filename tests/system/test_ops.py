@@ -173,7 +173,7 @@ class SyslogLines(unittest.TestCase):
         self.assertRegex(line[0], rf"^<22>\w{{3}} [ \d]\d \d\d:\d\d:\d\d deskmail/test\[\d+\]: {qid}: "
                                   r"session=\S+ mta_id=4QXzR81bQz from=<customer@example\.org> "
                                   rf"to=<{re.escape(self.game)}> message-id=<log1@x> size=\d+ "
-                                  r"result=created ref=acme/game#1 reply=\"250 2\.0\.0\" ms=\d+$")
+                                  r"result=created ref=acme/game#1 reply=\"250 2\.0\.0\" ms=\d+( proof=\"[^\"]*\")?$")
         # A recipient refused at RCPT: one info line.
         rr, _ = deliver(self.desk, ["desk+nosuch@support.example.com"], message())
         self.assertTrue(rr[0].startswith("550 5.1.1"), rr)
