@@ -37,11 +37,11 @@ int post_receive(const Context& ctx);
 namespace issue {  // issue.cc
 int list(const Context& ctx);
 int show(const Context& ctx);
-int spam(const Context& ctx);  // "ham" or "spam", by the verb
+int spam(const Context& ctx);         // "ham" or "spam", by the verb
 int participant(const Context& ctx);  // add|remove REF EMAIL (participant.cc)
 }  // namespace issue
 
-namespace tracker {            // tracker.cc
+namespace tracker {                     // tracker.cc
 int project_label(const Context& ctx);  // add|remove|list
 int assign(const Context& ctx);
 int label(const Context& ctx);

@@ -67,7 +67,8 @@ void print_detail(std::ostream& out, const store::IssueDetail& d, const notify::
       << " UTC\n"
       << "assignee: " << (s.assignee.empty() ? "-" : line(s.assignee))
       << "   labels: " << (s.labels.empty() ? "-" : line(joined(s.labels))) << "\n\n"
-      << text(d.description) << "\n" << problems(d.problems);
+      << text(d.description) << "\n"
+      << problems(d.problems);
   for (const auto& at : d.attachments)
     out << "\n[attachment] " << line(at.filename) << " (" << line(at.content_type) << ", "
         << at.size << " bytes, sha256 " << at.sha256.substr(0, 16) << "…)";
@@ -81,7 +82,8 @@ void print_detail(std::ostream& out, const store::IssueDetail& d, const notify::
     out << "\n--- " << n.author_kind << " " << line(n.author) << ", " << when(n.created_at)
         << " UTC" << (n.internal ? " (internal)" : "")
         << (n.verified ? "" : " (unverified: the site did not vouch for the sender)") << "\n"
-        << text(n.body) << "\n" << problems(n.problems);
+        << text(n.body) << "\n"
+        << problems(n.problems);
   }
   out << "\nparticipants:\n";
   for (const auto& p : d.participants)
@@ -101,8 +103,8 @@ int list(const Context& ctx) {
     ctx.out << arr.dump(2) << "\n";
     return 0;
   }
-  std::vector<std::vector<std::string>> rows{{"REF", "STATE", "CREATED (UTC)", "UPDATED (UTC)",
-                                              "AUTHOR", "ASSIGNEE", "LABELS", "TITLE"}};
+  std::vector<std::vector<std::string>> rows{
+      {"REF", "STATE", "CREATED (UTC)", "UPDATED (UTC)", "AUTHOR", "ASSIGNEE", "LABELS", "TITLE"}};
   for (const auto& s : issues)
     rows.push_back({s.ref, s.state + (s.spam ? " (spam)" : ""), when(s.created_at),
                     when(s.updated_at), s.author, s.assignee.empty() ? "-" : s.assignee,

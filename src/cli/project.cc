@@ -48,9 +48,8 @@ int list(const Context& ctx) {
   for (const auto& p : ps) {
     std::vector<std::string> members;
     for (const auto& m : p.members)
-      members.push_back(std::find(p.muted.begin(), p.muted.end(), m) == p.muted.end()
-                            ? m
-                            : m + " (notify off)");
+      members.push_back(
+          std::find(p.muted.begin(), p.muted.end(), m) == p.muted.end() ? m : m + " (notify off)");
     std::string set = std::string(p.enabled ? "" : "DISABLED ") +
                       "confirmation=" + (p.confirmation ? "on" : "off") +
                       " notify_members=" + (p.notify_members ? "on" : "off") +

@@ -1,6 +1,8 @@
 // tracker.cc: deskmail project label add|remove|list, issue assign, issue
 // label, through desk::Desk (which decides what a valid label, colour or
 // assignee is, and records each change).
+#include "desk/tracker.h"
+
 #include <ostream>
 #include <string>
 
@@ -8,14 +10,14 @@
 #include "cli/json.h"
 #include "cli/output.h"
 #include "desk/desk.h"
-#include "desk/tracker.h"
 
 namespace cli::tracker {
 
 int project_label(const Context& ctx) {
   const Args& a = ctx.args;
   const auto& pos = a.pos;
-  const char* usage = "project label add PATH NAME [--colour #RRGGBB] | remove PATH NAME | list PATH";
+  const char* usage =
+      "project label add PATH NAME [--colour #RRGGBB] | remove PATH NAME | list PATH";
   if (pos.empty()) throw UsageError(usage);
   if (pos[0] == "list" && pos.size() == 2) {
     auto labels = ctx.desk->labels(pos[1]);

@@ -53,17 +53,16 @@ inline constexpr Setting confirmations_per_sender_day{
 inline constexpr Setting new_issues_per_sender_hour{
     "limits", "new_issues_per_sender_hour", 30, 0, 1000000, true};  // 450 4.7.1
 // per desk, to anyone: what any rotation of sender addresses can cause
-inline constexpr Setting confirmations_per_hour{"limits", "confirmations_per_hour", 100, 0,
-                                                1000000, true};
+inline constexpr Setting confirmations_per_hour{"limits", "confirmations_per_hour", 100, 0, 1000000,
+                                                true};
 // text kept per message, all parts together; the rest stays in the raw message
-inline constexpr Setting text_per_message{"limits", "text_per_message", 1048576, 1024,
-                                          104857600};
+inline constexpr Setting text_per_message{"limits", "text_per_message", 1048576, 1024, 104857600};
 // what one message may add to the database across its recipients, beyond
 // its raw copy: its text once per recipient, its attachments once. 20 MiB:
 // the largest attachment a message of the default message_size can carry
 // (base64, 25 MiB) decodes to less than 19 MiB, and fits.
-inline constexpr Setting store_per_message{"limits", "store_per_message", 20971520, 0,
-                                           std::uint64_t{1} << 34, true};
+inline constexpr Setting store_per_message{"limits", "store_per_message",    20971520,
+                                           0,        std::uint64_t{1} << 34, true};
 
 // authentication: the site's MTAs between the internet and deskmail.
 inline constexpr Setting auth_hops{"authentication", "hops", 1, 1, 20};

@@ -2,8 +2,6 @@
 // conversion errors carry no position, so every value is checked here by hand.
 #include "config/config.h"
 
-#include "config/checker.h"
-
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
@@ -18,6 +16,7 @@
 #include <set>
 #include <sstream>
 
+#include "config/checker.h"
 #include "config/outbound.h"
 
 namespace config {
@@ -25,7 +24,6 @@ namespace config {
 namespace {
 
 using detail::Checker;
-
 
 bool valid_address(const std::string& a) {
   auto at = a.rfind('@');
@@ -205,226 +203,226 @@ Config load_string(const std::string& text, const std::string& name) {
   if (!root.IsDefined() || root.IsNull()) throw Error(name + ":1:1: the file is empty");
 
   bool have_address = false, have_database = false, have_listen = false;
-  ck.map(root, "the top level",
-         {
-             {"listen",
-              [&](const YAML::Node& n) {
-                have_listen = true;
-                if (!n.IsSequence() || n.size() == 0) {
-                  ck.error(n, "listen must be a non-empty list like [\"tcp:127.0.0.1:2424\"]");
-                  return;
-                }
-                for (const auto& e : n) listen_entry(ck, e, cfg.listen);
-              }},
-             {"address",
-              [&](const YAML::Node& n) {
-                if (!ck.string(n, "address", cfg.address)) return;
-                have_address = true;
-                if (!valid_address(cfg.address))
-                  ck.error(n, "address must look like desk@support.example.com (no '+')");
-              }},
-             {"database",
-              [&](const YAML::Node& n) {
-                if (!ck.string(n, "database", cfg.database)) return;
-                have_database = true;
-                if (cfg.database.rfind("sqlite3://", 0) != 0 &&
-                    cfg.database.rfind("postgresql://", 0) != 0)
-                  ck.error(n, "database must start with sqlite3:// or postgresql://");
-              }},
-             number(ck, defaults::database_connections, cfg.database_connections),
-             {"hostname", [&](const YAML::Node& n) { ck.string(n, "hostname", cfg.hostname); }},
-             {"spool_directory",
-              [&](const YAML::Node& n) {
-                if (!ck.string(n, "spool_directory", cfg.spool_directory)) return;
-                if (cfg.spool_directory.empty() || cfg.spool_directory[0] != '/')
-                  ck.error(n, "spool_directory must be an absolute path");
-              }},
-             {"responder", [&](const YAML::Node& n) { ck.string(n, "responder", cfg.responder); }},
-             {"bare_lf",
-              [&](const YAML::Node& n) {
-                std::string s;
-                if (!ck.string(n, "bare_lf", s)) return;
-                if (s == "normalize")
-                  cfg.bare_lf = BareLf::normalize;
-                else if (s == "reject")
-                  cfg.bare_lf = BareLf::reject;
-                else
-                  ck.error(n, "bare_lf must be normalize or reject");
-              }},
-             {"socket_mode",
-              [&](const YAML::Node& n) {
-                std::string s;
-                if (!ck.string(n, "socket_mode", s)) return;
-                if (!parse_mode(s, cfg.socket_mode))
-                  ck.error(n, "socket_mode must be an octal mode like \"0660\"");
-              }},
-             {"limits",
-              [&](const YAML::Node& n) {
-                auto& l = cfg.limits;
-                ck.map(n, "limits",
-                       {number(ck, defaults::message_size, l.message_size),
-                        number(ck, defaults::recipients, l.recipients),
-                        number(ck, defaults::connections, l.connections),
-                        number(ck, defaults::bad_commands, l.bad_commands),
-                        number(ck, defaults::header_size, l.header_size),
-                        number(ck, defaults::header_count, l.header_count),
-                        number(ck, defaults::line_length, l.line_length),
-                        number(ck, defaults::mime_depth, l.mime_depth),
-                        number(ck, defaults::mime_parts, l.mime_parts),
-                        number(ck, defaults::header_addresses, l.header_addresses),
-                        number(ck, defaults::received, l.received),
-                        number(ck, defaults::confirmations_per_sender_day,
-                               l.confirmations_per_sender_day),
-                        number(ck, defaults::new_issues_per_sender_hour,
-                               l.new_issues_per_sender_hour),
-                        number(ck, defaults::confirmations_per_hour, l.confirmations_per_hour),
-                        number(ck, defaults::text_per_message, l.text_per_message),
-                        number(ck, defaults::store_per_message, l.store_per_message)});
-              }},
-             {"authentication",
-              [&](const YAML::Node& n) {
-                ck.map(n, "authentication",
-                       {{"authserv_id",
-                         [&](const YAML::Node& v) {
-                           ck.string(v, "authentication.authserv_id",
-                                     cfg.authentication.authserv_id);
-                         }},
-                        {"require",
-                         [&](const YAML::Node& v) {
-                           std::string r;
-                           if (!ck.string(v, "authentication.require", r)) return;
-                           if (r == "dkim_aligned")
-                             cfg.authentication.require = Authentication::Require::dkim_aligned;
-                           else if (r == "dmarc")
-                             cfg.authentication.require = Authentication::Require::dmarc;
-                           else if (r == "none")
-                             cfg.authentication.require = Authentication::Require::none;
-                           else
-                             ck.error(v, "authentication.require must be dkim_aligned, dmarc or none");
-                         }},
-                        number(ck, defaults::auth_hops, cfg.authentication.hops)});
-              }},
-             {"outbound",
-              [&](const YAML::Node& n) {
-                Outbound& o = cfg.outbound;
-                ck.map(n, "outbound",
-                       {{"enabled",
-                         [&](const YAML::Node& v) {
-                           std::string b;
-                           if (!ck.string(v, "outbound.enabled", b)) return;
-                           if (b == "true" || b == "yes" || b == "on")
-                             cfg.outbound.enabled = true;
-                           else if (b == "false" || b == "no" || b == "off")
-                             cfg.outbound.enabled = false;
-                           else
-                             ck.error(v, "outbound.enabled must be true or false");
-                         }},
-                        {"relay",
-                         [&](const YAML::Node& v) {
-                           std::string r;
-                           if (!ck.string(v, "outbound.relay", r)) return;
-                           Listen l;
-                           if (!parse_listen("tcp:" + r, l).empty())
-                             ck.error(v, "outbound.relay must be HOST:PORT, like 127.0.0.1:25");
-                           else {
-                             cfg.outbound.relay_host = l.host;
-                             cfg.outbound.relay_port = l.port;
-                           }
-                         }},
-                        {"from_name",
-                         [&](const YAML::Node& v) {
-                           ck.string(v, "outbound.from_name", cfg.outbound.from_name);
-                         }},
-                        number(ck, defaults::retry_base, cfg.outbound.retry_base),
-                        number(ck, defaults::retry_max, cfg.outbound.retry_max),
-                        number(ck, defaults::max_age, cfg.outbound.max_age),
-                        number(ck, defaults::smtp_timeout, cfg.outbound.timeout),
-                        string_key(ck, "outbound.tls",
+  ck.map(
+      root, "the top level",
+      {
+          {"listen",
+           [&](const YAML::Node& n) {
+             have_listen = true;
+             if (!n.IsSequence() || n.size() == 0) {
+               ck.error(n, "listen must be a non-empty list like [\"tcp:127.0.0.1:2424\"]");
+               return;
+             }
+             for (const auto& e : n) listen_entry(ck, e, cfg.listen);
+           }},
+          {"address",
+           [&](const YAML::Node& n) {
+             if (!ck.string(n, "address", cfg.address)) return;
+             have_address = true;
+             if (!valid_address(cfg.address))
+               ck.error(n, "address must look like desk@support.example.com (no '+')");
+           }},
+          {"database",
+           [&](const YAML::Node& n) {
+             if (!ck.string(n, "database", cfg.database)) return;
+             have_database = true;
+             if (cfg.database.rfind("sqlite3://", 0) != 0 &&
+                 cfg.database.rfind("postgresql://", 0) != 0)
+               ck.error(n, "database must start with sqlite3:// or postgresql://");
+           }},
+          number(ck, defaults::database_connections, cfg.database_connections),
+          {"hostname", [&](const YAML::Node& n) { ck.string(n, "hostname", cfg.hostname); }},
+          {"spool_directory",
+           [&](const YAML::Node& n) {
+             if (!ck.string(n, "spool_directory", cfg.spool_directory)) return;
+             if (cfg.spool_directory.empty() || cfg.spool_directory[0] != '/')
+               ck.error(n, "spool_directory must be an absolute path");
+           }},
+          {"responder", [&](const YAML::Node& n) { ck.string(n, "responder", cfg.responder); }},
+          {"bare_lf",
+           [&](const YAML::Node& n) {
+             std::string s;
+             if (!ck.string(n, "bare_lf", s)) return;
+             if (s == "normalize")
+               cfg.bare_lf = BareLf::normalize;
+             else if (s == "reject")
+               cfg.bare_lf = BareLf::reject;
+             else
+               ck.error(n, "bare_lf must be normalize or reject");
+           }},
+          {"socket_mode",
+           [&](const YAML::Node& n) {
+             std::string s;
+             if (!ck.string(n, "socket_mode", s)) return;
+             if (!parse_mode(s, cfg.socket_mode))
+               ck.error(n, "socket_mode must be an octal mode like \"0660\"");
+           }},
+          {"limits",
+           [&](const YAML::Node& n) {
+             auto& l = cfg.limits;
+             ck.map(n, "limits",
+                    {number(ck, defaults::message_size, l.message_size),
+                     number(ck, defaults::recipients, l.recipients),
+                     number(ck, defaults::connections, l.connections),
+                     number(ck, defaults::bad_commands, l.bad_commands),
+                     number(ck, defaults::header_size, l.header_size),
+                     number(ck, defaults::header_count, l.header_count),
+                     number(ck, defaults::line_length, l.line_length),
+                     number(ck, defaults::mime_depth, l.mime_depth),
+                     number(ck, defaults::mime_parts, l.mime_parts),
+                     number(ck, defaults::header_addresses, l.header_addresses),
+                     number(ck, defaults::received, l.received),
+                     number(ck, defaults::confirmations_per_sender_day,
+                            l.confirmations_per_sender_day),
+                     number(ck, defaults::new_issues_per_sender_hour, l.new_issues_per_sender_hour),
+                     number(ck, defaults::confirmations_per_hour, l.confirmations_per_hour),
+                     number(ck, defaults::text_per_message, l.text_per_message),
+                     number(ck, defaults::store_per_message, l.store_per_message)});
+           }},
+          {"authentication",
+           [&](const YAML::Node& n) {
+             ck.map(n, "authentication",
+                    {{"authserv_id",
+                      [&](const YAML::Node& v) {
+                        ck.string(v, "authentication.authserv_id", cfg.authentication.authserv_id);
+                      }},
+                     {"require",
+                      [&](const YAML::Node& v) {
+                        std::string r;
+                        if (!ck.string(v, "authentication.require", r)) return;
+                        if (r == "dkim_aligned")
+                          cfg.authentication.require = Authentication::Require::dkim_aligned;
+                        else if (r == "dmarc")
+                          cfg.authentication.require = Authentication::Require::dmarc;
+                        else if (r == "none")
+                          cfg.authentication.require = Authentication::Require::none;
+                        else
+                          ck.error(v, "authentication.require must be dkim_aligned, dmarc or none");
+                      }},
+                     number(ck, defaults::auth_hops, cfg.authentication.hops)});
+           }},
+          {"outbound",
+           [&](const YAML::Node& n) {
+             Outbound& o = cfg.outbound;
+             ck.map(
+                 n, "outbound",
+                 {{"enabled",
+                   [&](const YAML::Node& v) {
+                     std::string b;
+                     if (!ck.string(v, "outbound.enabled", b)) return;
+                     if (b == "true" || b == "yes" || b == "on")
+                       cfg.outbound.enabled = true;
+                     else if (b == "false" || b == "no" || b == "off")
+                       cfg.outbound.enabled = false;
+                     else
+                       ck.error(v, "outbound.enabled must be true or false");
+                   }},
+                  {"relay",
+                   [&](const YAML::Node& v) {
+                     std::string r;
+                     if (!ck.string(v, "outbound.relay", r)) return;
+                     Listen l;
+                     if (!parse_listen("tcp:" + r, l).empty())
+                       ck.error(v, "outbound.relay must be HOST:PORT, like 127.0.0.1:25");
+                     else {
+                       cfg.outbound.relay_host = l.host;
+                       cfg.outbound.relay_port = l.port;
+                     }
+                   }},
+                  {"from_name",
+                   [&](const YAML::Node& v) {
+                     ck.string(v, "outbound.from_name", cfg.outbound.from_name);
+                   }},
+                  number(ck, defaults::retry_base, cfg.outbound.retry_base),
+                  number(ck, defaults::retry_max, cfg.outbound.retry_max),
+                  number(ck, defaults::max_age, cfg.outbound.max_age),
+                  number(ck, defaults::smtp_timeout, cfg.outbound.timeout),
+                  string_key(ck, "outbound.tls",
                              [&](const std::string& s) { return parse_tls(s, o.tls); }),
-                        string_key(ck, "outbound.tls_verify",
+                  string_key(ck, "outbound.tls_verify",
                              [&](const std::string& s) { return parse_on_off(s, o.tls_verify); }),
-                        string_key(ck, "outbound.ca_file",
+                  string_key(ck, "outbound.ca_file",
                              [&](const std::string& s) { return readable_file(s, o.ca_file); }),
-                        string_key(ck, "outbound.username",
+                  string_key(ck, "outbound.username",
                              [&](const std::string& s) { return parse_username(s, o.username); }),
-                        string_key(ck, "outbound.password_file",
+                  string_key(ck, "outbound.password_file",
                              [&](const std::string& s) {
                                o.password_file = s;
                                return read_secret_file(s, o.password);
                              }),
-                        string_key(ck, "outbound.allow_plaintext_auth", [&](const std::string& s) {
-                          return parse_on_off(s, o.allow_plaintext_auth);
-                        })});
-                if (auto err = check_outbound(o); !err.empty()) ck.error(n, err);
-              }},
-             {"spam",
-              [&](const YAML::Node& n) {
-                ck.map(n, "spam",
-                       {{"action",
-                         [&](const YAML::Node& v) {
-                           std::string a;
-                           if (!ck.string(v, "spam.action", a)) return;
-                           if (a == "quarantine")
-                             cfg.spam.action = Spam::Action::quarantine;
-                           else if (a == "reject")
-                             cfg.spam.action = Spam::Action::reject;
-                           else if (a == "accept")
-                             cfg.spam.action = Spam::Action::accept;
-                           else
-                             ck.error(v, "spam.action must be quarantine, reject or accept");
-                         }},
-                        {"threshold",
-                         [&](const YAML::Node& v) {
-                           std::string t;
-                           if (!ck.string(v, "spam.threshold", t)) return;
-                           char* end = nullptr;
-                           double d = std::strtod(t.c_str(), &end);
-                           if (t.empty() || *end != '\0' || d != d || d < -1000 || d > 1000)
-                             ck.error(v, "spam.threshold must be a number like 5.0");
-                           else
-                             cfg.spam.threshold = d;
-                         }},
-                        {"trust",
-                         [&](const YAML::Node& v) {
-                           std::string t;
-                           if (!ck.string(v, "spam.trust", t)) return;
-                           if (t == "topmost")
-                             cfg.spam.trust_all = false;
-                           else if (t == "all")
-                             cfg.spam.trust_all = true;
-                           else
-                             ck.error(v, "spam.trust must be topmost or all");
-                         }},
-                        {"headers", [&](const YAML::Node& v) {
-                           if (!v.IsSequence()) {
-                             ck.error(v, "spam.headers must be a list of header names");
-                             return;
-                           }
-                           for (const auto& h : v) {
-                             std::string name;
-                             if (ck.string(h, "spam.headers entry", name))
-                               cfg.spam.headers.push_back(name);
-                           }
-                         }}});
-              }},
-             {"log", [&](const YAML::Node& n) { detail::log_section(ck, n, cfg.log); }},
-             {"timeouts",
-              [&](const YAML::Node& n) {
-                auto& t = cfg.timeouts;
-                ck.map(n, "timeouts",
-                       {number(ck, defaults::idle, t.idle),
-                        number(ck, defaults::store_wait, t.store_wait),
-                        number(ck, defaults::shutdown, t.shutdown)});
-              }},
-             {"fixes",
-              [&](const YAML::Node& n) {
-                auto& f = cfg.fixes;
-                ck.map(n, "fixes",
-                       {number(ck, defaults::commits_per_push, f.commits_per_push),
-                        number(ck, defaults::refs_per_commit, f.refs_per_commit),
-                        number(ck, defaults::webhook_body, f.webhook_body)});
-              }},
-         });
+                  string_key(ck, "outbound.allow_plaintext_auth", [&](const std::string& s) {
+                    return parse_on_off(s, o.allow_plaintext_auth);
+                  })});
+             if (auto err = check_outbound(o); !err.empty()) ck.error(n, err);
+           }},
+          {"spam",
+           [&](const YAML::Node& n) {
+             ck.map(n, "spam",
+                    {{"action",
+                      [&](const YAML::Node& v) {
+                        std::string a;
+                        if (!ck.string(v, "spam.action", a)) return;
+                        if (a == "quarantine")
+                          cfg.spam.action = Spam::Action::quarantine;
+                        else if (a == "reject")
+                          cfg.spam.action = Spam::Action::reject;
+                        else if (a == "accept")
+                          cfg.spam.action = Spam::Action::accept;
+                        else
+                          ck.error(v, "spam.action must be quarantine, reject or accept");
+                      }},
+                     {"threshold",
+                      [&](const YAML::Node& v) {
+                        std::string t;
+                        if (!ck.string(v, "spam.threshold", t)) return;
+                        char* end = nullptr;
+                        double d = std::strtod(t.c_str(), &end);
+                        if (t.empty() || *end != '\0' || d != d || d < -1000 || d > 1000)
+                          ck.error(v, "spam.threshold must be a number like 5.0");
+                        else
+                          cfg.spam.threshold = d;
+                      }},
+                     {"trust",
+                      [&](const YAML::Node& v) {
+                        std::string t;
+                        if (!ck.string(v, "spam.trust", t)) return;
+                        if (t == "topmost")
+                          cfg.spam.trust_all = false;
+                        else if (t == "all")
+                          cfg.spam.trust_all = true;
+                        else
+                          ck.error(v, "spam.trust must be topmost or all");
+                      }},
+                     {"headers", [&](const YAML::Node& v) {
+                        if (!v.IsSequence()) {
+                          ck.error(v, "spam.headers must be a list of header names");
+                          return;
+                        }
+                        for (const auto& h : v) {
+                          std::string name;
+                          if (ck.string(h, "spam.headers entry", name))
+                            cfg.spam.headers.push_back(name);
+                        }
+                      }}});
+           }},
+          {"log", [&](const YAML::Node& n) { detail::log_section(ck, n, cfg.log); }},
+          {"timeouts",
+           [&](const YAML::Node& n) {
+             auto& t = cfg.timeouts;
+             ck.map(n, "timeouts",
+                    {number(ck, defaults::idle, t.idle),
+                     number(ck, defaults::store_wait, t.store_wait),
+                     number(ck, defaults::shutdown, t.shutdown)});
+           }},
+          {"fixes",
+           [&](const YAML::Node& n) {
+             auto& f = cfg.fixes;
+             ck.map(n, "fixes",
+                    {number(ck, defaults::commits_per_push, f.commits_per_push),
+                     number(ck, defaults::refs_per_commit, f.refs_per_commit),
+                     number(ck, defaults::webhook_body, f.webhook_body)});
+           }},
+      });
   if (root.IsMap()) {
     if (!have_address) ck.error(root, "missing required key 'address'");
     if (!have_database) ck.error(root, "missing required key 'database'");

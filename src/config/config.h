@@ -58,7 +58,7 @@ struct Limits {
       defaults::new_issues_per_sender_hour.value;  // 0: no limit; over -> 450 4.7.1
   std::uint32_t confirmations_per_hour =
       defaults::confirmations_per_hour.value;  // per desk, to anyone; 0: no limit
-  std::uint64_t text_per_message = defaults::text_per_message.value;  // all parts together
+  std::uint64_t text_per_message = defaults::text_per_message.value;    // all parts together
   std::uint64_t store_per_message = defaults::store_per_message.value;  // all recipients
 };
 
@@ -122,8 +122,8 @@ struct Fixes {
 /// or a syslog socket, like Postfix's maillog.
 struct Log {
   enum class To { stderr_stream, syslog } to = To::stderr_stream;
-  std::string facility = "mail";     // mail, daemon, user, local0 .. local7
-  std::string socket = "/dev/log";   // the syslog datagram socket
+  std::string facility = "mail";          // mail, daemon, user, local0 .. local7
+  std::string socket = "/dev/log";        // the syslog datagram socket
   std::string syslog_name = "deskmaild";  // the program name on each line
 };
 
@@ -141,7 +141,7 @@ struct Config {
   Timeouts timeouts;
   BareLf bare_lf = BareLf::normalize;
   unsigned socket_mode = defaults::socket_mode;  // permissions of unix listening sockets
-  std::string responder;        // default --as for `deskmail reply`
+  std::string responder;                         // default --as for `deskmail reply`
   Outbound outbound;
   Spam spam;
   Authentication authentication;

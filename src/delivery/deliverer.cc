@@ -125,15 +125,19 @@ namespace {
 // resend of the same message still matches.
 std::string without_message_id_key(const lmtp::Envelope& env, const mail::Scan& sc,
                                    const mail::Message& msg) {
-  static const char* const kTrace[] = {"received",      "return-path", "delivered-to",
-                                       "x-original-to", "authentication-results",
-                                       "arc-seal",      "arc-message-signature",
+  static const char* const kTrace[] = {"received",
+                                       "return-path",
+                                       "delivered-to",
+                                       "x-original-to",
+                                       "authentication-results",
+                                       "arc-seal",
+                                       "arc-message-signature",
                                        "arc-authentication-results"};
   std::string fields = env.mail_from + "\n";
   for (const auto& [name, value] : sc.headers) {
     std::string n = route::lower(name);
-    bool trace = n.rfind("x-spam", 0) == 0 || n.rfind("x-rspamd", 0) == 0 ||
-                 n.rfind("x-virus", 0) == 0;
+    bool trace =
+        n.rfind("x-spam", 0) == 0 || n.rfind("x-rspamd", 0) == 0 || n.rfind("x-virus", 0) == 0;
     for (const char* t : kTrace) trace = trace || n == t;
     if (!trace) fields += n + ":" + value + "\n";
   }
@@ -292,7 +296,8 @@ Deliverer::Prepared Deliverer::prepare(const lmtp::Envelope& env, common::BytesP
   else
     in->full_body = std::move(msg.text);
   for (auto& m : msg.cc)
-    if (!is_automated_sender(m.email, b)) in->cc.emplace_back(std::move(m.email), std::move(m.name));
+    if (!is_automated_sender(m.email, b))
+      in->cc.emplace_back(std::move(m.email), std::move(m.name));
   in->thread_ids = std::move(msg.references);
   if (!msg.in_reply_to.empty()) in->thread_ids.push_back(msg.in_reply_to);
   in->automated = msg.automated || env.mail_from.empty() || is_daemon_sender(env.mail_from);

@@ -29,8 +29,7 @@ struct Policy {
   mail::ScanLimits scan;
   spam::Policy spam;
   std::uint32_t new_issues_per_sender_hour = common::defaults::new_issues_per_sender_hour.value;
-  std::uint32_t confirmations_per_sender_day =
-      common::defaults::confirmations_per_sender_day.value;
+  std::uint32_t confirmations_per_sender_day = common::defaults::confirmations_per_sender_day.value;
   std::uint32_t confirmations_per_hour = common::defaults::confirmations_per_hour.value;
   std::size_t text_per_message = common::defaults::text_per_message.value;
   std::uint64_t store_per_message = common::defaults::store_per_message.value;
@@ -89,7 +88,7 @@ class Deliverer final : public lmtp::Handler {
     std::string queue_id;  // ours: on every log line of the delivery and in its replies
     std::string mta_id;    // the MTA's, from the topmost Received: field, for the log
     std::shared_ptr<const store::Inbound> inbound;  // null: `decided` answers all
-    std::uint64_t store_per_message = 0;  // limits.store_per_message (budget.h)
+    std::uint64_t store_per_message = 0;            // limits.store_per_message (budget.h)
     Status decided = Status::store_unavailable;
     std::string why;  // for the log
   };

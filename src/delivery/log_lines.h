@@ -32,7 +32,7 @@ struct DeliveryLine {
   int code = 0;        // the reply
   std::string enhanced;
   long long ms = 0;
-  std::string why;  // detail, "" for none
+  std::string why;    // detail, "" for none
   std::string proof;  // who the site vouched for, or what was missing (desk/identity.h)
 };
 
