@@ -60,6 +60,7 @@ class Tracker(RelayedDesk, unittest.TestCase):
         self.assertEqual(self.refs("--search", "東京"), [ja])
         self.assertEqual(self.refs("--search", "resume"), [fr])
         self.assertEqual(self.refs("--sort", "created"), [fr, ja, ru])
+        time.sleep(1.1)  # updated_at is in seconds: the note must come a second after the label on ru
         d.cli("note", ja, "-m", "Customer uses a VPN from Osaka", "--as", "agent@company.example")
         self.assertEqual(self.refs("--search", "osaka"), [ja])
         self.assertEqual(self.refs("--sort", "updated")[0], ja)
