@@ -130,6 +130,10 @@ GPtr<GMimeObject> file_part(const OutFile& f) {
       g_mime_data_wrapper_new_with_stream(stream.get(), GMIME_CONTENT_ENCODING_DEFAULT));
   g_mime_part_set_content(part, data.get());
   g_mime_part_set_content_encoding(part, GMIME_CONTENT_ENCODING_BASE64);
+  // Text in UTF-8 says so: without a charset, readers take it as US-ASCII
+  // (RFC 2045 5.2) and show its letters as question marks.
+  if (type.rfind("text/", 0) == 0 && g_utf8_validate_len(f.bytes.data(), f.bytes.size(), nullptr))
+    g_mime_object_set_content_type_parameter(GMIME_OBJECT(part), "charset", "utf-8");
   return owner;
 }
 

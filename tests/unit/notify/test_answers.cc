@@ -156,6 +156,20 @@ TEST_CASE("answers: files make multipart/mixed around the alternative, bytes and
   CHECK(m.attachments[1].filename == "Schöne Grüße – отчёт.bin");
   CHECK(m.attachments[1].sha256 == files[1].sha256);
 
+  // UTF-8 text files say so; others have no charset.
+  auto txt = file("notes.txt", "stroka \xD1\x81\n");
+  auto latin = file("latin.txt", "caf\xE9\n");
+  std::vector<store::AttachmentIn> texts{txt, latin};
+  auto tctx = answer("x");
+  tctx.files = texts;
+  Parsed t;
+  parse(c.compose(tctx).bytes, t);
+  REQUIRE(t.leaves.size() == 3);
+  const char* cs1 = g_mime_object_get_content_type_parameter(GMIME_OBJECT(t.leaves[1]), "charset");
+  CHECK((cs1 && std::string(cs1) == "utf-8"));
+  CHECK(g_mime_object_get_content_type_parameter(GMIME_OBJECT(t.leaves[2]), "charset") == nullptr);
+  CHECK(content(t.leaves[2]) == "caf\xE9\n");
+
   // Files without Markdown: mixed around the single text part.
   ctx.note_markdown = false;
   Parsed q;
