@@ -99,6 +99,18 @@ class Answers(RelayedDesk, unittest.TestCase):
         self.assertNotIn("<script", html)
         self.assertNotIn("<b ", html)
 
+    def test_internal_note_keeps_its_file_and_mails_nothing(self):
+        log = b"trace line\n" * 50
+        sent = len(self.relay.snapshot())
+        r = self.desk.cli("note", self.ref, "--as", AGENT, "-m", "Customer's log, for us.",
+                          "--attach", self.write("trace.log", log))
+        self.assertEqual((r["internal"], r["files"], r["mails_queued"]), (True, 1, 0))
+        listed = self.desk.show(self.ref)["attachments"]
+        self.assertEqual([(a["filename"], a["sha256"], a["content_type"]) for a in listed],
+                         [("trace.log", sha(log), "text/plain")])
+        self.assertEqual(self.desk.scalar("SELECT count(*) FROM outbox WHERE kind = 'new_note'"), 0)
+        self.assertEqual(len(self.relay.snapshot()), sent)
+
     def test_refused_files_store_nothing_and_queue_nothing(self):
         notes = len(self.desk.show(self.ref)["notes"])
         outbox = self.desk.scalar("SELECT count(*) FROM outbox")
