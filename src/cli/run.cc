@@ -40,6 +40,8 @@ int execute(const Call& call, const std::string& config_path, std::ostream& out,
     desk::Desk desk(*st, &composer);
     desk.set_unsolicited_per_hour(cfg.limits.confirmations_per_hour);
     desk.set_own_domain(cfg.base_domain());
+    desk.set_file_limits(
+        {cfg.limits.store_per_message, cfg.limits.message_size, cfg.limits.mime_parts});
     return cmd.run({cmd, call.args, cfg, st.get(), &desk, out, err});
   } catch (const std::exception& e) {
     // A database this user may not use: say which file, whose, and what to do.

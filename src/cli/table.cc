@@ -27,9 +27,11 @@ constexpr std::string_view kIssueShow = "issue show REF            (REF is group
 constexpr std::string_view kSpam =
     "issue ham REF | issue spam REF   release from / put into quarantine";
 constexpr std::string_view kReply =
-    "reply REF (-m TEXT | --file F | -) [--as EMAIL]   public answer, mailed to the customer";
+    "reply REF (-m TEXT | --file F | -) [--attach FILE]... [--as EMAIL]\n"
+    "       public answer in Markdown, mailed to the customer with the files";
 constexpr std::string_view kNote =
-    "note REF (-m TEXT | --file F | -) [--as EMAIL]    internal note, never mailed";
+    "note REF (-m TEXT | --file F | -) [--attach FILE]... [--as EMAIL]\n"
+    "       internal note, with the files, never mailed";
 constexpr std::string_view kState = "close REF | reopen REF [--as EMAIL]";
 constexpr std::string_view kMember =
     "project member add|remove PATH EMAIL | project member set PATH EMAIL notify on|off";
@@ -75,8 +77,8 @@ const std::vector<Command> kCommands = {
   {"issue",   "participant", kParticipant, {},                         {},           Needs::desk,   issue::participant},
   {"issue",   "assign",   kAssign,      {"as"},                        {"none"},     Needs::desk,   tracker::assign},
   {"issue",   "label",    kLabel,       {"as"},                        {},           Needs::desk,   tracker::label},
-  {"reply",   "",         kReply,       {"message", "file", "as"},     {"internal"}, Needs::desk,   conversation::note},
-  {"note",    "",         kNote,        {"message", "file", "as"},     {"internal"}, Needs::desk,   conversation::note},
+  {"reply",   "",         kReply,       {"message", "file", "as", "attach"}, {"internal"}, Needs::desk, conversation::note},
+  {"note",    "",         kNote,        {"message", "file", "as", "attach"}, {"internal"}, Needs::desk, conversation::note},
   {"close",   "",         kState,       {"as"},                        {},           Needs::desk,   conversation::state},
   {"reopen",  "",         kState,       {"as"},                        {},           Needs::desk,   conversation::state},
   {"project", "member",   kMember,      {},                            {},           Needs::desk,   project::member},

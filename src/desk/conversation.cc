@@ -66,9 +66,9 @@ Outcome note_from_mail(store::Tx& tx, Mailer& mail, const store::Target& target,
   note.author_kind = who.member ? "responder" : "customer";
   note.author = author;
   // Internal: unverified, refused commands, /internal, or nothing but commands.
-  note.internal = unverified_member || refused ||
-                  (acting && (qa.internal || qa.body.find_first_not_of(" \t\r\n") ==
-                                                 std::string::npos));
+  note.internal =
+      unverified_member || refused ||
+      (acting && (qa.internal || qa.body.find_first_not_of(" \t\r\n") == std::string::npos));
   note.verified = who.proven;
   note.participant_id = target.participant_id;
   note.body = acting ? qa.body : in.body;
@@ -100,7 +100,8 @@ Outcome note_from_mail(store::Tx& tx, Mailer& mail, const store::Target& target,
       std::string told;
       for (const auto& p : qa.problems) told += p + "\n";
       auto row = tx.participants().get(target.participant_id);
-      if (mail.on() && row) mail.queue(issue, MailKind::member_actions_refused, row->first, refs, told, author);
+      if (mail.on() && row)
+        mail.queue(issue, MailKind::member_actions_refused, row->first, refs, told, author);
       return {Outcome::Kind::noted, issue.ref()};
     }
     QuickResult done;
@@ -136,10 +137,12 @@ int add_note(store::Tx& tx, Mailer& mail, const std::string& ref, const store::N
   note.full_body = in.body;
   note.internal = in.internal;
   note.created_at = mail.now();
-  tx.notes().add(note);
+  std::int64_t note_id = tx.notes().add(note);
+  tx.blobs().attachments(in.attachments, id, note_id);
   tx.issues().touch(id, mail.now());
   // Internal notes never reach the outbox.
   if (in.internal) return 0;
+  mail.set_files(in.attachments);
   return mail.customers(issue, MailKind::new_note, thread_refs(issue, ""), in.body, in.author);
 }
 

@@ -24,8 +24,10 @@ store::Outcome note_from_mail(store::Tx& tx, Mailer& mail, const store::Target& 
                               const store::Inbound& in, std::int64_t raw_id,
                               const std::string& problems);
 
-/// A responder's note on `ref`; a public one is mailed to every subscribed
-/// customer except its author. Returns mails queued. `note`'s text is clean.
+/// A responder's note on `ref`, with its files (stored like a mail's
+/// attachments); a public one is mailed, with the files, to every
+/// subscribed customer except its author. Returns mails queued. `note`'s
+/// text is clean, its files described and within the limits (Desk::add_note).
 int add_note(store::Tx& tx, Mailer& mail, const std::string& ref, const store::NoteIn& note);
 
 /// Closes ("closed") or reopens ("opened") `ref`, records it as a system

@@ -1,6 +1,7 @@
 // desk.cc: the desk's rules (see desk.h).
 #include "desk/desk.h"
 
+#include <algorithm>
 #include <ctime>
 
 #include "desk/conversation.h"
@@ -24,6 +25,38 @@ bool valid_path(const std::string& p) {
   }
   return true;
 }
+
+std::uint64_t FileLimits::bytes() const {
+  constexpr std::uint64_t kRoom = 65536;  // the text parts and the header
+  std::uint64_t encoded = message_size > kRoom ? (message_size - kRoom) / 4 * 3 : 0;
+  return store_per_message == 0 ? encoded : std::min(store_per_message, encoded);
+}
+
+std::uint64_t FileLimits::files() const {
+  return mime_parts > 4 ? mime_parts - 4 : 0;  // mixed, alternative, text, html
+}
+
+namespace {
+
+// The files of a note within `lim` (else Invalid), each described.
+void check_files(std::vector<store::AttachmentIn>& files, const FileLimits& lim,
+                 store::Composer* composer) {
+  if (files.empty()) return;
+  if (files.size() > lim.files())
+    throw Invalid(std::to_string(files.size()) + " files are more than a note may carry (" +
+                  std::to_string(lim.files()) + ", limits.mime_parts)");
+  std::uint64_t total = 0;
+  for (const auto& f : files) total += f.bytes().size();
+  if (total > lim.bytes())
+    throw Invalid("the files come to " + std::to_string(total) + " bytes, more than the " +
+                  std::to_string(lim.bytes()) +
+                  " a note may carry (limits.store_per_message, and limits.message_size "
+                  "once encoded)");
+  if (!composer) throw store::Error("files need a composer to describe them");
+  for (auto& f : files) composer->describe(f);
+}
+
+}  // namespace
 
 Desk::Desk(store::Store& store, store::Composer* composer)
     : store_(store), composer_(composer), now_([] { return std::int64_t(std::time(nullptr)); }) {}
@@ -157,6 +190,7 @@ int Desk::add_note(const std::string& ref, const store::NoteIn& note_in) {
   note.author_kind = store::clean_text(note.author_kind);
   note.author = store::clean_text(note.author);
   note.body = store::clean_text(note.body);
+  check_files(note.attachments, file_limits_, composer_);
   return store_.transact([&](store::Tx& tx) {
     Mailer mail(tx, composer_, now_(), unsolicited_per_hour_);
     return desk::add_note(tx, mail, ref, note);

@@ -45,6 +45,24 @@ bool valid_path(const std::string& path);
 /// '/'.
 std::string normalize_repo(const std::string& forge, const std::string& repo);
 
+/// What the files of one note may be (issue 23): the same per-message
+/// limits a received mail meets (common/defaults.h, deskmail.yaml(5)).
+struct FileLimits {
+  /// limits.store_per_message: the files' bytes together; 0: no limit.
+  std::uint64_t store_per_message = common::defaults::store_per_message.value;
+  /// limits.message_size: the answer mailed (files in base64) must fit.
+  std::uint64_t message_size = common::defaults::message_size.value;
+  /// limits.mime_parts: the answer's parts, files and text together.
+  std::uint64_t mime_parts = common::defaults::mime_parts.value;
+
+  /// The most bytes of files one note may carry: store_per_message, and
+  /// what base64 (4 bytes for 3) lets through message_size with 64 KiB
+  /// left for the text and header.
+  std::uint64_t bytes() const;
+  /// The most files one note may carry (its text parts counted).
+  std::uint64_t files() const;
+};
+
 class Desk {
  public:
   /// `composer` writes the mails an action causes (null: none are queued).
@@ -57,6 +75,9 @@ class Desk {
   /// (limits.confirmations_per_hour) for the actions of responders; a
   /// delivery carries its own (store::Inbound). 0: no limit.
   void set_unsolicited_per_hour(std::uint32_t n) { unsolicited_per_hour_ = n; }
+  /// The limits on the files of a note (add_note).
+  void set_file_limits(const FileLimits& limits) { file_limits_ = limits; }
+  const FileLimits& file_limits() const { return file_limits_; }
   /// The desk's own mail domain: never a participant.
   void set_own_domain(std::string domain) { own_domain_ = std::move(domain); }
 
@@ -100,8 +121,12 @@ class Desk {
                       const std::vector<std::string>& remove, const std::string& actor);
 
   // --- the conversation ----------------------------------------------------
-  /// Adds a responder's note to REF; a public one is mailed to every
-  /// subscribed customer. Returns the number of mails queued.
+  /// Adds a responder's note to REF, with the files of note.attachments
+  /// (described by the composer, stored like a mail's attachments); a
+  /// public one is mailed, files attached, to every subscribed customer,
+  /// its Markdown text also as HTML. Returns the number of mails queued.
+  /// Throws Invalid, with nothing stored or queued, for files over the
+  /// FileLimits.
   int add_note(const std::string& ref, const store::NoteIn& note);
   /// Closes ("closed") or reopens ("opened") REF as `actor` (recorded in a
   /// system note); mails queued, -1 unchanged.
@@ -145,6 +170,7 @@ class Desk {
   std::function<std::int64_t()> now_;
   std::uint32_t unsolicited_per_hour_ = common::defaults::confirmations_per_hour.value;
   std::string own_domain_;
+  FileLimits file_limits_;
 };
 
 }  // namespace desk

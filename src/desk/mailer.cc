@@ -38,6 +38,12 @@ void Mailer::queue(const store::IssueRow& issue, store::MailKind kind, const sto
   ctx.references = refs;
   ctx.template_subject = std::move(tmpl.subject);
   ctx.template_body = std::move(tmpl.body);
+  // A responder's answer is Markdown: mailed as written and as HTML, with
+  // the files sent with it (issue 23).
+  if (kind == store::MailKind::new_note) {
+    ctx.note_markdown = true;
+    ctx.files = files_;
+  }
   if (kind == store::MailKind::closed) {
     ctx.fix_title = fix_title_;
     ctx.fix_url = fix_url_;

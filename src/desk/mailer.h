@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -40,8 +41,8 @@ class Mailer {
   /// `unsolicited`: to an address the sender chose (confirmations are
   /// always); counted toward the hourly cap.
   void queue(const store::IssueRow& issue, store::MailKind kind, const store::Participant& to,
-             const std::vector<std::string>& refs, std::string_view note,
-             const std::string& author, bool unsolicited = false);
+             const std::vector<std::string>& refs, std::string_view note, const std::string& author,
+             bool unsolicited = false);
 
   /// Mails every subscribed customer of `issue` except `author`, then its
   /// Cc participants while the hourly cap allows; returns how many.
@@ -64,6 +65,10 @@ class Mailer {
     fix_url_ = std::move(url);
   }
 
+  /// The files of the answer, for the new_note mails queued next (they
+  /// must outlive the Mailer's use of them).
+  void set_files(std::span<const store::AttachmentIn> files) { files_ = files; }
+
   /// At most `per_day` confirmations to one address a day, and `per_hour`
   /// from the whole desk to anyone (0: no limit): two auto-responders
   /// answering each other stay bounded, and no rotation of forged senders
@@ -80,6 +85,7 @@ class Mailer {
   std::uint32_t unsolicited_per_hour_;
   int queued_ = 0;
   std::string fix_title_, fix_url_;
+  std::span<const store::AttachmentIn> files_;
 };
 
 }  // namespace desk

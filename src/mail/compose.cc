@@ -87,6 +87,80 @@ std::string ascii_only(std::string_view s) {
 
 std::string compose_once(const Outgoing& o);
 
+// UTF-8 text with LF line endings (CRLF comes from the format options).
+std::string lf_text(std::string_view body) {
+  std::string text;
+  std::string v = to_valid_utf8(body);
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (v[i] == '\r') {
+      text += '\n';
+      if (i + 1 < v.size() && v[i + 1] == '\n') ++i;
+    } else {
+      text += v[i];
+    }
+  }
+  if (text.empty() || text.back() != '\n') text += '\n';
+  return text;
+}
+
+// One text part, quoted-printable UTF-8 (GMime keeps lines short).
+GPtr<GMimeObject> text_part(const char* subtype, const std::string& text) {
+  GMimeTextPart* part = g_mime_text_part_new_with_subtype(subtype);
+  g_mime_text_part_set_text(part, text.c_str());
+  g_mime_text_part_set_charset(part, "utf-8");
+  g_mime_part_set_content_encoding(GMIME_PART(part), GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE);
+  return GPtr<GMimeObject>(GMIME_OBJECT(part));
+}
+
+// One file, base64, as an attachment with its name (Content-Disposition
+// filename and Content-Type name).
+GPtr<GMimeObject> file_part(const OutFile& f) {
+  std::string type =
+      valid_content_type(f.content_type) ? f.content_type : std::string("application/octet-stream");
+  auto slash = type.find('/');
+  GMimePart* part =
+      g_mime_part_new_with_type(type.substr(0, slash).c_str(), type.substr(slash + 1).c_str());
+  GPtr<GMimeObject> owner(GMIME_OBJECT(part));
+  std::string name = sanitize_filename(f.filename);
+  if (name.empty()) name = "attachment";
+  g_mime_part_set_filename(part, header_safe(name, 200).c_str());
+  GPtr<GMimeStream> stream(g_mime_stream_mem_new_with_buffer(
+      reinterpret_cast<const char*>(f.bytes.data()), f.bytes.size()));
+  GPtr<GMimeDataWrapper> data(
+      g_mime_data_wrapper_new_with_stream(stream.get(), GMIME_CONTENT_ENCODING_DEFAULT));
+  g_mime_part_set_content(part, data.get());
+  g_mime_part_set_content_encoding(part, GMIME_CONTENT_ENCODING_BASE64);
+  // Text in UTF-8 says so: without a charset, readers take it as US-ASCII
+  // (RFC 2045 5.2) and show its letters as question marks.
+  if (type.rfind("text/", 0) == 0 && g_utf8_validate_len(f.bytes.data(), f.bytes.size(), nullptr))
+    g_mime_object_set_content_type_parameter(GMIME_OBJECT(part), "charset", "utf-8");
+  return owner;
+}
+
+GPtr<GMimeObject> multipart(const char* subtype) {
+  return GPtr<GMimeObject>(GMIME_OBJECT(g_mime_multipart_new_with_subtype(subtype)));
+}
+
+// The body as compose.h's table says.
+GPtr<GMimeObject> body_part(const Outgoing& o) {
+  GPtr<GMimeObject> text = text_part("plain", lf_text(o.body));
+  if (!o.html.empty()) {
+    GPtr<GMimeObject> alt = multipart("alternative");
+    g_mime_multipart_add(GMIME_MULTIPART(alt.get()), text.get());
+    GPtr<GMimeObject> html = text_part("html", lf_text(o.html));
+    g_mime_multipart_add(GMIME_MULTIPART(alt.get()), html.get());
+    text = std::move(alt);
+  }
+  if (o.files.empty()) return text;
+  GPtr<GMimeObject> mixed = multipart("mixed");
+  g_mime_multipart_add(GMIME_MULTIPART(mixed.get()), text.get());
+  for (const auto& f : o.files) {
+    GPtr<GMimeObject> part = file_part(f);
+    g_mime_multipart_add(GMIME_MULTIPART(mixed.get()), part.get());
+  }
+  return mixed;
+}
+
 }  // namespace
 
 std::string compose(const Outgoing& o) {
@@ -132,27 +206,13 @@ std::string compose_once(const Outgoing& o) {
     if (!refs.empty()) g_mime_object_set_header(obj, "References", refs.c_str(), nullptr);
   }
 
-  // The body: UTF-8 text with LF line endings; GMime picks 7bit or
-  // quoted-printable as needed and CRLF comes from the format options.
-  std::string text;
-  std::string v = to_valid_utf8(o.body);
-  for (std::size_t i = 0; i < v.size(); ++i) {
-    if (v[i] == '\r') {
-      text += '\n';
-      if (i + 1 < v.size() && v[i + 1] == '\n') ++i;
-    } else {
-      text += v[i];
-    }
-  }
-  if (text.empty() || text.back() != '\n') text += '\n';
-  GPtr<GMimeTextPart> part(g_mime_text_part_new_with_subtype("plain"));
-  g_mime_text_part_set_text(part.get(), text.c_str());
-  g_mime_text_part_set_charset(part.get(), "utf-8");
-  g_mime_part_set_content_encoding(GMIME_PART(part.get()), GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE);
-  g_mime_message_set_mime_part(msg.get(), GMIME_OBJECT(part.get()));
+  GPtr<GMimeObject> body = body_part(o);
+  g_mime_message_set_mime_part(msg.get(), body.get());
 
   GMimeFormatOptions* fo = g_mime_format_options_clone(nullptr);
   g_mime_format_options_set_newline_format(fo, GMIME_NEWLINE_FORMAT_DOS);
+  // File names: RFC 2231 (name*=utf-8''...) for those that need encoding.
+  g_mime_format_options_set_param_encoding_method(fo, GMIME_PARAM_ENCODING_METHOD_RFC2231);
   GPtr<GMimeStream> mem(g_mime_stream_mem_new());
   g_mime_object_write_to_stream(obj, fo, mem.get());
   g_mime_format_options_free(fo);

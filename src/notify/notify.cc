@@ -5,6 +5,8 @@
 
 #include "common/ascii.h"
 #include "mail/compose.h"
+#include "mail/markdown.h"
+#include "mail/message.h"
 
 namespace notify {
 
@@ -47,7 +49,7 @@ Template default_template(MailKind kind) {
               "\n"
               "%{ISSUE_DESCRIPTION}\n"
               "\n"
-"-- \n"
+              "-- \n"
               "Reply to this email to answer the customer. Lines at the start of\n"
               "your reply act on the request: /close /reopen /assign me|EMAIL\n"
               "/unassign /label NAME... /unlabel NAME... /internal (not mailed).\n"};
@@ -57,7 +59,7 @@ Template default_template(MailKind kind) {
               "\n"
               "%{NOTE_TEXT}\n"
               "\n"
-"-- \n"
+              "-- \n"
               "Reply to this email to answer the customer. Lines at the start of\n"
               "your reply act on the request: /close /reopen /assign me|EMAIL\n"
               "/unassign /label NAME... /unlabel NAME... /internal (not mailed).\n"};
@@ -96,9 +98,13 @@ Template closed_by_fix_template() {
           "Stop mail about this request: %{UNSUBSCRIBE_URL}\n"};
 }
 
-std::string render(std::string_view tpl, const std::map<std::string, std::string>& vars) {
-  std::string out;
-  std::size_t i = 0;
+namespace {
+
+// Walks `tpl`, calling emit(text, "") for literal text and emit(value, NAME)
+// for each known %{NAME}. One pass: substituted text is never scanned again.
+template <class Emit>
+void walk(std::string_view tpl, const std::map<std::string, std::string>& vars, Emit emit) {
+  std::size_t i = 0, literal = 0;
   while (i < tpl.size()) {
     if (tpl[i] == '%' && i + 1 < tpl.size() && tpl[i + 1] == '{') {
       auto close = tpl.find('}', i + 2);
@@ -108,15 +114,50 @@ std::string render(std::string_view tpl, const std::map<std::string, std::string
         while (!name.empty() && name.back() == ' ') name.remove_suffix(1);
         auto it = vars.find(std::string(name));
         if (it != vars.end()) {
-          out += it->second;
-          i = close + 1;
+          if (i > literal) emit(tpl.substr(literal, i - literal), std::string_view());
+          emit(std::string_view(it->second), std::string_view(it->first));
+          i = literal = close + 1;
           continue;
         }
       }
     }
-    out += tpl[i++];
+    ++i;
   }
+  if (tpl.size() > literal) emit(tpl.substr(literal), std::string_view());
+}
+
+// A run of the template's text as a paragraph, without the blank lines
+// around it (the note's HTML makes its own blocks).
+void text_paragraph(std::string& html, std::string_view text) {
+  while (!text.empty() && (text.front() == '\n' || text.front() == '\r')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.remove_suffix(1);
+  if (!text.empty()) html += "<p>" + mail::text_to_html(text) + "</p>\n";
+}
+
+}  // namespace
+
+std::string render(std::string_view tpl, const std::map<std::string, std::string>& vars) {
+  std::string out;
+  walk(tpl, vars, [&](std::string_view text, std::string_view) { out += text; });
   return out;
+}
+
+std::string render_html(std::string_view tpl, const std::map<std::string, std::string>& vars,
+                        std::string_view title) {
+  std::string html = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>" +
+                     mail::html_escape(title) + "</title></head>\n<body>\n";
+  std::string text;  // the template's text (and other values) since the last note
+  walk(tpl, vars, [&](std::string_view piece, std::string_view name) {
+    if (name != "NOTE_TEXT") {
+      text += piece;
+      return;
+    }
+    text_paragraph(html, text);
+    text.clear();
+    html += "<div>\n" + mail::markdown_to_html(piece) + "</div>\n";
+  });
+  text_paragraph(html, text);
+  return html + "</body></html>\n";
 }
 
 namespace {
@@ -185,6 +226,8 @@ store::OutMail Composer::compose(const store::MailContext& c) {
   o.reply_to = reply_address(s_, c.reply_key);
   o.subject = mail::header_safe(render(t.subject, vars));
   o.body = render(t.body, vars);
+  if (c.note_markdown) o.html = render_html(t.body, vars, o.subject);
+  for (const auto& f : c.files) o.files.push_back({f.filename, f.content_type, f.bytes()});
   o.message_id = new_message_id(s_.base_domain);
   if (!c.references.empty()) {
     o.in_reply_to = c.references.back();
@@ -208,6 +251,16 @@ store::OutMail Composer::compose(const store::MailContext& c) {
   m.mail_from = reply_address(s_, c.reply_key);
   m.bytes = mail::compose(o);
   return m;
+}
+
+void Composer::describe(store::AttachmentIn& a) {
+  a.filename_sent = mail::header_safe(a.filename_sent, 1024);
+  a.filename = mail::sanitize_filename(a.filename_sent);
+  if (a.filename.empty()) a.filename = "attachment";
+  std::string type = a.content_type;
+  common::lower_in_place(type);
+  a.content_type = mail::valid_content_type(type) ? type : mail::guess_content_type(a.filename);
+  a.sha256 = mail::sha256_hex(a.bytes(), a.spooled.get());
 }
 
 }  // namespace notify

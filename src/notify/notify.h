@@ -45,6 +45,11 @@ Template closed_by_fix_template();
 /// inject placeholders. Unknown names stay as written.
 std::string render(std::string_view tpl, const std::map<std::string, std::string>& vars);
 
+/// The same template as an HTML document titled `title`: %{NOTE_TEXT} as
+/// Markdown (mail::markdown_to_html), everything else as escaped text.
+std::string render_html(std::string_view tpl, const std::map<std::string, std::string>& vars,
+                        std::string_view title);
+
 /// The placeholder values for a context (ISSUE_ID, ISSUE_PATH, NOTE_TEXT,
 /// FIX_TITLE and FIX_URL (empty unless a disclosed fix closed the issue), ...).
 /// With `only_for`, the long texts (ISSUE_DESCRIPTION, NOTE_TEXT) are left
@@ -61,6 +66,7 @@ class Composer final : public store::Composer {
  public:
   explicit Composer(Settings s) : s_(std::move(s)) {}
   store::OutMail compose(const store::MailContext& ctx) override;
+  void describe(store::AttachmentIn& file) override;
 
  private:
   Settings s_;

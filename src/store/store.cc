@@ -101,6 +101,10 @@ std::vector<std::string> Store::check() {
   return read([&](Tx& tx) { return tx.checks().problems(); });
 }
 
+void Composer::describe(AttachmentIn&) {
+  throw Error("this composer sends no files");
+}
+
 const char* mail_kind_name(MailKind k) {
   switch (k) {
     case MailKind::thank_you:

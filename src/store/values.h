@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -36,13 +37,13 @@ struct AttachmentIn {
 
 /// Why a mail is caused; also the template name (GitLab's names where they exist).
 enum class MailKind {
-  thank_you,         // confirmation of a new issue, to the customer
-  new_note,          // a public responder note, to each subscribed customer
-  closed,            // issue closed, to each subscribed customer
-  reopened,          // issue reopened, to each subscribed customer
-  member_new_issue,  // new issue, to project members (per project)
-  member_note,       // customer reply, to project members (per project)
-  member_unverified, // a member's mail the site did not vouch for: kept internal, the member told
+  thank_you,          // confirmation of a new issue, to the customer
+  new_note,           // a public responder note, to each subscribed customer
+  closed,             // issue closed, to each subscribed customer
+  reopened,           // issue reopened, to each subscribed customer
+  member_new_issue,   // new issue, to project members (per project)
+  member_note,        // customer reply, to project members (per project)
+  member_unverified,  // a member's mail the site did not vouch for: kept internal, the member told
   member_actions_refused,  // quick actions not understood: none ran, the member told
 };
 const char* mail_kind_name(MailKind k);
@@ -66,6 +67,10 @@ struct MailContext {
   // The commit that closed the issue (closed mails; "" unless the project
   // discloses fixes): %{FIX_TITLE} and %{FIX_URL}.
   std::string fix_title, fix_url;
+  // A responder's answer (new_note): its text is Markdown, mailed with an
+  // HTML alternative, and the files sent with it (issue 23).
+  bool note_markdown = false;
+  std::span<const AttachmentIn> files;
 };
 
 /// A composed mail, ready for the outbox.
@@ -86,6 +91,11 @@ class Composer {
  public:
   virtual ~Composer() = default;
   virtual OutMail compose(const MailContext& ctx) = 0;
+  /// Completes a file a responder sends, given `filename_sent` and its
+  /// bytes: a safe `filename`, `content_type` (a well-formed one given is
+  /// kept, else guessed from the name) and `sha256`. Pure. The default
+  /// throws Error: a composer that sends no files need not know how.
+  virtual void describe(AttachmentIn& file);
 };
 
 /// One message for one recipient, as the delivery layer hands it over.
@@ -101,7 +111,7 @@ struct Inbound {
   /// Cc mailboxes (email, name), the desk's own and automated ones left
   /// out: participants of a new issue when the project lets them be.
   std::vector<std::pair<std::string, std::string>> cc;
-  bool automated = false;               // auto-submitted, bulk, null sender, mailer-daemon
+  bool automated = false;     // auto-submitted, bulk, null sender, mailer-daemon
   bool never_answer = false;  // automated, or a sender we must not write to (noreply, ourselves)
   bool spam = false;          // quarantine: stored flagged, hidden, never answered
   std::string spam_reason;
@@ -200,12 +210,18 @@ struct OutboxItem {
   std::string content;  // only filled by claim_outbox()
 };
 
-/// What a responder or admin does to an issue from the CLI.
+/// What a responder or admin does to an issue from the CLI or the web desk.
 struct NoteIn {
   std::string author;  // e-mail address of the responder
   std::string author_kind = "responder";
-  std::string body;
+  std::string body;  // Markdown: mailed as written and as HTML
   bool internal = false;
+  /// Files sent with the note: the caller gives `filename_sent` (the name
+  /// as chosen, any path is dropped) and the bytes (`content`, or
+  /// `spooled`), optionally `content_type`; the desk completes the rest
+  /// (store::Composer::describe) and checks the limits. (= {}: callers
+  /// that list the fields above stay valid under -Wmissing-field-initializers.)
+  std::vector<AttachmentIn> attachments = {};
 };
 
 /// The order of a listing: by number (oldest first), or newest created or

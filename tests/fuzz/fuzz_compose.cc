@@ -3,6 +3,12 @@
 // wrote, the result must be exactly one well-formed message: CRLF lines of
 // at most 998 octets, header fields only from the set the composer writes
 // for well-behaved input, each once, and a body.
+//
+// Answers (issue 23): the first byte's bit 3 makes the note Markdown, with
+// an HTML part that never carries an active tag the note wrote; bit 4
+// attaches a file whose name, type and bytes are fuzzed, and that file comes
+// back whole from deskmail's own parser (its SHA-256), with its parts'
+// headers held to the same line rules.
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -12,6 +18,7 @@
 #include <vector>
 
 #include "common/ascii.h"
+#include "mail/markdown.h"
 #include "mail/message.h"
 #include "notify/notify.h"
 
@@ -88,12 +95,30 @@ const std::set<std::string>& allowed() {
   return names;
 }
 
+// The note's HTML, which the text/html part carries between escaped
+// template text: no tag that would run or fetch anything.
+void check_html(const std::string& note, const std::string& m) {
+  std::string html = mail::markdown_to_html(note);
+  common::lower_in_place(html);
+  for (const char* tag : {"<script", "<iframe", "<style", "<object", "<embed", "<form", "<svg",
+                          "<input", "<textarea", "<base", "<meta", "<link"})
+    if (html.find(tag) != std::string::npos) fail(("an active tag " + std::string(tag)).c_str(), m);
+}
+
+void check_file(const store::AttachmentIn& f, const std::string& m) {
+  mail::Message parsed = mail::parse(std::string_view(m));
+  if (parsed.attachments.size() != 1) fail("not exactly one attachment", m);
+  if (parsed.attachments[0].sha256 != f.sha256) fail("the file's bytes changed", m);
+  if (f.filename.empty() || f.filename.find_first_of("/\r\n") != std::string::npos)
+    fail("an unsafe file name", f.filename);
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size < 1) return 0;
   // Fields separated by NUL bytes, in this order.
-  std::vector<std::string> f(11);
+  std::vector<std::string> f(14);
   std::size_t i = 0;
   for (std::size_t k = 1; k < size; ++k) {
     if (data[k] == 0 && i + 1 < f.size())
@@ -102,6 +127,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       f[i] += static_cast<char>(data[k]);
   }
   store::MailContext c = benign(static_cast<store::MailKind>(data[0] % 6));
+  c.note_markdown = (data[0] & 0x08) != 0;
+  std::vector<store::AttachmentIn> files;
+  if (data[0] & 0x10) {
+    store::AttachmentIn a;
+    a.filename_sent = f[11];
+    a.content_type = f[12];
+    a.content = f[13];
+    composer().describe(a);
+    files.push_back(std::move(a));
+    c.files = files;
+  }
   c.issue_title = f[0];
   c.issue_description = f[1];
   c.note_text = f[2];
@@ -123,5 +159,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (!names.count(must)) fail(must, m.bytes);
   if (m.message_id.empty() || m.message_id.find_first_of("<>\r\n ") != std::string::npos)
     fail("a bad Message-ID", m.message_id);
+  if (c.note_markdown) check_html(f[2], m.bytes);
+  if (!files.empty()) check_file(files[0], m.bytes);
   return 0;
 }

@@ -16,6 +16,8 @@ struct Mail {
   store::MailKind kind;
   std::string to, note, author, reply_key, message_id;
   std::vector<std::string> refs;
+  std::vector<std::string> files = {};  // the files' names, in order
+  bool markdown = false;
 };
 
 struct Recorder : store::Composer {
@@ -24,9 +26,18 @@ struct Recorder : store::Composer {
   store::OutMail compose(const store::MailContext& ctx) override {
     if (fail) throw std::runtime_error("composer failed");
     std::string mid = "out" + std::to_string(mails.size() + 1) + "@desk.test";
-    mails.push_back({ctx.kind, ctx.to_email, std::string(ctx.note_text), ctx.note_author,
-                     ctx.reply_key, mid, ctx.references});
+    Mail m{ctx.kind, ctx.to_email,  std::string(ctx.note_text), ctx.note_author, ctx.reply_key,
+           mid,      ctx.references};
+    for (const auto& f : ctx.files) m.files.push_back(f.filename);
+    m.markdown = ctx.note_markdown;
+    mails.push_back(std::move(m));
     return {"Re: " + ctx.issue_title, mid, "desk@desk.test", "Subject: x\r\n\r\nbody\r\n"};
+  }
+  // A file as notify::Composer would describe it, simply.
+  void describe(store::AttachmentIn& a) override {
+    a.filename = "safe-" + a.filename_sent;
+    if (a.content_type.empty()) a.content_type = "application/octet-stream";
+    a.sha256 = "sha-" + std::to_string(a.bytes().size());
   }
 };
 
