@@ -36,13 +36,13 @@ struct AttachmentIn {
 
 /// Why a mail is caused; also the template name (GitLab's names where they exist).
 enum class MailKind {
-  thank_you,         // confirmation of a new issue, to the customer
-  new_note,          // a public responder note, to each subscribed customer
-  closed,            // issue closed, to each subscribed customer
-  reopened,          // issue reopened, to each subscribed customer
-  member_new_issue,  // new issue, to project members (per project)
-  member_note,       // customer reply, to project members (per project)
-  member_unverified, // a member's mail the site did not vouch for: kept internal, the member told
+  thank_you,          // confirmation of a new issue, to the customer
+  new_note,           // a public responder note, to each subscribed customer
+  closed,             // issue closed, to each subscribed customer
+  reopened,           // issue reopened, to each subscribed customer
+  member_new_issue,   // new issue, to project members (per project)
+  member_note,        // customer reply, to project members (per project)
+  member_unverified,  // a member's mail the site did not vouch for: kept internal, the member told
   member_actions_refused,  // quick actions not understood: none ran, the member told
 };
 const char* mail_kind_name(MailKind k);
@@ -101,7 +101,7 @@ struct Inbound {
   /// Cc mailboxes (email, name), the desk's own and automated ones left
   /// out: participants of a new issue when the project lets them be.
   std::vector<std::pair<std::string, std::string>> cc;
-  bool automated = false;               // auto-submitted, bulk, null sender, mailer-daemon
+  bool automated = false;     // auto-submitted, bulk, null sender, mailer-daemon
   bool never_answer = false;  // automated, or a sender we must not write to (noreply, ourselves)
   bool spam = false;          // quarantine: stored flagged, hidden, never answered
   std::string spam_reason;
@@ -198,6 +198,15 @@ struct OutboxItem {
   std::string kind, recipient, mail_from, subject, message_id, state, last_error;
   std::int64_t attempts = 0, next_attempt_at = 0, created_at = 0, sent_at = 0;
   std::string content;  // only filled by claim_outbox()
+};
+
+/// The result of one attempt at an outbox mail, as the dispatcher records it.
+struct OutboxAttempt {
+  std::int64_t id = 0;
+  bool sent = false;
+  bool permanent = false;  // not sent: failed for good (else pending again)
+  std::string error;       // not sent: why
+  std::int64_t next_attempt_at = 0;
 };
 
 /// What a responder or admin does to an issue from the CLI.
