@@ -5,6 +5,7 @@
 
 #include "common/ascii.h"
 #include "mail/compose.h"
+#include "mail/confirmation_writer.h"
 
 namespace notify {
 
@@ -47,7 +48,7 @@ Template default_template(MailKind kind) {
               "\n"
               "%{ISSUE_DESCRIPTION}\n"
               "\n"
-"-- \n"
+              "-- \n"
               "Reply to this email to answer the customer. Lines at the start of\n"
               "your reply act on the request: /close /reopen /assign me|EMAIL\n"
               "/unassign /label NAME... /unlabel NAME... /internal (not mailed).\n"};
@@ -57,7 +58,7 @@ Template default_template(MailKind kind) {
               "\n"
               "%{NOTE_TEXT}\n"
               "\n"
-"-- \n"
+              "-- \n"
               "Reply to this email to answer the customer. Lines at the start of\n"
               "your reply act on the request: /close /reopen /assign me|EMAIL\n"
               "/unassign /label NAME... /unlabel NAME... /internal (not mailed).\n"};
@@ -206,7 +207,9 @@ store::OutMail Composer::compose(const store::MailContext& c) {
   m.message_id = o.message_id;
   // Bounces come back to the participant's reply address (DESIGN.md 7).
   m.mail_from = reply_address(s_, c.reply_key);
-  m.bytes = mail::compose(o);
+  // The confirmation, the one mail every new issue causes, by the template
+  // writer; the rest (replies may grow Markdown and attachments) by GMime.
+  m.bytes = c.kind == MailKind::thank_you ? mail::write_plain(o) : mail::compose(o);
   return m;
 }
 
