@@ -48,7 +48,7 @@ Template default_template(MailKind kind) {
               "\n"
               "%{ISSUE_DESCRIPTION}\n"
               "\n"
-              "-- \n"
+"-- \n"
               "Reply to this email to answer the customer. Lines at the start of\n"
               "your reply act on the request: /close /reopen /assign me|EMAIL\n"
               "/unassign /label NAME... /unlabel NAME... /internal (not mailed).\n"};
@@ -58,7 +58,7 @@ Template default_template(MailKind kind) {
               "\n"
               "%{NOTE_TEXT}\n"
               "\n"
-              "-- \n"
+"-- \n"
               "Reply to this email to answer the customer. Lines at the start of\n"
               "your reply act on the request: /close /reopen /assign me|EMAIL\n"
               "/unassign /label NAME... /unlabel NAME... /internal (not mailed).\n"};

@@ -36,13 +36,13 @@ struct AttachmentIn {
 
 /// Why a mail is caused; also the template name (GitLab's names where they exist).
 enum class MailKind {
-  thank_you,          // confirmation of a new issue, to the customer
-  new_note,           // a public responder note, to each subscribed customer
-  closed,             // issue closed, to each subscribed customer
-  reopened,           // issue reopened, to each subscribed customer
-  member_new_issue,   // new issue, to project members (per project)
-  member_note,        // customer reply, to project members (per project)
-  member_unverified,  // a member's mail the site did not vouch for: kept internal, the member told
+  thank_you,         // confirmation of a new issue, to the customer
+  new_note,          // a public responder note, to each subscribed customer
+  closed,            // issue closed, to each subscribed customer
+  reopened,          // issue reopened, to each subscribed customer
+  member_new_issue,  // new issue, to project members (per project)
+  member_note,       // customer reply, to project members (per project)
+  member_unverified, // a member's mail the site did not vouch for: kept internal, the member told
   member_actions_refused,  // quick actions not understood: none ran, the member told
 };
 const char* mail_kind_name(MailKind k);
@@ -101,7 +101,7 @@ struct Inbound {
   /// Cc mailboxes (email, name), the desk's own and automated ones left
   /// out: participants of a new issue when the project lets them be.
   std::vector<std::pair<std::string, std::string>> cc;
-  bool automated = false;     // auto-submitted, bulk, null sender, mailer-daemon
+  bool automated = false;               // auto-submitted, bulk, null sender, mailer-daemon
   bool never_answer = false;  // automated, or a sender we must not write to (noreply, ourselves)
   bool spam = false;          // quarantine: stored flagged, hidden, never answered
   std::string spam_reason;
