@@ -5,6 +5,7 @@
 
 #include "common/ascii.h"
 #include "mail/compose.h"
+#include "mail/confirmation_writer.h"
 #include "mail/markdown.h"
 #include "mail/message.h"
 
@@ -249,7 +250,9 @@ store::OutMail Composer::compose(const store::MailContext& c) {
   m.message_id = o.message_id;
   // Bounces come back to the participant's reply address (DESIGN.md 7).
   m.mail_from = reply_address(s_, c.reply_key);
-  m.bytes = mail::compose(o);
+  // The confirmation, the one mail every new issue causes, by the template
+  // writer; the rest (replies may grow Markdown and attachments) by GMime.
+  m.bytes = c.kind == MailKind::thank_you ? mail::write_plain(o) : mail::compose(o);
   return m;
 }
 

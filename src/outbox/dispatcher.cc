@@ -22,10 +22,12 @@ std::int64_t backoff(std::int64_t attempts, std::chrono::seconds base, std::chro
   return std::min<std::int64_t>(d, max.count());
 }
 
-std::int64_t lease_seconds(std::chrono::seconds timeout) {
+std::int64_t lease_seconds(std::chrono::seconds timeout, std::size_t mails) {
   // connect, TLS handshake, greeting, EHLO, STARTTLS, handshake, EHLO,
-  // AUTH LOGIN's three steps, MAIL, RCPT, DATA, end of data, QUIT
-  return 15 * timeout.count() + 30;
+  // AUTH LOGIN's three steps, QUIT; then per mail MAIL, RCPT, DATA, end of
+  // data and RSET; and a new connection should one be lost on the way.
+  auto n = static_cast<std::int64_t>(mails);
+  return (15 + 5 * n) * timeout.count() + 30;
 }
 
 Dispatcher::Dispatcher(asio::io_context& io, asio::any_io_executor store_ex, store::Store& store,
@@ -69,6 +71,7 @@ void Dispatcher::abort() {
 }
 
 void Dispatcher::wake() {
+  woken_ = true;
   timer_.cancel();
 }
 
@@ -88,9 +91,10 @@ asio::awaitable<void> Dispatcher::release_then_loop() {
 
 asio::awaitable<void> Dispatcher::loop() {
   while (!stopping_) {
+    woken_ = false;
     std::vector<store::OutboxItem> due;
     try {
-      std::int64_t until = std::time(nullptr) + lease_seconds(opts_.timeout);
+      std::int64_t until = std::time(nullptr) + lease_seconds(opts_.timeout, kBatch);
       std::string owner = opts_.owner;
       std::function<std::vector<store::OutboxItem>()> claim = [this, until, owner] {
         return store_.claim_outbox(static_cast<int>(kBatch), until, owner);
@@ -99,51 +103,65 @@ asio::awaitable<void> Dispatcher::loop() {
     } catch (const std::exception& e) {
       log(std::string("outbox: cannot read the outbox: ") + e.what());
     }
-    for (auto& item : due) {
-      if (stopping_) break;
-      SmtpResult r = co_await smtp_send(io_.get_executor(), opts_.relay, opts_.security, opts_.helo,
-                                        item.mail_from, item.recipient, std::move(item.content),
-                                        opts_.timeout);
-      if (aborted_) {
-        // Recording the result would need the store after the shutdown
-        // timeout: the mail stays claimed, and is due again at the next start.
-        log("outbox: id=" + std::to_string(item.id) + " to=<" + item.recipient +
-            "> cancelled by the shutdown; due again at the next start");
-        break;
-      }
-      if (r.ok) common::fault_point("outbox_sent");
-      std::int64_t now = std::time(nullptr);
-      std::int64_t attempts = item.attempts + 1;
-      bool give_up = !r.ok && !r.permanent && now - item.created_at > opts_.max_age.count();
-      std::string error = r.reply;
-      if (give_up) error = "gave up after " + std::to_string(attempts) + " attempts: " + r.reply;
-      std::int64_t next = now + backoff(attempts, opts_.retry_base, opts_.retry_max);
-      std::int64_t id = item.id;
-      bool ok = r.ok, permanent = r.permanent || give_up;
-      try {
-        std::function<int()> mark = [this, id, ok, permanent, error, next] {
-          if (ok)
-            store_.outbox_sent(id);
-          else
-            store_.outbox_failed(id, error, permanent, next);
-          return 0;
-        };
-        co_await common::run_on<int>(store_ex_, std::move(mark));
-      } catch (const std::exception& e) {
-        log(std::string("outbox: cannot record the result: ") + e.what());
-      }
-      log("outbox: id=" + std::to_string(id) + " to=<" + item.recipient + "> message-id=<" +
-          item.message_id + "> kind=" + item.kind + " result=" +
-          (ok          ? "sent"
-           : permanent ? "failed"
-                       : "deferred") +
-          " attempts=" + std::to_string(attempts) + " reply=\"" + r.reply + "\"");
-    }
+    if (!due.empty()) co_await send_batch(due);
     if (stopping_) break;
-    if (due.size() == kBatch) continue;  // more may be waiting
+    if (due.size() == kBatch || woken_) continue;  // more may be waiting
     timer_.expires_after(opts_.poll);
     boost::system::error_code ec;
     co_await timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+}
+
+// One connection for the batch, then one transaction records every result:
+// a crash in between sends each of these mails at most once more, with the
+// same Message-ID (DESIGN.md section 6).
+asio::awaitable<void> Dispatcher::send_batch(std::vector<store::OutboxItem>& due) {
+  std::vector<Envelope> mails;
+  mails.reserve(due.size());
+  for (auto& item : due) mails.push_back({item.mail_from, item.recipient, std::move(item.content)});
+  std::vector<SmtpResult> results =
+      co_await smtp_send_all(io_.get_executor(), opts_.relay, opts_.security, opts_.helo,
+                             std::move(mails), opts_.timeout, [this] { return !stopping_; });
+  if (aborted_) {
+    // Recording the results would need the store after the shutdown
+    // timeout: the mails stay claimed, and are due again at the next start.
+    for (std::size_t i = 0; i < results.size(); ++i)
+      log("outbox: id=" + std::to_string(due[i].id) + " to=<" + due[i].recipient +
+          "> cancelled by the shutdown; due again at the next start");
+    co_return;
+  }
+  std::int64_t now = std::time(nullptr);
+  std::vector<store::OutboxAttempt> attempts;
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    const SmtpResult& r = results[i];
+    if (r.ok) common::fault_point("outbox_sent");
+    const auto& item = due[i];
+    std::int64_t n = item.attempts + 1;
+    bool give_up = !r.ok && !r.permanent && now - item.created_at > opts_.max_age.count();
+    std::string error = r.reply;
+    if (give_up) error = "gave up after " + std::to_string(n) + " attempts: " + r.reply;
+    attempts.push_back({item.id, r.ok, r.permanent || give_up, error,
+                        now + backoff(n, opts_.retry_base, opts_.retry_max)});
+  }
+  // Stopped half-way: the mails not attempted are due again at once.
+  std::string release = results.size() < due.size() ? opts_.owner : "";
+  try {
+    std::function<int()> record = [this, &attempts, release] {
+      store_.outbox_record(attempts, release);
+      return 0;
+    };
+    co_await common::run_on<int>(store_ex_, std::move(record));
+  } catch (const std::exception& e) {
+    log(std::string("outbox: cannot record the result: ") + e.what());
+  }
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    const auto& a = attempts[i];
+    log("outbox: id=" + std::to_string(a.id) + " to=<" + due[i].recipient + "> message-id=<" +
+        due[i].message_id + "> kind=" + due[i].kind + " result=" +
+        (a.sent        ? "sent"
+         : a.permanent ? "failed"
+                       : "deferred") +
+        " attempts=" + std::to_string(due[i].attempts + 1) + " reply=\"" + results[i].reply + "\"");
   }
 }
 

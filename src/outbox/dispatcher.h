@@ -6,6 +6,7 @@
 // connection failure; failed after a 5xx or when the mail is too old.
 #pragma once
 
+#include <atomic>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/io_context.hpp>
@@ -23,7 +24,7 @@ struct Options {
   Relay relay;
   Security security;  // TLS and the login at the relay
   std::string helo = "localhost";
-  std::chrono::seconds poll{2};          // look for due mail at least this often
+  std::chrono::seconds poll{2};  // look for due mail at least this often
   // Defaults from common/defaults.h (the daemon sets them from the config).
   // First retry after this, doubling; never wait longer than retry_max; give
   // up on a mail older than max_age; timeout: per SMTP reply.
@@ -31,7 +32,7 @@ struct Options {
   std::chrono::seconds retry_max{common::defaults::retry_max.value};
   std::chrono::seconds max_age{common::defaults::max_age.value};
   std::chrono::seconds timeout{common::defaults::smtp_timeout.value};
-  std::string owner = "deskmaild";       // names this instance's outbox claims
+  std::string owner = "deskmaild";  // names this instance's outbox claims
 };
 
 class Dispatcher {
@@ -56,9 +57,11 @@ class Dispatcher {
  private:
   boost::asio::awaitable<void> release_then_loop();
   boost::asio::awaitable<void> loop();
+  boost::asio::awaitable<void> send_batch(std::vector<store::OutboxItem>& due);
 
-  // Mails claimed at once: one, so that a lease covers exactly one dialogue.
-  static constexpr std::size_t kBatch = 1;
+  // Mails claimed at once and sent over one connection; the lease covers
+  // all their transactions (lease_seconds).
+  static constexpr std::size_t kBatch = 32;
 
   boost::asio::io_context& io_;
   boost::asio::any_io_executor store_ex_;
@@ -69,12 +72,13 @@ class Dispatcher {
   bool running_ = false;
   bool stopping_ = false;
   bool aborted_ = false;
+  std::atomic<bool> woken_{false};  // wake() while a batch was on its way
   std::function<void()> stopped_;
 };
 
-/// How long a claim keeps a mail from other dispatchers: every step of one
-/// SMTP dialogue at its timeout, and a margin.
-std::int64_t lease_seconds(std::chrono::seconds timeout);
+/// How long a claim keeps a batch of `mails` from other dispatchers: every
+/// step of their SMTP dialogue at its timeout, and a margin.
+std::int64_t lease_seconds(std::chrono::seconds timeout, std::size_t mails = 1);
 
 /// Seconds until the next attempt after `attempts` failures (60, 120, 240 ...).
 std::int64_t backoff(std::int64_t attempts, std::chrono::seconds base, std::chrono::seconds max);

@@ -132,11 +132,27 @@ awaitable<SmtpResult> authenticate(Conn& c, const Relay& relay, const Security& 
                       mech + "): " + scrub(said(r), sec));
 }
 
-// MAIL, RCPT, DATA (in one write with PIPELINING), the message, QUIT.
-awaitable<SmtpResult> transaction(Conn& c, bool pipelining, const std::string& mail_from,
-                                  const std::string& rcpt, const std::string& bytes) {
-  std::string mail = "MAIL FROM:<" + mail_from + ">\r\n";
-  std::string rcpt_cmd = "RCPT TO:<" + rcpt + ">\r\n";
+// What one transaction came to, and whether the connection may carry the next.
+struct Outcome {
+  SmtpResult result;
+  bool reusable = false;
+};
+
+// A refused MAIL or RCPT: RSET ends the transaction and keeps the connection
+// (RFC 5321 4.1.1.5), unless a pipelined DATA got 354 anyway: then anything
+// we sent would be message data, so the connection is dropped.
+awaitable<Outcome> refused(Conn& c, const Reply& why, const Reply& data) {
+  Outcome o{from_reply(why, false), false};
+  if (why.code == 0 || data.code == 354 || data.code == 0) co_return o;
+  if (!co_await c.send("RSET\r\n")) co_return o;
+  o.reusable = (co_await c.reply()).code == 250;
+  co_return o;
+}
+
+// MAIL, RCPT, DATA (in one write with PIPELINING) and the message.
+awaitable<Outcome> transaction(Conn& c, bool pipelining, const Envelope& m) {
+  std::string mail = "MAIL FROM:<" + m.mail_from + ">\r\n";
+  std::string rcpt_cmd = "RCPT TO:<" + m.rcpt + ">\r\n";
   Reply mr, rr, dr;
   if (pipelining) {
     // RFC 2920: MAIL, RCPT and DATA in one write, then their three replies.
@@ -155,27 +171,27 @@ awaitable<SmtpResult> transaction(Conn& c, bool pipelining, const std::string& m
         dr = co_await c.reply();
       }
     }
+    // Unpipelined, DATA was never sent after a refusal: RSET is safe.
+    if (dr.code == 0 && mr.code && (mr.code != 250 || rr.code)) dr.code = 503;
   }
-  for (const Reply* x : {&mr, &rr}) {
-    if (x->code / 100 != 2) {
-      // A pipelined DATA that got 354 anyway: dropping the connection aborts
-      // the transaction; anything we sent now would be message data.
-      if (dr.code != 354) co_await c.send("QUIT\r\n");
-      co_return from_reply(*x, false);
-    }
+  for (const Reply* x : {&mr, &rr})
+    if (x->code / 100 != 2) co_return co_await refused(c, *x, dr);
+  if (dr.code != 354) {
+    Reply no_data;
+    no_data.code = 503;
+    co_return co_await refused(c, dr, no_data);
   }
-  if (dr.code != 354) co_return from_reply(dr, false);
-  if (!co_await c.send(smtp_data(bytes))) co_return transient("connection lost while sending data");
+  if (!co_await c.send(smtp_data(m.bytes)))
+    co_return Outcome{transient("connection lost while sending data"), false};
   Reply r = co_await c.reply();
-  SmtpResult res = from_reply(r, true);
-  if (r.code / 100 != 2) res.ok = false;
-  co_await c.send("QUIT\r\n");
-  co_return res;
+  Outcome o{from_reply(r, true), r.code != 0};
+  if (r.code / 100 != 2) o.result.ok = false;
+  co_return o;
 }
 
-awaitable<SmtpResult> dialogue(Conn& c, const Relay& relay, const Security& sec,
-                               const std::string& helo, const std::string& mail_from,
-                               const std::string& rcpt, const std::string& bytes) {
+// Greeting, EHLO, STARTTLS and AUTH as configured: ok when mail may follow.
+awaitable<SmtpResult> open(Conn& c, const Relay& relay, const Security& sec,
+                           const std::string& helo, Capabilities& caps) {
   std::string err;
   if (!co_await c.connect(relay, err)) co_return transient(err);
   using Tls = Security::Tls;
@@ -183,28 +199,57 @@ awaitable<SmtpResult> dialogue(Conn& c, const Relay& relay, const Security& sec,
     co_return transient(err);
   Reply r = co_await c.reply();
   if (r.code != 220) co_return from_reply(r, false);
-  Capabilities caps;
   r = co_await hello(c, helo, caps);
   if (r.code != 250) co_return from_reply(r, false);
   SmtpResult step{true, false, ""};
   if (sec.tls == Tls::starttls) step = co_await upgrade(c, relay, sec, helo, caps);
   if (step.ok && !sec.username.empty()) step = co_await authenticate(c, relay, sec, caps);
-  if (!step.ok) {
-    co_await c.send("QUIT\r\n");
-    co_return step;
-  }
-  co_return co_await transaction(c, caps.pipelining, mail_from, rcpt, bytes);
+  if (!step.ok) co_await c.send("QUIT\r\n");
+  co_return step;
 }
 
 }  // namespace
 
+awaitable<std::vector<SmtpResult>> smtp_send_all(asio::any_io_executor ex, Relay relay,
+                                                 Security security, std::string helo,
+                                                 std::vector<Envelope> mails,
+                                                 std::chrono::seconds timeout,
+                                                 std::function<bool()> more) {
+  std::vector<SmtpResult> out;
+  // Each pass opens a connection and sends until it is lost: at least one
+  // mail gets its result per pass, so there are at most mails.size() passes.
+  while (out.size() < mails.size()) {
+    if (!out.empty() && more && !more()) break;
+    Conn c(ex, timeout);
+    Capabilities caps;
+    SmtpResult opened = co_await open(c, relay, security, helo, caps);
+    if (!opened.ok) {
+      // What each mail would have been told on a connection of its own.
+      out.resize(mails.size(), opened);
+      c.close();
+      break;
+    }
+    bool usable = true;
+    while (usable && out.size() < mails.size()) {
+      if (!out.empty() && more && !more()) break;
+      Outcome o = co_await transaction(c, caps.pipelining, mails[out.size()]);
+      out.push_back(std::move(o.result));
+      usable = o.reusable;
+    }
+    if (usable) co_await c.send("QUIT\r\n");
+    c.close();
+    if (usable) break;  // stopped by `more`, or done
+  }
+  co_return out;
+}
+
 awaitable<SmtpResult> smtp_send(asio::any_io_executor ex, Relay relay, Security security,
                                 std::string helo, std::string mail_from, std::string rcpt,
                                 std::string bytes, std::chrono::seconds timeout) {
-  Conn c(ex, timeout);
-  SmtpResult res = co_await dialogue(c, relay, security, helo, mail_from, rcpt, bytes);
-  c.close();
-  co_return res;
+  std::vector<Envelope> one{{std::move(mail_from), std::move(rcpt), std::move(bytes)}};
+  auto r = co_await smtp_send_all(std::move(ex), std::move(relay), std::move(security),
+                                  std::move(helo), std::move(one), timeout);
+  co_return r.at(0);
 }
 
 }  // namespace outbox

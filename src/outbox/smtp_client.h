@@ -8,7 +8,9 @@
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <vector>
 
 #include "common/defaults.h"
 
@@ -45,6 +47,21 @@ boost::asio::awaitable<SmtpResult> smtp_send(boost::asio::any_io_executor ex, Re
                                              Security security, std::string helo,
                                              std::string mail_from, std::string rcpt,
                                              std::string bytes, std::chrono::seconds timeout);
+
+/// One mail of a batch: envelope and content.
+struct Envelope {
+  std::string mail_from, rcpt, bytes;
+};
+
+/// Sends the mails in order over one connection (greeting, EHLO, TLS and
+/// login once; RSET after a refused transaction), opening a new connection
+/// for the rest when one is lost. `more` is asked before each mail after the
+/// first: false stops there. Result i is mail i's; mails not attempted are
+/// left out (the result is shorter). Never throws for network or protocol
+/// trouble, like smtp_send.
+boost::asio::awaitable<std::vector<SmtpResult>> smtp_send_all(
+    boost::asio::any_io_executor ex, Relay relay, Security security, std::string helo,
+    std::vector<Envelope> mails, std::chrono::seconds timeout, std::function<bool()> more = {});
 
 /// Dot-stuffs and CRLF-normalizes a message and appends the terminator: every
 /// bare CR or LF becomes CRLF, every line starting with '.' gets one more.

@@ -40,6 +40,19 @@ void Store::outbox_failed(std::int64_t id, const std::string& error, bool perman
   transact([&](Tx& tx) { tx.outbox().failed(id, error, permanent, next_attempt_at); });
 }
 
+void Store::outbox_record(const std::vector<OutboxAttempt>& attempts,
+                          const std::string& release_owner) {
+  transact([&](Tx& tx) {
+    for (const auto& a : attempts) {
+      if (a.sent)
+        tx.outbox().sent(a.id);
+      else
+        tx.outbox().failed(a.id, a.error, a.permanent, a.next_attempt_at);
+    }
+    if (!release_owner.empty()) tx.outbox().release(release_owner);
+  });
+}
+
 std::vector<OutboxItem> Store::list_outbox(const std::optional<std::string>& state) {
   return read([&](Tx& tx) { return tx.outbox().list(state); });
 }

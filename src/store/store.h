@@ -96,6 +96,11 @@ class Store {
   /// at `next_attempt_at`.
   void outbox_failed(std::int64_t id, const std::string& error, bool permanent,
                      std::int64_t next_attempt_at);
+  /// Records a batch of attempts in one transaction (outbox_sent or
+  /// outbox_failed for each); with `release_owner`, the mails that owner
+  /// still holds are made due again in the same transaction.
+  void outbox_record(const std::vector<OutboxAttempt>& attempts,
+                     const std::string& release_owner = "");
   std::vector<OutboxItem> list_outbox(const std::optional<std::string>& state);
   /// Makes a failed (or pending) mail due now; false if there is no such id.
   bool retry_outbox(std::int64_t id);

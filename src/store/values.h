@@ -210,6 +210,15 @@ struct OutboxItem {
   std::string content;  // only filled by claim_outbox()
 };
 
+/// The result of one attempt at an outbox mail, as the dispatcher records it.
+struct OutboxAttempt {
+  std::int64_t id = 0;
+  bool sent = false;
+  bool permanent = false;  // not sent: failed for good (else pending again)
+  std::string error;       // not sent: why
+  std::int64_t next_attempt_at = 0;
+};
+
 /// What a responder or admin does to an issue from the CLI or the web desk.
 struct NoteIn {
   std::string author;  // e-mail address of the responder

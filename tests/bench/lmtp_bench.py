@@ -16,6 +16,13 @@ runs each cell beside this one, on SQLite, and the table adds the ratio
 this/peer.
 
     tests/bench/lmtp_bench.py [--quick] [--postgresql] [--extras] [--reps N] [--peer DIR]
+                              [--no-outbound] [--out DIR]
+
+Confirmations are sent to a relay of their own (smtp-sink, SMTP) and each
+cell waits for the outbox to drain before it reads the CPU, so the figure
+counts the dispatcher too. The page cache is dropped before each run (as
+root). The medians go to DIR/lmtp-bench.json, and with python3-matplotlib
+a plot of msg/s against sessions to DIR/lmtp-bench.png.
 
 Figures only; never a pass/fail on speed. Not part of contrib/dev/test.
 """
@@ -42,10 +49,18 @@ HZ = os.sysconf("SC_CLK_TCK")
 BENCH_LIMITS = "new_issues_per_sender_hour: 0, confirmations_per_sender_day: 0, connections: 2000, message_size: 31457280"
 # This build's own limits beyond those (a peer build may not know them).
 OWN_LIMITS = ", confirmations_per_hour: 0"
-BENCH_CONFIG = ("limits: { " + BENCH_LIMITS + OWN_LIMITS + " }\n"
-                "outbound: { enabled: false }\n")
-PEER_CONFIG = ("limits: { " + BENCH_LIMITS + " }\n"
-               "outbound: { enabled: false }\n")
+# Confirmations are composed and sent in the same run, to a relay of their
+# own (one smtp-sink for all deskmailds, started in main()): the CPU of a
+# delivery counts everything it causes (issue 24). --no-outbound for the old
+# figures.
+RELAY = {"port": None}
+
+
+def desk_config(peer):
+    limits = "limits: { " + BENCH_LIMITS + ("" if peer else OWN_LIMITS) + " }\n"
+    if RELAY["port"] is None:
+        return limits + "outbound: { enabled: false }\n"
+    return limits + f'outbound: {{ relay: "127.0.0.1:{RELAY["port"]}" }}\n'
 
 
 def build_release():
@@ -140,7 +155,7 @@ class DeskServer:
             harness.DESKMAILD = os.path.join(build, "src", "server", "deskmaild")
             harness.DESKMAIL = os.path.join(build, "src", "cli", "deskmail")
         try:
-            config = PEER_CONFIG if build else BENCH_CONFIG
+            config = desk_config(peer=bool(build))
             self.desk = Desk(config + ("database_connections: 8\n" if postgresql else ""),
                              projects=projects, postgresql=postgresql).start()
         finally:
@@ -151,6 +166,18 @@ class DeskServer:
 
     def stored(self):
         return self.desk.scalar("SELECT count(*) FROM issue")
+
+    def drain(self, timeout=120):
+        """Waits until the outbox holds nothing pending (the confirmations of
+        the run are sent, their CPU spent); returns the seconds waited."""
+        if RELAY["port"] is None:
+            return 0.0
+        t0 = time.perf_counter()
+        while time.perf_counter() - t0 < timeout:
+            if self.desk.scalar("SELECT count(*) FROM outbox WHERE state = 'pending'") == 0:
+                break
+            time.sleep(0.05)
+        return time.perf_counter() - t0
 
     def close(self):
         self.desk.close()
@@ -231,10 +258,12 @@ protocol lmtp {{
 class SinkServer:
     name = "smtp-sink"
 
-    def __init__(self):
+    def __init__(self, lmtp=True):
+        """lmtp=False: an SMTP sink, the relay that deskmaild's confirmations go to."""
         self.port = free_port()
         user = ["-u", "nobody"] if os.getuid() == 0 else []
-        self.proc = subprocess.Popen(["smtp-sink", *user, "-L", f"127.0.0.1:{self.port}", "1024"])
+        self.proc = subprocess.Popen(["smtp-sink", *user, *(["-L"] if lmtp else []), f"127.0.0.1:{self.port}",
+                                      "1024"])
         self.pid = self.proc.pid
         self.rcpt = "user@bench.local"
         for _ in range(100):
@@ -253,7 +282,20 @@ class SinkServer:
 
 
 # --- one cell -----------------------------------------------------------------
+def drop_caches():
+    """The page cache dropped before each pass, so that no server finds its
+    predecessor's pages warm (needs root; without it the runs are warm alike)."""
+    try:
+        os.sync()
+        with open("/proc/sys/vm/drop_caches", "w") as f:
+            f.write("3\n")
+        return True
+    except OSError:
+        return False
+
+
 def run_cell(server, size, sessions, rcpts, messages):
+    drop_caches()
     before = server.stored()
     pids = tree(server.pid)
     t0_ticks = ticks(pids)
@@ -263,13 +305,18 @@ def run_cell(server, size, sessions, rcpts, messages):
                             "-l", str(size), "-f", "bench@example.org", "-t", server.rcpt, "-M", "client.test",
                             f"127.0.0.1:{server.port}"], capture_output=True, text=True, timeout=1800)
         elapsed = time.perf_counter() - t0
+        # The dispatcher's CPU belongs to the deliveries that queued the mail.
+        drained = server.drain() if hasattr(server, "drain") else 0.0
     cpu = (ticks(tree(server.pid) | pids) - t0_ticks) / HZ
     after = server.stored()
     ok = p.returncode == 0
     stored_ok = None if before is None else (after - before == messages * rcpts)
+    if stored_ok and RELAY["port"] is not None and server.desk.scalar(
+            "SELECT count(*) FROM outbox WHERE state <> 'sent'"):
+        stored_ok = False  # a confirmation the relay refused or never got
     return {"msgs": messages / elapsed, "deliveries": messages * rcpts / elapsed,
             "cpu_ms": cpu * 1000 / messages, "rss_mb": s.peak / 1024, "ok": ok, "stored_ok": stored_ok,
-            "err": p.stderr.strip()[-200:]}
+            "drain_s": drained, "err": p.stderr.strip()[-200:]}
 
 
 def median(xs):
@@ -319,6 +366,50 @@ def matrix(args):
               f" | {max(r['rss_mb'] for r in d):.1f} |" + (peer_columns(results, cell, med) if args.peer else ""))
     bad = [(c, n) for (c, n), rs in results.items() if any(not r["ok"] or r["stored_ok"] is False for r in rs)]
     print("\nverification: " + ("every accepted message stored" if not bad else f"FAILED in {bad}"))
+    write_json(args, cells, names, results)
+
+
+def write_json(args, cells, names, results):
+    """The runs and their medians as JSON beside the table, and a plot of
+    msg/s against sessions (4 KiB, 1 recipient) when matplotlib is there."""
+    import json
+    out = {"confirmations_sent": RELAY["port"] is not None, "page_cache_dropped": drop_caches(),
+           "load1": os.getloadavg()[0], "cells": []}
+    for size, sess, rcpt in cells:
+        for n in names:
+            rs = results[((size, sess, rcpt), n)]
+            out["cells"].append({"size": size, "sessions": sess, "rcpts": rcpt, "server": n,
+                                 "msgs_per_s": median([r["msgs"] for r in rs]),
+                                 "deliveries_per_s": median([r["deliveries"] for r in rs]),
+                                 "cpu_ms_per_msg": median([r["cpu_ms"] for r in rs]),
+                                 "peak_rss_mb": max(r["rss_mb"] for r in rs), "runs": rs})
+    path = os.path.join(args.out, "lmtp-bench.json")
+    with open(path, "w") as f:
+        json.dump(out, f, indent=1)
+    print(f"JSON: {path}")
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("no plot: python3-matplotlib is not installed")
+        return
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for n in names:
+        pts = sorted((c["sessions"], c["msgs_per_s"]) for c in out["cells"]
+                     if c["server"] == n and c["size"] == 4096 and c["rcpts"] == 1)
+        if pts:
+            ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", label=n)
+    ax.set_xscale("log", base=2)
+    ax.set_xlabel("LMTP sessions")
+    ax.set_ylabel("messages/s (4 KiB, 1 recipient)")
+    ax.set_title("deskmaild and its peers, same run")
+    ax.legend()
+    ax.grid(True, alpha=0.3)
+    png = os.path.join(args.out, "lmtp-bench.png")
+    fig.tight_layout()
+    fig.savefig(png, dpi=100)
+    print(f"plot: {png}")
 
 
 def peer_columns(results, cell, med):
@@ -450,8 +541,22 @@ def main():
     ap.add_argument("--peer", metavar="DIR", help="another release build's deskmaild beside this one")
     ap.add_argument("--small", type=int, default=3000, help="4 KiB messages per cell")
     ap.add_argument("--big", type=int, default=500, help="100 KiB messages per cell")
+    ap.add_argument("--no-outbound", action="store_true", help="confirmations neither composed nor sent")
+    ap.add_argument("--out", default=".", help="directory for lmtp-bench.json and lmtp-bench.png")
     args = ap.parse_args()
     build_release()
+    relay = None
+    if not args.no_outbound:
+        relay = SinkServer(lmtp=False)
+        RELAY["port"] = relay.port
+    try:
+        run(args)
+    finally:
+        if relay:
+            relay.close()
+
+
+def run(args):
     if not args.no_matrix:
         matrix(args)
     if args.extras:

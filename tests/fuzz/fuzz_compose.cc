@@ -1,8 +1,10 @@
 // fuzz_compose: the outbound composer with arbitrary titles, names, notes,
-// addresses, templates and references. Whatever a customer or responder
-// wrote, the result must be exactly one well-formed message: CRLF lines of
-// at most 998 octets, header fields only from the set the composer writes
-// for well-behaved input, each once, and a body.
+// addresses, templates and references, and the same input once more as a
+// confirmation (mail::write_plain, the template writer) and through
+// mail::write_plain directly with arbitrary addresses and extra fields. Whatever a customer or
+// responder wrote, the result must be exactly one well-formed message: CRLF lines of at most 998
+// octets, header fields only from the set the composer writes for well-behaved input, each once,
+// and a body.
 //
 // Answers (issue 23): the first byte's bit 3 makes the note Markdown, with
 // an HTML part that never carries an active tag the note wrote; bit 4
@@ -18,6 +20,8 @@
 #include <vector>
 
 #include "common/ascii.h"
+#include "mail/compose.h"
+#include "mail/confirmation_writer.h"
 #include "mail/markdown.h"
 #include "mail/message.h"
 #include "notify/notify.h"
@@ -115,6 +119,9 @@ void check_file(const store::AttachmentIn& f, const std::string& m) {
 
 }  // namespace
 
+void check(const store::OutMail& m);
+void write_plain_directly(const std::vector<std::string>& f);
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size < 1) return 0;
   // Fields separated by NUL bytes, in this order.
@@ -150,6 +157,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   c.references = {f[9]};
   c.project_path = f[10].empty() ? c.project_path : f[10];
   store::OutMail m = composer().compose(c);
+  check(m);
+  if (c.note_markdown) check_html(f[2], m.bytes);
+  if (!files.empty()) check_file(files[0], m.bytes);
+  c.kind = store::MailKind::thank_you;  // the template writer
+  check(composer().compose(c));
+  write_plain_directly(f);
+  return 0;
+}
+
+// One composed mail: well-formed, only allowed fields, each once.
+void check(const store::OutMail& m) {
   auto names = header_names(m.bytes);
   for (const auto& [n, count] : names) {
     if (!allowed().count(n)) fail(("an injected field " + n).c_str(), m.bytes);
@@ -159,7 +177,39 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (!names.count(must)) fail(must, m.bytes);
   if (m.message_id.empty() || m.message_id.find_first_of("<>\r\n ") != std::string::npos)
     fail("a bad Message-ID", m.message_id);
-  if (c.note_markdown) check_html(f[2], m.bytes);
-  if (!files.empty()) check_file(files[0], m.bytes);
-  return 0;
+}
+
+// The writer on its own: addresses, Reply-To, references and an extra field
+// from the input. Whatever they hold, one well-formed message with each of
+// the writer's fields once, and nothing but them.
+void write_plain_directly(const std::vector<std::string>& f) {
+  mail::Outgoing o;
+  o.from = {f[5], f[4].empty() ? "desk@support.example.com" : f[4]};
+  o.to = {f[3], f[10].empty() ? "customer@example.org" : f[10]};
+  o.reply_to = f[6];
+  o.subject = f[0];
+  o.body = f[2];
+  o.message_id = f[1].empty() ? "id@x" : f[1];
+  o.in_reply_to = f[9];
+  o.references = {f[9], f[7]};
+  o.headers = {{"Auto-Submitted", "auto-replied"}, {"X-Deskmail-Ticket", f[8]}};
+  o.date = 1700000000;
+  std::string m = mail::write_plain(o);
+  static const std::set<std::string> writer = {"auto-submitted",
+                                               "x-deskmail-ticket",
+                                               "from",
+                                               "to",
+                                               "reply-to",
+                                               "subject",
+                                               "date",
+                                               "message-id",
+                                               "in-reply-to",
+                                               "references",
+                                               "mime-version",
+                                               "content-type",
+                                               "content-transfer-encoding"};
+  for (const auto& [n, count] : header_names(m)) {
+    if (!writer.count(n)) fail(("an injected field " + n).c_str(), m);
+    if (count != 1) fail(("a field twice: " + n).c_str(), m);
+  }
 }

@@ -37,6 +37,7 @@ class CaptureServer:
         self.messages = []
         self.lock = threading.Lock()
         self.mode = "ok"
+        self.refuse = set()  # recipients refused with 550 whatever the mode
         self.data_delay = 0.0
         self.port = port
         self.server = None
@@ -111,7 +112,7 @@ class CaptureServer:
                 rcpts = []
                 send("250 2.1.0 ok")
             elif verb == "RCPT":
-                if self.mode == "permfail":
+                if self.mode == "permfail" or cmd[cmd.find("<") + 1:cmd.rfind(">")] in self.refuse:
                     send("550 5.1.1 no such user here")
                 else:
                     rcpts.append(cmd[cmd.find("<") + 1:cmd.rfind(">")])

@@ -256,6 +256,31 @@ class OutboxFaults(unittest.TestCase):
         wait_until(lambda: self.relay.snapshot())
         self.assertEqual(len(self.relay.snapshot()), 1)
 
+    def test_a_refused_mail_does_not_stop_the_others(self):
+        """Mail due together goes over one connection: a recipient the relay
+        refuses fails with its reason, and the mails before and after it
+        arrive, each once."""
+        self.relay.stop()  # down while the three are queued: they fall due together
+        self.desk = self.enterContext(Desk(relay_port=self.port)).start()
+        senders = ["a@example.org", "refused@example.org", "c@example.org"]
+        for i, s in enumerate(senders):
+            deliver(self.desk, [self.desk.address["acme/game"]], message(message_id=f"r{i}@x", sender=s),
+                    sender=s)
+        wait_until(lambda: len(self.desk.cli("outbox", "list")) == 3
+                   and all(o["attempts"] >= 1 for o in self.desk.cli("outbox", "list")))
+        self.relay = CaptureServer(port=self.port)
+        self.relay.refuse = {"refused@example.org"}
+        self.relay.start()
+        self.addCleanup(lambda: self.relay.stop())
+        failed = wait_until(lambda: self.desk.cli("outbox", "list", "--state", "failed"), timeout=20)
+        got = self.relay.wait_for(2, timeout=20)
+        time.sleep(0.5)
+        self.assertEqual(sorted(r for m in self.relay.snapshot() for r in m.rcpts),
+                         ["a@example.org", "c@example.org"])
+        self.assertEqual(len(got), 2)
+        self.assertEqual(len(failed), 1)
+        self.assertIn("550 5.1.1", failed[0]["last_error"])
+
     def test_relay_4xx_is_retried(self):
         self.relay.mode = "tempfail"
         self.desk = self.enterContext(Desk(relay_port=self.port)).start()
