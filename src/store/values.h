@@ -36,14 +36,15 @@ struct AttachmentIn {
 
 /// Why a mail is caused; also the template name (GitLab's names where they exist).
 enum class MailKind {
-  thank_you,         // confirmation of a new issue, to the customer
-  new_note,          // a public responder note, to each subscribed customer
-  closed,            // issue closed, to each subscribed customer
-  reopened,          // issue reopened, to each subscribed customer
-  member_new_issue,  // new issue, to project members (per project)
-  member_note,       // customer reply, to project members (per project)
-  member_unverified, // a member's mail the site did not vouch for: kept internal, the member told
+  thank_you,          // confirmation of a new issue, to the customer
+  new_note,           // a public responder note, to each subscribed customer
+  closed,             // issue closed, to each subscribed customer
+  reopened,           // issue reopened, to each subscribed customer
+  member_new_issue,   // new issue, to project members (per project)
+  member_note,        // customer reply, to project members (per project)
+  member_unverified,  // a member's mail the site did not vouch for: kept internal, the member told
   member_actions_refused,  // quick actions not understood: none ran, the member told
+  sign_in,                 // a web desk sign-in link, to a project member (no issue)
 };
 const char* mail_kind_name(MailKind k);
 std::optional<MailKind> mail_kind_from(const std::string& name);
@@ -101,7 +102,7 @@ struct Inbound {
   /// Cc mailboxes (email, name), the desk's own and automated ones left
   /// out: participants of a new issue when the project lets them be.
   std::vector<std::pair<std::string, std::string>> cc;
-  bool automated = false;               // auto-submitted, bulk, null sender, mailer-daemon
+  bool automated = false;     // auto-submitted, bulk, null sender, mailer-daemon
   bool never_answer = false;  // automated, or a sender we must not write to (noreply, ourselves)
   bool spam = false;          // quarantine: stored flagged, hidden, never answered
   std::string spam_reason;
@@ -155,6 +156,7 @@ struct Label {
 };
 
 struct IssueSummary {
+  std::int64_t id = 0;  // the row's id: the keyset cursor's tie-breaker
   std::string ref, project;
   std::int64_t iid = 0;
   std::string title, state, author;
@@ -175,6 +177,7 @@ struct NoteView {
   std::string problems;  // what was odd or cut, one per line ("": none)
 };
 struct AttachmentView {
+  std::int64_t id = 0;
   std::string filename, content_type, sha256;
   std::int64_t size = 0;
 };
@@ -224,6 +227,12 @@ struct IssueFilter {
   std::vector<std::string> labels;      // label keys; every one must be on the issue
   std::optional<std::string> search;    // words, each found in the title, description or a note
   IssueSort sort = IssueSort::id;
+  /// Only issues of these projects (the web desk: the member's own); empty: all.
+  std::vector<std::string> projects;
+  bool only_spam = false;  // the quarantine: flagged issues only
+  /// Keyset paging (sort created or updated): only issues after the one
+  /// with this sort key and id in the listing's order.
+  std::optional<std::pair<std::int64_t, std::int64_t>> after;
 };
 
 /// Thrown for a failure the caller cannot fix by retrying differently
