@@ -47,12 +47,12 @@ std::optional<WebLink> SqlWeb::link(const std::string& token_hash) {
 
 std::optional<std::string> SqlWeb::use_link(const std::string& token_hash, std::int64_t at) {
   std::string h = token_hash, email;
-  long long t = at;
+  long long t = at, t2 = at;
   soci::indicator ind = soci::i_null;
   db_.run(
       "UPDATE web_link SET used_at = :t WHERE token_hash = :h AND used_at IS NULL AND "
       "expires_at > :t2 RETURNING email",
-      soci::use(t), soci::use(h), soci::use(t, "t2"), soci::into(email, ind));
+      soci::use(t), soci::use(h), soci::use(t2), soci::into(email, ind));
   if (!db_.got_data() || ind != soci::i_ok) return std::nullopt;
   return email;
 }

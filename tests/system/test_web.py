@@ -137,7 +137,12 @@ def link_from(mail):
 class WebDesk(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        from selenium import webdriver
+        try:
+            from selenium import webdriver
+        except ImportError:  # Debian's python3-selenium, under another python3 of the same version
+            import sys
+            sys.path.append("/usr/lib/python3/dist-packages")
+            from selenium import webdriver
         opts = webdriver.ChromeOptions()
         for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                   "--window-size=1280,900"):
@@ -275,8 +280,8 @@ class WebDesk(unittest.TestCase):
     def test_screenshots(self):
         """The queue and an issue, for docs/ (DESKMAIL_WEB_SHOTS_DOCS=dir to keep them)."""
         game = self.desk.address["acme/game"]
-        self.desk.cli("label", "add", "acme/game", "printer", json_out=False)
-        self.desk.cli("label", "add", "acme/game", "urgent", json_out=False)
+        self.desk.cli("project", "label", "add", "acme/game", "printer", json_out=False)
+        self.desk.cli("project", "label", "add", "acme/game", "urgent", json_out=False)
         for i, (s, body) in enumerate([("Printer on fire", "The office printer smokes when printing duplex."),
                                        ("Cannot log in since the update", "The login page says my password expired."),
                                        ("Invoice 2026-114 shows the wrong VAT", "We are billed 21% instead of 19%."),
@@ -284,9 +289,11 @@ class WebDesk(unittest.TestCase):
             deliver(self.desk, [game], message(subject=s, body=body, message_id=f"shot{i}@x",
                                                sender=f"customer{i}@example.org"))
         ref = [x for x in self.desk.issues("acme/game") if x["title"] == "Printer on fire"][0]["ref"]
-        self.desk.cli("issue", "label", ref, "printer", "urgent", "--as", MEMBER, json_out=False, check=False)
-        self.desk.cli("reply", ref, "--as", MEMBER, "--message", "Please switch it off; a technician is on the way.",
-                      json_out=False, check=False)
+        self.desk.cli("issue", "label", ref, "+printer", "+urgent", "--as", MEMBER, json_out=False)
+        self.desk.cli("reply", ref, "--as", MEMBER, "-m", "Please switch it off; a technician is on the way.",
+                      json_out=False)
+        self.desk.cli("note", ref, "--as", MEMBER, "-m", "Model HL-2270, bought 2019. Check warranty.",
+                      json_out=False)
         self.sign_in()
         out = os.environ.get("DESKMAIL_WEB_SHOTS_DOCS", self.desk.dir)
         b = self.browser
