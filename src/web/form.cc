@@ -5,6 +5,7 @@
 #include <boost/url/encode.hpp>
 #include <boost/url/params_encoded_view.hpp>
 #include <boost/url/parse_query.hpp>
+#include <boost/url/pct_string_view.hpp>
 #include <boost/url/rfc/pchars.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
 
@@ -37,10 +38,14 @@ bool valid_utf8(std::string_view s) {
   return true;
 }
 
+// '+' is a space in forms (HTML's urlencoded), but only a '+' as sent: a
+// decoded "%2B" is a plus. Boost.URL checked the escapes already.
 std::string decoded(boost::urls::pct_string_view s) {
-  std::string out;
-  for (char c : s.decode()) out += c == '+' ? ' ' : c;
-  return out;
+  std::string enc(s.data(), s.size());
+  for (std::size_t at = enc.find('+'); at != std::string::npos; at = enc.find('+', at))
+    enc.replace(at, 1, "%20");
+  auto v = boost::urls::make_pct_string_view(enc);
+  return v ? v->decode() : std::string();
 }
 
 }  // namespace
@@ -53,7 +58,6 @@ std::optional<Form> parse_form(std::string_view text, std::size_t max_fields) {
   for (auto p : *r) {
     if (out.size() >= max_fields) return std::nullopt;
     if (p.key.empty() && !p.has_value) continue;  // "a=1&&b=2"
-    // '+' is a space in forms (HTML's urlencoded); a real '+' comes as %2B.
     std::string key = decoded(p.key), value = p.has_value ? decoded(p.value) : std::string();
     if (!valid_utf8(key) || !valid_utf8(value)) return std::nullopt;
     out.emplace(std::move(key), std::move(value));

@@ -169,7 +169,11 @@ std::string queue(const Frame& f, const Queue& q) {
     o.set("author", s.author);
     o.set("updated", when(s.updated_at, false));
     o.set("updated_iso", when(s.updated_at, true));
-    if (!s.assignee.empty()) o.set("assignee", s.assignee);
+    // Set either way: a missing key would be looked up in the page's data.
+    if (s.assignee.empty())
+      o.set("assigned_to", false);
+    else
+      o.set("assigned_to", s.assignee);
     data labels{data::type::list};
     for (const auto& l : s.labels) labels.push_back(data(l));
     o.set("labels", labels);
