@@ -49,7 +49,11 @@ class Web:
         self.desk = desk
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        desk.write_config(desk.extra + f'web: {{ listen: ["tcp:127.0.0.1:{self.port}"], '
+        # The desk's own extra config, without the web: section a first
+        # instance wrote (a second instance gets a port of its own).
+        if not hasattr(desk, "base_extra"):
+            desk.base_extra = desk.extra
+        desk.write_config(desk.base_extra + f'web: {{ listen: ["tcp:127.0.0.1:{self.port}"], '
                                        f'base_url: "{self.url}", timeout: 3, header_size: 8192, '
                                        f'body_size: 65536{extra} }}\n')
         self.log_path = os.path.join(desk.dir, "web.log")
@@ -176,6 +180,16 @@ class WebDesk(unittest.TestCase):
                 pass
 
     # --- helpers -------------------------------------------------------------
+    def execute(self, sql):
+        """A statement on the desk's database, either store."""
+        if self.desk.pg:
+            self.desk.pg.psql(sql, db=self.desk.query_db)
+            return
+        db = sqlite3.connect(self.desk.db)
+        db.execute(sql)
+        db.commit()
+        db.close()
+
     def mails_to(self, rcpt):
         return [m for m in self.relay.snapshot() if rcpt in m.rcpts]
 
@@ -305,6 +319,20 @@ class WebDesk(unittest.TestCase):
         self.assertTrue(b.save_screenshot(os.path.join(out, "web-issue-phone.png")))
         b.set_window_size(1280, 900)
 
+    def test_two_instances_share_sessions(self):
+        """Sessions live in the database: a second deskmail-web on the same
+        store knows the cookie the first one set, and signing out on one ends
+        it on both."""
+        self.sign_in()
+        second = self.enterContext(Web(self.desk))
+        cookie = self.cookie_header()
+        status, _, body = http(second.url + "/issues", headers={"Cookie": cookie})
+        self.assertEqual(status, 200)
+        self.assertIn(MEMBER.encode(), body)
+        self.browser.find_element("css selector", ".signout button").click()
+        status, headers, _ = http(second.url + "/issues", headers={"Cookie": cookie})
+        self.assertEqual((status, headers["Location"]), (303, "/signin"))
+
     # --- refusals --------------------------------------------------------------
     def test_another_projects_issue_is_not_found(self):
         deliver(self.desk, [self.desk.address["acme/web"]], message(subject="Secret", message_id="s@x"))
@@ -355,10 +383,7 @@ class WebDesk(unittest.TestCase):
         self.request_link(MEMBER)
         mails = wait_until(lambda: len(self.mails_to(MEMBER)) >= 2 and self.mails_to(MEMBER))
         link2 = link_from(mails[-1])
-        db = sqlite3.connect(self.desk.db)
-        db.execute("UPDATE web_link SET expires_at = expires_at - 3600 WHERE used_at IS NULL")
-        db.commit()
-        db.close()
+        self.execute("UPDATE web_link SET expires_at = expires_at - 3600 WHERE used_at IS NULL")
         self.browser.get(link2)
         self.assertIn("expired", self.browser.find_element("id", "message").text)
         # Its POST does not sign in either; the GET did not use it up.
@@ -368,11 +393,9 @@ class WebDesk(unittest.TestCase):
                                {"Cookie": self.cookie_header()})
         self.assertEqual(status, 410)
         # Tokens are stored hashed only.
-        db = sqlite3.connect(self.desk.db)
-        hashes = [r[0] for r in db.execute("SELECT token_hash FROM web_link")]
-        db.close()
-        self.assertNotIn(token, hashes)
-        self.assertIn(hashlib.sha256(token.encode()).hexdigest(), hashes)
+        self.assertEqual(self.desk.scalar(f"SELECT count(*) FROM web_link WHERE token_hash = '{token}'"), 0)
+        digest = hashlib.sha256(token.encode()).hexdigest()
+        self.assertEqual(self.desk.scalar(f"SELECT count(*) FROM web_link WHERE token_hash = '{digest}'"), 1)
 
     def test_non_member_gets_the_same_page_and_no_mail(self):
         member_page = self.request_link(MEMBER).replace(MEMBER, "ADDRESS")
