@@ -284,7 +284,7 @@ class WebDesk(unittest.TestCase):
         # Sign out: the session is gone, the old cookie opens nothing.
         cookie = self.cookie_header()
         b.find_element("css selector", ".signout button").click()
-        self.assertTrue(b.current_url.endswith("/signin"), b.current_url)
+        self.assertTrue(wait_until(lambda: b.current_url.endswith("/signin")), b.current_url)
         status, headers, _ = http(self.web.url + "/issues", headers={"Cookie": cookie})
         self.assertEqual((status, headers["Location"]), (303, "/signin"))
         # The link was used up by its POST.
@@ -330,6 +330,8 @@ class WebDesk(unittest.TestCase):
         self.assertEqual(status, 200)
         self.assertIn(MEMBER.encode(), body)
         self.browser.find_element("css selector", ".signout button").click()
+        # The click returns before the POST is answered: wait for the page it leads to.
+        self.assertTrue(wait_until(lambda: self.browser.current_url.endswith("/signin")))
         status, headers, _ = http(second.url + "/issues", headers={"Cookie": cookie})
         self.assertEqual((status, headers["Location"]), (303, "/signin"))
 
