@@ -84,6 +84,20 @@ inline constexpr Setting refs_per_commit{"fixes", "refs_per_commit", 20, 1, 1000
 inline constexpr Setting webhook_body{"fixes", "webhook_body", 5242880, 1024,
                                       std::uint64_t{1} << 30};  // bytes; HTTP 413
 
+// web: the web desk, deskmail-web (issue 21); times in seconds, sizes in bytes.
+inline constexpr Setting web_session_lifetime{"web", "session_lifetime", 43200, 300, 2592000};
+inline constexpr Setting web_link_lifetime{"web", "link_lifetime", 900, 60, 3600};
+inline constexpr Setting web_links_per_address_hour{"web", "links_per_address_hour", 5, 0, 10000,
+                                                    true};
+inline constexpr Setting web_links_per_client_hour{"web", "links_per_client_hour", 20, 0, 100000,
+                                                   true};
+inline constexpr Setting web_header_size{"web", "header_size", 16384, 1024, 1048576};  // HTTP 431
+inline constexpr Setting web_body_size{"web", "body_size", 1048576, 1024,
+                                       std::uint64_t{1} << 30};       // HTTP 413
+inline constexpr Setting web_timeout{"web", "timeout", 30, 1, 3600};  // HTTP 408
+inline constexpr Setting web_connections{"web", "connections", 256, 1, 100000};
+inline constexpr Setting web_page_size{"web", "page_size", 50, 5, 500};
+
 /// Every setting above, for the loader's checks and the man page test.
 inline constexpr std::array kAll{
     &database_connections,
@@ -114,6 +128,15 @@ inline constexpr std::array kAll{
     &commits_per_push,
     &refs_per_commit,
     &webhook_body,
+    &web_session_lifetime,
+    &web_link_lifetime,
+    &web_links_per_address_hour,
+    &web_links_per_client_hour,
+    &web_header_size,
+    &web_body_size,
+    &web_timeout,
+    &web_connections,
+    &web_page_size,
 };
 
 /// spam.threshold: scores at or above are spam.

@@ -116,5 +116,6 @@ class Checker {
 
 /// Reads the log: section into `out` (log_section.cc).
 void log_section(Checker& ck, const YAML::Node& n, Log& out);
+void web_section(Checker& ck, const YAML::Node& n, Web& out);
 
 }  // namespace config::detail

@@ -406,6 +406,7 @@ Config load_string(const std::string& text, const std::string& name) {
                       }}});
            }},
           {"log", [&](const YAML::Node& n) { detail::log_section(ck, n, cfg.log); }},
+          {"web", [&](const YAML::Node& n) { detail::web_section(ck, n, cfg.web); }},
           {"timeouts",
            [&](const YAML::Node& n) {
              auto& t = cfg.timeouts;

@@ -117,6 +117,24 @@ struct Fixes {
   std::uint64_t webhook_body = defaults::webhook_body.value;
 };
 
+/// The web desk, deskmail-web (deskmail-web(8)).
+struct Web {
+  std::vector<Listen> listen;  // empty: deskmail-web refuses to start
+  std::string base_url;        // "https://desk.example.com": links in mail, Secure cookies
+  std::vector<std::string> trusted_proxies;  // addresses whose X-Forwarded-For and SSO header count
+  std::string sso_header;                    // e.g. X-Remote-User; "": no single sign-on
+  std::chrono::seconds session_lifetime{defaults::web_session_lifetime.value};
+  std::chrono::seconds link_lifetime{defaults::web_link_lifetime.value};
+  std::uint32_t links_per_address_hour = defaults::web_links_per_address_hour.value;
+  std::uint32_t links_per_client_hour = defaults::web_links_per_client_hour.value;
+  std::uint32_t header_size = defaults::web_header_size.value;
+  std::uint64_t body_size = defaults::web_body_size.value;
+  std::chrono::seconds timeout{defaults::web_timeout.value};
+  std::uint32_t connections = defaults::web_connections.value;
+  std::uint32_t page_size = defaults::web_page_size.value;
+  bool secure() const { return base_url.rfind("https://", 0) == 0; }
+};
+
 /// Where deskmaild's log lines go (deskmaild(8), LOGGING): stderr (journald
 /// under systemd, which takes the facility from the unit's SyslogFacility=)
 /// or a syslog socket, like Postfix's maillog.
@@ -147,6 +165,7 @@ struct Config {
   Authentication authentication;
   Fixes fixes;
   Log log;
+  Web web;
 
   /// Local part of `address` before any '+', and the domain.
   std::string base_local() const;

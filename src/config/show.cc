@@ -152,6 +152,20 @@ std::vector<Shown> show(const Config& c) {
   add("log.facility", c.log.facility, c.log.facility == d.log.facility);
   add("log.socket", c.log.socket, c.log.socket == d.log.socket);
   add("log.syslog_name", c.log.syslog_name, c.log.syslog_name == d.log.syslog_name);
+  const auto& w = c.web;
+  add("web.listen", listen_text(w.listen), w.listen.empty());
+  add("web.base_url", w.base_url, w.base_url.empty());
+  add("web.trusted_proxies", join(w.trusted_proxies), w.trusted_proxies.empty());
+  add("web.sso_header", w.sso_header, w.sso_header.empty());
+  secs(defaults::web_session_lifetime, w.session_lifetime);
+  secs(defaults::web_link_lifetime, w.link_lifetime);
+  num(defaults::web_links_per_address_hour, w.links_per_address_hour);
+  num(defaults::web_links_per_client_hour, w.links_per_client_hour);
+  num(defaults::web_header_size, w.header_size);
+  num(defaults::web_body_size, w.body_size);
+  secs(defaults::web_timeout, w.timeout);
+  num(defaults::web_connections, w.connections);
+  num(defaults::web_page_size, w.page_size);
   return v;
 }
 

@@ -82,6 +82,15 @@ Template default_template(MailKind kind) {
               "\n"
               "Quick actions: /close /reopen /assign me|EMAIL /unassign\n"
               "/label NAME... /unlabel NAME... /internal\n"};
+    case MailKind::sign_in:
+      return {"Your sign-in link for the support desk",
+              "Someone, probably you, asked to sign in to the support desk\n"
+              "in a web browser. Open this link and press the button to sign in:\n"
+              "\n"
+              "%{NOTE_TEXT}\n"
+              "\n"
+              "The link works once, for a short time. If you did not ask for it,\n"
+              "ignore this mail: nobody can sign in without the link.\n"};
   }
   return {"[%{ISSUE_PATH}]", "%{NOTE_TEXT}\n"};
 }
@@ -214,6 +223,27 @@ std::map<std::string, std::string> variables(const store::MailContext& c, const 
   return v;
 }
 
+// A sign-in link to a member (the web desk): about no issue, so no reply
+// key, no thread, nothing to unsubscribe from; bounces go to the desk.
+namespace {
+store::OutMail sign_in_mail(const Settings& s_, const Template& t,
+                            const std::map<std::string, std::string>& vars, mail::Outgoing o) {
+  o.subject = mail::header_safe(render(t.subject, vars));
+  o.body = render(t.body, vars);
+  o.message_id = new_message_id(s_.base_domain);
+  o.headers.emplace_back("Auto-Submitted", "auto-generated");
+  o.headers.emplace_back("X-Auto-Response-Suppress", "All");
+  o.headers.emplace_back(kLoopHeader, s_.base_domain);
+  o.date = std::time(nullptr);
+  store::OutMail m;
+  m.subject = o.subject;
+  m.message_id = o.message_id;
+  m.mail_from = s_.base_local + "@" + s_.base_domain;
+  m.bytes = mail::compose(o);
+  return m;
+}
+}  // namespace
+
 store::OutMail Composer::compose(const store::MailContext& c) {
   Template t = c.kind == MailKind::closed && !c.fix_title.empty() ? closed_by_fix_template()
                                                                   : default_template(c.kind);
@@ -224,6 +254,7 @@ store::OutMail Composer::compose(const store::MailContext& c) {
   mail::Outgoing o;
   o.from = {s_.from_name, s_.base_local + "@" + s_.base_domain};
   o.to = {c.to_name, c.to_email};
+  if (c.kind == MailKind::sign_in) return sign_in_mail(s_, t, vars, std::move(o));
   o.reply_to = reply_address(s_, c.reply_key);
   o.subject = mail::header_safe(render(t.subject, vars));
   o.body = render(t.body, vars);

@@ -162,4 +162,31 @@ void SqlBlobs::attachments(const std::vector<AttachmentIn>& list, std::int64_t i
   }
 }
 
+std::optional<std::pair<AttachmentView, std::string>> SqlBlobs::attachment(
+    std::int64_t issue_id_in, std::int64_t attachment_id) {
+  long long issue_id = issue_id_in, id = attachment_id, size = 0;
+  AttachmentView a;
+  std::string content;
+  db_.run("SELECT a.filename, a.content_type, a.size, a.sha256, " +
+              blob_column(db_.dialect, "c.content") +
+              " FROM attachment a JOIN attachment_content c ON c.sha256 = a.sha256 "
+              "WHERE a.id = :a AND a.issue_id = :i",
+          soci::into(a.filename), soci::into(a.content_type), soci::into(size),
+          soci::into(a.sha256), soci::into(content), soci::use(id), soci::use(issue_id));
+  if (!db_.got_data()) return std::nullopt;
+  a.id = attachment_id;
+  a.size = size;
+  return std::make_pair(std::move(a), blob_bytes(db_.dialect, std::move(content)));
+}
+
+std::optional<std::string> SqlBlobs::issue_raw(std::int64_t issue_id_in) {
+  long long issue_id = issue_id_in;
+  std::string content;
+  db_.run("SELECT " + blob_column(db_.dialect, "r.content") +
+              " FROM issue i JOIN raw_message r ON r.id = i.raw_message_id WHERE i.id = :i",
+          soci::into(content), soci::use(issue_id));
+  if (!db_.got_data()) return std::nullopt;
+  return blob_bytes(db_.dialect, std::move(content));
+}
+
 }  // namespace store

@@ -32,31 +32,93 @@ std::vector<std::string> split_labels(const std::string& s) {
 
 }  // namespace
 
-std::vector<IssueSummary> SqlIssues::list(const IssueFilter& f) {
-  std::string q =
-      "SELECT p.path, i.iid, i.title, i.state, i.author_email, i.spam, i.created_at, "
-      "i.updated_at, i.assignee, " +
-      labels_column(db_.dialect) + " FROM issue i JOIN project p ON p.id = i.project_id WHERE 1 = 1";
-  std::string project = f.project.value_or(""), state = f.state.value_or("");
-  std::string assignee = f.assignee.value_or("");
-  long long limit = f.limit.value_or(0);
+namespace {
+
+// The WHERE clause of a filter and the values it binds (owned here: SOCI
+// binds by reference, never a temporary).
+struct Where {
+  std::string sql;
+  std::string project, state, assignee;
+  std::vector<std::string> labels, terms, projects;
+  long long after_key = 0, after_id = 0;
+  bool has_after = false, keyed = false;
+
+  void bind(soci::statement& st, const IssueFilter& f) {
+    if (f.project) st.exchange(soci::use(project, "project"));
+    if (f.state) st.exchange(soci::use(state, "state"));
+    if (f.assignee) st.exchange(soci::use(assignee, "assignee"));
+    for (std::size_t n = 0; n < labels.size(); ++n)
+      st.exchange(soci::use(labels[n], "l" + std::to_string(n)));
+    for (std::size_t n = 0; n < terms.size(); ++n)
+      st.exchange(soci::use(terms[n], "s" + std::to_string(n)));
+    for (std::size_t n = 0; n < projects.size(); ++n)
+      st.exchange(soci::use(projects[n], "pp" + std::to_string(n)));
+    if (keyed) {
+      st.exchange(soci::use(after_key, "ak"));
+      st.exchange(soci::use(after_key, "ak2"));
+    }
+    if (has_after) st.exchange(soci::use(after_id, "aid"));
+  }
+};
+
+Where where_of(Dialect d, const IssueFilter& f) {
+  Where w;
+  std::string& q = w.sql;
+  q = " WHERE 1 = 1";
+  w.project = f.project.value_or("");
+  w.state = f.state.value_or("");
+  w.assignee = f.assignee.value_or("");
   if (f.project) q += " AND p.path = :project";
   if (f.state) q += " AND i.state = :state";
   if (f.assignee) q += " AND i.assignee = :assignee";
-  if (!f.include_spam) q += " AND i.spam = 0";
-  std::vector<std::string> labels = f.labels;
-  for (std::size_t n = 0; n < labels.size(); ++n)
+  if (f.only_spam)
+    q += " AND i.spam = 1";
+  else if (!f.include_spam)
+    q += " AND i.spam = 0";
+  w.labels = f.labels;
+  for (std::size_t n = 0; n < w.labels.size(); ++n)
     q += " AND EXISTS (SELECT 1 FROM issue_label il JOIN label l ON l.id = il.label_id WHERE "
-         "il.issue_id = i.id AND l.name_key = :l" + std::to_string(n) + ")";
-  std::vector<std::string> terms;
+         "il.issue_id = i.id AND l.name_key = :l" +
+         std::to_string(n) + ")";
   if (f.search)
-    for (const auto& w : search::query_words(*f.search)) {
-      auto c = search_condition(db_.dialect, w, terms.size());
+    for (const auto& word : search::query_words(*f.search)) {
+      auto c = search_condition(d, word, w.terms.size());
       q += " AND " + c.sql;
-      terms.push_back(std::move(c.value));
+      w.terms.push_back(std::move(c.value));
     }
   // A search without a word in it finds nothing (rather than everything).
-  if (f.search && terms.empty()) q += " AND 1 = 0";
+  if (f.search && w.terms.empty()) q += " AND 1 = 0";
+  if (!f.projects.empty()) {
+    w.projects = f.projects;
+    q += " AND p.path IN (";
+    for (std::size_t n = 0; n < w.projects.size(); ++n)
+      q += (n ? ", :pp" : ":pp") + std::to_string(n);
+    q += ")";
+  }
+  if (f.after && f.sort != IssueSort::id) {
+    const char* col = f.sort == IssueSort::created ? "i.created_at" : "i.updated_at";
+    w.has_after = w.keyed = true;
+    w.after_key = f.after->first;
+    w.after_id = f.after->second;
+    q += std::string(" AND (") + col + " < :ak OR (" + col + " = :ak2 AND i.id < :aid))";
+  } else if (f.after) {
+    w.has_after = true;
+    w.after_id = f.after->second;
+    q += " AND i.id > :aid";
+  }
+  return w;
+}
+
+}  // namespace
+
+std::vector<IssueSummary> SqlIssues::list(const IssueFilter& f) {
+  std::string q =
+      "SELECT i.id, p.path, i.iid, i.title, i.state, i.author_email, i.spam, i.created_at, "
+      "i.updated_at, i.assignee, " +
+      labels_column(db_.dialect) + " FROM issue i JOIN project p ON p.id = i.project_id";
+  Where w = where_of(db_.dialect, f);
+  q += w.sql;
+  long long limit = f.limit.value_or(0);
   switch (f.sort) {
     case IssueSort::id:
       q += " ORDER BY i.id";
@@ -69,16 +131,14 @@ std::vector<IssueSummary> SqlIssues::list(const IssueFilter& f) {
       break;
   }
   if (f.limit) q += " LIMIT :lim";
-  std::vector<std::string> names;
-  for (std::size_t n = 0; n < std::max(labels.size(), terms.size()); ++n)
-    names.push_back(std::to_string(n));
   std::vector<IssueSummary> out;
   IssueSummary s;
   std::string label_names;
-  long long iid = 0, spam = 0, created = 0, updated = 0;
+  long long id = 0, iid = 0, spam = 0, created = 0, updated = 0;
   db_.st.each_bound(
       q,
       [&](soci::statement& st) {
+        st.exchange(soci::into(id));
         st.exchange(soci::into(s.project));
         st.exchange(soci::into(iid));
         st.exchange(soci::into(s.title));
@@ -89,16 +149,11 @@ std::vector<IssueSummary> SqlIssues::list(const IssueFilter& f) {
         st.exchange(soci::into(updated));
         st.exchange(soci::into(s.assignee));
         st.exchange(soci::into(label_names));
-        if (f.project) st.exchange(soci::use(project, "project"));
-        if (f.state) st.exchange(soci::use(state, "state"));
-        if (f.assignee) st.exchange(soci::use(assignee, "assignee"));
-        for (std::size_t n = 0; n < labels.size(); ++n)
-          st.exchange(soci::use(labels[n], "l" + names[n]));
-        for (std::size_t n = 0; n < terms.size(); ++n)
-          st.exchange(soci::use(terms[n], "s" + names[n]));
+        w.bind(st, f);
         if (f.limit) st.exchange(soci::use(limit, "lim"));
       },
       [&] {
+        s.id = id;
         s.iid = iid;
         s.ref = s.project + "#" + std::to_string(iid);
         s.spam = spam != 0;
@@ -108,6 +163,26 @@ std::vector<IssueSummary> SqlIssues::list(const IssueFilter& f) {
         out.push_back(s);
       });
   return out;
+}
+
+std::int64_t SqlIssues::count(const IssueFilter& f_in, std::int64_t cap_in) {
+  IssueFilter f = f_in;
+  f.after.reset();
+  Where w = where_of(db_.dialect, f);
+  long long cap = cap_in, n = 0;
+  std::string q =
+      "SELECT count(*) FROM (SELECT 1 FROM issue i JOIN project p ON p.id = "
+      "i.project_id" +
+      w.sql + " LIMIT :cap) capped";
+  db_.st.each_bound(
+      q,
+      [&](soci::statement& st) {
+        st.exchange(soci::into(n));
+        w.bind(st, f);
+        st.exchange(soci::use(cap, "cap"));
+      },
+      [] {});
+  return n;
 }
 
 std::optional<IssueDetail> SqlIssues::detail(const std::string& path_in, std::int64_t iid_in) {
@@ -136,7 +211,8 @@ std::optional<IssueDetail> SqlIssues::detail(const std::string& path_in, std::in
     NoteView n;
     long long internal = 0, at = 0, nspam = 0, verified = 1;
     db_.each(
-        "SELECT author_kind, author, body, internal, created_at, full_body, spam, verified, problems "
+        "SELECT author_kind, author, body, internal, created_at, full_body, spam, verified, "
+        "problems "
         "FROM note "
         "WHERE issue_id = :id ORDER BY id",
         [&] {
@@ -149,21 +225,22 @@ std::optional<IssueDetail> SqlIssues::detail(const std::string& path_in, std::in
           d.notes.push_back(std::move(v));
         },
         soci::into(n.author_kind), soci::into(n.author), soci::into(n.body), soci::into(internal),
-        soci::into(at), soci::into(n.full_body), soci::into(nspam), soci::into(verified), soci::into(n.problems),
-        soci::use(id));
+        soci::into(at), soci::into(n.full_body), soci::into(nspam), soci::into(verified),
+        soci::into(n.problems), soci::use(id));
   }
   {
     AttachmentView a;
-    long long size = 0;
+    long long size = 0, aid = 0;
     db_.each(
-        "SELECT filename, content_type, size, sha256 FROM attachment WHERE issue_id = :id "
+        "SELECT id, filename, content_type, size, sha256 FROM attachment WHERE issue_id = :id "
         "ORDER BY id",
         [&] {
+          a.id = aid;
           a.size = size;
           d.attachments.push_back(a);
         },
-        soci::into(a.filename), soci::into(a.content_type), soci::into(size), soci::into(a.sha256),
-        soci::use(id));
+        soci::into(aid), soci::into(a.filename), soci::into(a.content_type), soci::into(size),
+        soci::into(a.sha256), soci::use(id));
   }
   {
     ParticipantView p;

@@ -12,13 +12,15 @@ void SqlOutbox::add(MailKind kind, std::int64_t issue_id, const std::string& rec
   std::string k = mail_kind_name(kind), rcpt = recipient;
   long long t = at, issue = issue_id;
   long long unsolicited = m.unsolicited ? 1 : 0;
+  // 0: a mail about no issue (a web desk sign-in link).
+  soci::indicator issue_ind = issue_id != 0 ? soci::i_ok : soci::i_null;
   std::string content = blob_value(db_.dialect, m.bytes), subject = clean_text(m.subject);
   db_.run(
       "INSERT INTO outbox (kind, issue_id, recipient, mail_from, subject, message_id, "
       "content, next_attempt_at, created_at, unsolicited) VALUES (:k, :i, :r, :f, :s, :m, " +
           blob_param(db_.dialect, "c") + ", :n, :t, :u)",
-      soci::use(k), soci::use(issue), soci::use(rcpt), soci::use(m.mail_from), soci::use(subject),
-      soci::use(m.message_id), soci::use(content), soci::use(t), soci::use(t),
+      soci::use(k), soci::use(issue, issue_ind), soci::use(rcpt), soci::use(m.mail_from),
+      soci::use(subject), soci::use(m.message_id), soci::use(content), soci::use(t), soci::use(t),
       soci::use(unsolicited));
 }
 

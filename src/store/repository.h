@@ -122,8 +122,8 @@ class LabelRepo {
   virtual std::vector<Label> list(std::int64_t project_id) = 0;
   /// `key`: the name as compared (desk::label_key). Throws Error when the
   /// project has a label with that key. Returns the new label's id.
-  virtual std::int64_t add(std::int64_t project_id, const std::string& name,
-                           const std::string& key, const std::string& colour) = 0;
+  virtual std::int64_t add(std::int64_t project_id, const std::string& name, const std::string& key,
+                           const std::string& colour) = 0;
   /// Removes the label from the project and from its issues.
   virtual void remove(std::int64_t label_id) = 0;
   /// The ids of the labels on the issue.
@@ -170,6 +170,9 @@ class IssueRepo {
   /// through an index kept in the same transaction as each insert
   /// (store/search.h).
   virtual std::vector<IssueSummary> list(const IssueFilter& filter) = 0;
+  /// How many issues `filter` selects (its limit and cursor ignored), counting
+  /// no further than `cap`: the web queue's count costs at most `cap` rows.
+  virtual std::int64_t count(const IssueFilter& filter, std::int64_t cap) = 0;
   virtual std::optional<IssueDetail> detail(const std::string& path, std::int64_t iid) = 0;
 };
 
@@ -210,6 +213,12 @@ class BlobRepo {
   /// `note_id` 0: attachments of the issue itself.
   virtual void attachments(const std::vector<AttachmentIn>& list, std::int64_t issue_id,
                            std::int64_t note_id) = 0;
+  /// Attachment `attachment_id` of the issue (or one of its notes), with
+  /// its bytes; nullopt when the issue has no such attachment.
+  virtual std::optional<std::pair<AttachmentView, std::string>> attachment(
+      std::int64_t issue_id, std::int64_t attachment_id) = 0;
+  /// The raw message that opened the issue, as received; nullopt: none kept.
+  virtual std::optional<std::string> issue_raw(std::int64_t issue_id) = 0;
 };
 
 class OutboxRepo {
@@ -288,6 +297,42 @@ class HookRepo {
                               std::int64_t at) = 0;
 };
 
+/// A sign-in link as stored (web desk, issue 21): the token only hashed.
+struct WebLink {
+  std::string email;
+  std::int64_t created_at = 0, expires_at = 0;
+  std::optional<std::int64_t> used_at;
+};
+
+/// A web desk session: who is signed in and the CSRF token of its forms.
+struct WebSession {
+  std::string email, csrf;
+  std::int64_t created_at = 0, expires_at = 0;
+};
+
+/// Sign-in links and sessions of the web desk (deskmail-web), kept in the
+/// database so that several instances share them. Tokens come in hashed.
+class WebRepo {
+ public:
+  virtual ~WebRepo() = default;
+  /// Records a request for a link (mailed or not: the rate limits count both).
+  virtual void add_link(const std::string& token_hash, const std::string& email,
+                        const std::string& client, std::int64_t at, std::int64_t expires_at) = 0;
+  /// Requests for `email`, and from `client`, after `since`.
+  virtual std::int64_t links_for_email(const std::string& email, std::int64_t since) = 0;
+  virtual std::int64_t links_from_client(const std::string& client, std::int64_t since) = 0;
+  virtual std::optional<WebLink> link(const std::string& token_hash) = 0;
+  /// Uses the link up if it is unused and not expired at `at`: its address,
+  /// else nullopt (nothing changed). A second user waits for this transaction.
+  virtual std::optional<std::string> use_link(const std::string& token_hash, std::int64_t at) = 0;
+  virtual void add_session(const std::string& token_hash, const WebSession& s) = 0;
+  /// The session if it has not expired at `at`.
+  virtual std::optional<WebSession> session(const std::string& token_hash, std::int64_t at) = 0;
+  virtual void remove_session(const std::string& token_hash) = 0;
+  /// Deletes sessions and links that expired before `before`; how many.
+  virtual std::int64_t purge(std::int64_t before) = 0;
+};
+
 /// The invariants every committed delivery keeps; one line per problem.
 class CheckRepo {
  public:
@@ -310,6 +355,7 @@ class Tx {
   virtual DedupeRepo& dedupe() = 0;
   virtual CheckRepo& checks() = 0;
   virtual HookRepo& hooks() = 0;
+  virtual WebRepo& web() = 0;
   /// Ends the transaction with a rollback once the work returns: nothing it
   /// wrote is kept.
   virtual void discard() = 0;

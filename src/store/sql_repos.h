@@ -72,6 +72,7 @@ class SqlIssues final : public IssueRepo {  // issues.cc, issue_views.cc
   std::optional<IssueRef> by_message_id(const std::string& message_id,
                                         std::int64_t project_id) override;
   std::vector<IssueSummary> list(const IssueFilter& filter) override;
+  std::int64_t count(const IssueFilter& filter, std::int64_t cap) override;
   std::optional<IssueDetail> detail(const std::string& path, std::int64_t iid) override;
 
  private:
@@ -121,6 +122,9 @@ class SqlBlobs final : public BlobRepo {  // blobs.cc
   std::int64_t raw(const Inbound& in, std::int64_t at) override;
   void attachments(const std::vector<AttachmentIn>& list, std::int64_t issue_id,
                    std::int64_t note_id) override;
+  std::optional<std::pair<AttachmentView, std::string>> attachment(
+      std::int64_t issue_id, std::int64_t attachment_id) override;
+  std::optional<std::string> issue_raw(std::int64_t issue_id) override;
 
  private:
   bool in_pieces(std::string_view bytes) const;
@@ -174,6 +178,24 @@ class SqlHooks final : public HookRepo {  // hooks.cc
   Db& db_;
 };
 
+class SqlWeb final : public WebRepo {  // web.cc
+ public:
+  explicit SqlWeb(Db& db) : db_(db) {}
+  void add_link(const std::string& token_hash, const std::string& email, const std::string& client,
+                std::int64_t at, std::int64_t expires_at) override;
+  std::int64_t links_for_email(const std::string& email, std::int64_t since) override;
+  std::int64_t links_from_client(const std::string& client, std::int64_t since) override;
+  std::optional<WebLink> link(const std::string& token_hash) override;
+  std::optional<std::string> use_link(const std::string& token_hash, std::int64_t at) override;
+  void add_session(const std::string& token_hash, const WebSession& s) override;
+  std::optional<WebSession> session(const std::string& token_hash, std::int64_t at) override;
+  void remove_session(const std::string& token_hash) override;
+  std::int64_t purge(std::int64_t before) override;
+
+ private:
+  Db& db_;
+};
+
 /// Every repository of one connection, handed out as one unit of work.
 class SqlTx final : public Tx {
  public:
@@ -188,7 +210,8 @@ class SqlTx final : public Tx {
         outbox_(db),
         dedupe_(db),
         checks_(db),
-        hooks_(db) {}
+        hooks_(db),
+        web_(db) {}
   ProjectRepo& projects() override { return projects_; }
   LabelRepo& labels() override { return labels_; }
   AddressRepo& addresses() override { return addresses_; }
@@ -200,6 +223,7 @@ class SqlTx final : public Tx {
   DedupeRepo& dedupe() override { return dedupe_; }
   CheckRepo& checks() override { return checks_; }
   HookRepo& hooks() override { return hooks_; }
+  WebRepo& web() override { return web_; }
   void discard() override { discarded_ = true; }
   /// Starts the next unit of work.
   void reset() { discarded_ = false; }
@@ -217,6 +241,7 @@ class SqlTx final : public Tx {
   SqlDedupe dedupe_;
   SqlChecks checks_;
   SqlHooks hooks_;
+  SqlWeb web_;
   bool discarded_ = false;
 };
 

@@ -136,6 +136,8 @@ const char* mail_kind_name(MailKind k) {
       return "member_unverified";
     case MailKind::member_actions_refused:
       return "member_actions_refused";
+    case MailKind::sign_in:
+      return "sign_in";
   }
   return "?";
 }

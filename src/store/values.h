@@ -45,6 +45,7 @@ enum class MailKind {
   member_note,        // customer reply, to project members (per project)
   member_unverified,  // a member's mail the site did not vouch for: kept internal, the member told
   member_actions_refused,  // quick actions not understood: none ran, the member told
+  sign_in,                 // a web desk sign-in link, to a project member (no issue)
 };
 const char* mail_kind_name(MailKind k);
 std::optional<MailKind> mail_kind_from(const std::string& name);
@@ -165,6 +166,7 @@ struct Label {
 };
 
 struct IssueSummary {
+  std::int64_t id = 0;  // the row's id: the keyset cursor's tie-breaker
   std::string ref, project;
   std::int64_t iid = 0;
   std::string title, state, author;
@@ -185,6 +187,7 @@ struct NoteView {
   std::string problems;  // what was odd or cut, one per line ("": none)
 };
 struct AttachmentView {
+  std::int64_t id = 0;
   std::string filename, content_type, sha256;
   std::int64_t size = 0;
 };
@@ -249,6 +252,12 @@ struct IssueFilter {
   std::vector<std::string> labels;      // label keys; every one must be on the issue
   std::optional<std::string> search;    // words, each found in the title, description or a note
   IssueSort sort = IssueSort::id;
+  /// Only issues of these projects (the web desk: the member's own); empty: all.
+  std::vector<std::string> projects;
+  bool only_spam = false;  // the quarantine: flagged issues only
+  /// Keyset paging (sort created or updated): only issues after the one
+  /// with this sort key and id in the listing's order.
+  std::optional<std::pair<std::int64_t, std::int64_t>> after;
 };
 
 /// Thrown for a failure the caller cannot fix by retrying differently

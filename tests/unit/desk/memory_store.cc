@@ -6,6 +6,7 @@
 #include "memory_hooks.h"
 #include "memory_labels.h"
 #include "memory_outbox.h"
+#include "memory_web.h"
 #include "store/search.h"
 
 namespace memory {
@@ -248,7 +249,11 @@ class Issues final : public store::IssueRepo {
     for (const auto& i : s_.issues) {
       std::string path = Projects(s_).row(i.row.project_id).path;
       if ((f.project && *f.project != path) || (f.state && *f.state != i.state) ||
-          (!f.include_spam && i.row.spam) || (f.assignee && *f.assignee != i.assignee))
+          (!f.include_spam && !f.only_spam && i.row.spam) || (f.only_spam && !i.row.spam) ||
+          (f.assignee && *f.assignee != i.assignee))
+        continue;
+      if (!f.projects.empty() &&
+          std::find(f.projects.begin(), f.projects.end(), path) == f.projects.end())
         continue;
       if (!has_labels(i.id, f.labels) || (f.search && !found(i, *f.search))) continue;
       rows.push_back(&i);
@@ -264,10 +269,19 @@ class Issues final : public store::IssueRepo {
     });
     std::vector<store::IssueSummary> out;
     for (const auto* i : rows) {
+      if (f.after && f.sort != store::IssueSort::id &&
+          std::make_pair(key(i), i->id) >= std::make_pair(f.after->first, f.after->second))
+        continue;
       if (f.limit && static_cast<std::int64_t>(out.size()) >= *f.limit) break;
       out.push_back(summary(*i, Projects(s_).row(i->row.project_id).path));
     }
     return out;
+  }
+  std::int64_t count(const store::IssueFilter& f, std::int64_t cap) override {
+    store::IssueFilter all = f;
+    all.limit.reset();
+    all.after.reset();
+    return std::min<std::int64_t>(cap, static_cast<std::int64_t>(list(all).size()));
   }
   std::optional<store::IssueDetail> detail(const std::string& path, std::int64_t iid) override {
     auto id = find(path, iid);
@@ -283,7 +297,7 @@ class Issues final : public store::IssueRepo {
                            n.row.problems});
     for (const auto& a : s_.attachments)
       if (a.issue_id == *id)
-        d.attachments.push_back({a.filename, a.content_type, a.sha256, a.size});
+        d.attachments.push_back({0, a.filename, a.content_type, a.sha256, a.size});
     for (const auto& p : s_.participants)
       if (p.issue_id == *id)
         d.participants.push_back({p.p.email, p.p.reply_key, p.subscribed, p.bouncing, p.role});
@@ -292,7 +306,8 @@ class Issues final : public store::IssueRepo {
 
  private:
   store::IssueSummary summary(const IssueRow& i, const std::string& path) {
-    store::IssueSummary s{path + "#" + std::to_string(i.row.iid),
+    store::IssueSummary s{i.id,
+                          path + "#" + std::to_string(i.row.iid),
                           path,
                           i.row.iid,
                           i.row.title,
@@ -422,6 +437,13 @@ class Blobs final : public store::BlobRepo {
       s_.attachments.push_back({issue_id, note_id, a.filename, a.content_type, a.sha256,
                                 static_cast<std::int64_t>(a.bytes().size())});
   }
+  // The bytes of attachments and raw messages are not kept in memory: the
+  // web desk's downloads are tested against the real store (test_web).
+  std::optional<std::pair<store::AttachmentView, std::string>> attachment(std::int64_t,
+                                                                          std::int64_t) override {
+    return std::nullopt;
+  }
+  std::optional<std::string> issue_raw(std::int64_t) override { return std::nullopt; }
 
  private:
   State& s_;
@@ -478,7 +500,8 @@ struct MemoryStore::Repos final : store::Tx {
         outbox_(s),
         dedupe_(s),
         checks_(s),
-        hooks_(s) {}
+        hooks_(s),
+        web_(s) {}
   store::ProjectRepo& projects() override { return projects_; }
   store::LabelRepo& labels() override { return labels_; }
   store::AddressRepo& addresses() override { return addresses_; }
@@ -490,6 +513,7 @@ struct MemoryStore::Repos final : store::Tx {
   store::DedupeRepo& dedupe() override { return dedupe_; }
   store::CheckRepo& checks() override { return checks_; }
   store::HookRepo& hooks() override { return hooks_; }
+  store::WebRepo& web() override { return web_; }
   void discard() override { discarded = true; }
 
   Projects projects_;
@@ -503,6 +527,7 @@ struct MemoryStore::Repos final : store::Tx {
   Dedupe dedupe_;
   Checks checks_;
   detail::Hooks hooks_;
+  detail::Web web_;
   bool discarded = false;
 };
 

@@ -69,8 +69,16 @@ struct AttachmentRow {
   std::int64_t size = 0;
 };
 
+struct WebLinkRow {
+  std::string email, client;
+  std::int64_t created_at = 0, expires_at = 0;
+  std::optional<std::int64_t> used_at;
+};
+
 /// Everything stored.
 struct State {
+  std::map<std::string, WebLinkRow> web_links;            // by token hash
+  std::map<std::string, store::WebSession> web_sessions;  // by token hash
   std::vector<ProjectRow> projects;
   std::vector<IssueRow> issues;
   std::vector<ParticipantRow> participants;
@@ -79,7 +87,7 @@ struct State {
   std::vector<AttachmentRow> attachments;
   std::vector<LabelRow> labels;
   std::set<std::pair<std::int64_t, std::int64_t>> issue_labels;  // (issue, label)
-  std::map<std::string, std::int64_t> raw;  // sha256 -> id
+  std::map<std::string, std::int64_t> raw;                       // sha256 -> id
   std::map<std::pair<std::string, std::string>, std::string> dedupe;
   std::set<std::pair<std::string, std::int64_t>> message_refs;
   std::vector<store::HookBinding> hooks;

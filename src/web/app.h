@@ -1,0 +1,61 @@
+// app.h: the web desk's pages and actions: routing, the session and its
+// CSRF token, the security header fields on every response, and the calls
+// into the desk (desk::WebAccess for who sees what, desk::Desk for every
+// change: an answer from the browser is the same answer as `deskmail reply`).
+//
+//   GET  /                        -> /issues or /signin
+//   GET  /signin, POST /signin    the address form; "check your mail" (the same for anyone)
+//   GET  /signin/link?t=T         a button; POST /signin/link uses the link up
+//   POST /signout
+//   GET  /issues, /quarantine     the queue (filters, keyset pages)
+//   GET  /issue/PATH/IID          the thread; .../attachment/ID, .../raw
+//   POST /issue/PATH/IID/{note,state,assign,labels,spam}
+//   GET  /static/style.css
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "desk/desk.h"
+#include "desk/web_access.h"
+#include "web/http.h"
+
+namespace web {
+
+struct AppSettings {
+  std::string base_url;  // links in mail; Secure cookies when https
+  std::vector<std::string> trusted_proxies;
+  std::string sso_header;  // lower case; "" for none
+  long long session_lifetime = 43200, link_lifetime = 900;
+  unsigned page_size = 50;
+  bool secure_cookies = false;
+};
+
+class App {
+ public:
+  App(desk::Desk& desk, desk::WebAccess& access, AppSettings settings);
+  /// Answers one request (thread-safe: the desk and store are).
+  Response handle(const Request& r);
+
+ private:
+  struct Ctx;
+  Response route(Ctx& c);
+  Response signin_get(Ctx& c);
+  Response signin_post(Ctx& c);
+  Response link_get(Ctx& c);
+  Response link_post(Ctx& c);
+  Response signout(Ctx& c);
+  Response queue(Ctx& c, bool quarantine);
+  Response issue_get(Ctx& c, const std::string& ref, const std::string& rest);
+  Response issue_post(Ctx& c, const std::string& ref, const std::string& action);
+
+  desk::Desk& desk_;
+  desk::WebAccess& access_;
+  AppSettings s_;
+};
+
+/// The security header fields every response carries (CSP without
+/// unsafe-inline, frame and referrer policy, nosniff).
+void add_security_headers(Response& r);
+
+}  // namespace web

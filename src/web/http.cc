@@ -1,0 +1,244 @@
+// http.cc: the Beast server (see http.h). Modelled on Beast's
+// example/advanced/server-flex-awaitable: one coroutine per connection on
+// its own strand, expected errors as values, exceptions caught where the
+// coroutine is spawned.
+#include "web/http.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <iostream>
+#include <system_error>
+
+namespace web {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using asio::awaitable;
+using asio::use_awaitable;
+using tcp = asio::ip::tcp;
+using local = asio::local::stream_protocol;
+
+Response plain(int status, std::string text) {
+  Response r;
+  r.status = status;
+  r.content_type = "text/plain; charset=utf-8";
+  r.body = std::move(text) + "\n";
+  return r;
+}
+
+struct Server::Impl {
+  std::vector<config::Listen> listen;
+  ServerLimits limits;
+  Handler handler;
+  int io_threads;
+  asio::io_context io;
+  asio::thread_pool pool;
+  std::vector<std::unique_ptr<tcp::acceptor>> tcp_acceptors;
+  std::vector<std::unique_ptr<local::acceptor>> unix_acceptors;
+  std::atomic<std::uint32_t> active{0};
+
+  Impl(std::vector<config::Listen> l, ServerLimits lim, Handler h, int io_n, int pool_n)
+      : listen(std::move(l)),
+        limits(lim),
+        handler(std::move(h)),
+        io_threads(io_n),
+        io(io_n),
+        pool(static_cast<std::size_t>(pool_n)) {}
+};
+
+namespace {
+
+// The handler's answer, on the pool; a throw becomes 500 (logged).
+Response call(const Handler& h, const Request& r) {
+  try {
+    return h(r);
+  } catch (const std::exception& e) {
+    std::cerr << "deskmail-web: error: " << r.method << " " << r.target.substr(0, 200) << ": "
+              << e.what() << "\n";
+  } catch (...) {
+    std::cerr << "deskmail-web: error: unknown exception\n";
+  }
+  return plain(500, "Internal Server Error");
+}
+
+Request convert(const http::request<http::string_body>& in, const std::string& peer) {
+  Request r;
+  r.method = std::string(in.method_string());
+  r.target = std::string(in.target());
+  for (const auto& f : in) {
+    std::string name(f.name_string());
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    auto [it, added] = r.headers.emplace(name, std::string(f.value()));
+    if (!added) it->second += ", " + std::string(f.value());
+  }
+  r.body = in.body();
+  r.peer = peer;
+  return r;
+}
+
+http::response<http::string_body> to_beast(Response&& r, unsigned version, bool keep_alive) {
+  http::response<http::string_body> res{static_cast<http::status>(r.status), version};
+  res.set(http::field::server, "deskmail-web");
+  res.set(http::field::content_type, r.content_type);
+  for (auto& [k, v] : r.headers) res.insert(k, v);
+  res.body() = std::move(r.body);
+  res.keep_alive(keep_alive);
+  res.prepare_payload();
+  return res;
+}
+
+// What the server answers to a request it could not read.
+int status_of(const beast::error_code& ec) {
+  if (ec == http::error::header_limit) return 431;
+  if (ec == http::error::body_limit) return 413;
+  return 400;
+}
+
+template <class Stream>
+awaitable<void> serve(Server::Impl& s, Stream stream, std::string peer) {
+  struct Count {
+    std::atomic<std::uint32_t>& n;
+    ~Count() { --n; }
+  } count{s.active};
+  beast::flat_buffer buffer;
+  for (;;) {
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(s.limits.header_size);
+    parser.body_limit(s.limits.body_size);
+    // One deadline for the whole request: a client that sends a byte now
+    // and then (slowloris) is cut off like one that sends nothing.
+    stream.expires_after(s.limits.timeout);
+    auto [ec, n] = co_await http::async_read(stream, buffer, parser, asio::as_tuple(use_awaitable));
+    if (ec == http::error::end_of_stream || ec == asio::error::eof || ec == beast::error::timeout ||
+        ec == asio::error::connection_reset || ec == asio::error::operation_aborted)
+      break;
+    if (ec) {
+      auto res = to_beast(plain(status_of(ec), "Bad request: " + ec.message()), 11, false);
+      stream.expires_after(std::chrono::seconds(5));
+      co_await http::async_write(stream, res, asio::as_tuple(use_awaitable));
+      break;
+    }
+    auto& msg = parser.get();
+    Request req = convert(msg, peer);
+    bool keep = msg.keep_alive();
+    unsigned version = msg.version();
+    Response out = co_await asio::co_spawn(
+        s.pool, [&]() -> awaitable<Response> { co_return call(s.handler, req); }, use_awaitable);
+    auto res = to_beast(std::move(out), version, keep);
+    stream.expires_after(s.limits.timeout);
+    auto [wec, wn] = co_await http::async_write(stream, res, asio::as_tuple(use_awaitable));
+    if (wec || !keep) break;
+  }
+  beast::error_code ignored;
+  stream.socket().shutdown(asio::socket_base::shutdown_send, ignored);
+}
+
+void log_exception(std::exception_ptr p) {
+  if (!p) return;
+  try {
+    std::rethrow_exception(p);
+  } catch (const std::exception& e) {
+    std::cerr << "deskmail-web: connection: " << e.what() << "\n";
+  }
+}
+
+template <class Acceptor, class StreamT>
+awaitable<void> accept_loop(Server::Impl& s, Acceptor& a) {
+  for (;;) {
+    auto [ec, sock] =
+        co_await a.async_accept(asio::make_strand(s.io), asio::as_tuple(use_awaitable));
+    if (ec == asio::error::operation_aborted || !a.is_open()) co_return;
+    if (ec) continue;  // EMFILE and the like: the next connection may work
+    if (s.active.load() >= s.limits.connections) {
+      beast::error_code ignored;
+      sock.close(ignored);  // over the limit: closed at once, like a full backlog
+      continue;
+    }
+    ++s.active;
+    std::string peer;
+    if constexpr (std::is_same_v<StreamT, beast::tcp_stream>) {
+      beast::error_code e2;
+      auto ep = sock.remote_endpoint(e2);
+      if (!e2) {
+        auto addr = ep.address();
+        if (addr.is_v6() && addr.to_v6().is_v4_mapped())
+          addr = asio::ip::make_address_v4(asio::ip::v4_mapped, addr.to_v6());
+        peer = addr.to_string();
+      }
+    }
+    auto ex = sock.get_executor();
+    asio::co_spawn(ex, serve(s, StreamT(std::move(sock)), std::move(peer)), log_exception);
+  }
+}
+
+}  // namespace
+
+Server::Server(std::vector<config::Listen> listen, ServerLimits limits, Handler handler,
+               int io_threads, int handler_threads)
+    : impl_(std::make_unique<Impl>(std::move(listen), limits, std::move(handler), io_threads,
+                                   handler_threads)) {}
+
+Server::~Server() {
+  stop();
+  impl_->pool.join();
+}
+
+void Server::open() {
+  auto& s = *impl_;
+  for (const auto& l : s.listen) {
+    if (l.kind == config::Listen::Kind::tcp) {
+      tcp::resolver resolver(s.io);
+      auto results = resolver.resolve(l.host, std::to_string(l.port));
+      auto a = std::make_unique<tcp::acceptor>(s.io);
+      tcp::endpoint ep = *results.begin();
+      a->open(ep.protocol());
+      a->set_option(asio::socket_base::reuse_address(true));
+      boost::system::error_code ec;
+      a->bind(ep, ec);
+      if (ec) throw std::system_error(ec, "cannot listen on " + l.spec);
+      a->listen();
+      s.tcp_acceptors.push_back(std::move(a));
+    } else {
+      ::unlink(l.path.c_str());
+      auto a = std::make_unique<local::acceptor>(s.io);
+      a->open();
+      boost::system::error_code ec;
+      a->bind(local::endpoint(l.path), ec);
+      if (ec) throw std::system_error(ec, "cannot listen on " + l.spec);
+      a->listen();
+      ::chmod(l.path.c_str(), l.mode.value_or(0660));
+      s.unix_acceptors.push_back(std::move(a));
+    }
+  }
+}
+
+void Server::run() {
+  auto& s = *impl_;
+  for (auto& a : s.tcp_acceptors)
+    asio::co_spawn(s.io, accept_loop<tcp::acceptor, beast::tcp_stream>(s, *a), log_exception);
+  for (auto& a : s.unix_acceptors)
+    asio::co_spawn(s.io, accept_loop<local::acceptor, beast::basic_stream<local>>(s, *a),
+                   log_exception);
+  std::vector<std::thread> threads;
+  for (int i = 1; i < s.io_threads; ++i) threads.emplace_back([&] { s.io.run(); });
+  s.io.run();
+  for (auto& t : threads) t.join();
+}
+
+void Server::stop() {
+  auto& s = *impl_;
+  asio::post(s.io, [&s] {
+    boost::system::error_code ec;
+    for (auto& a : s.tcp_acceptors) a->close(ec);
+    for (auto& a : s.unix_acceptors) a->close(ec);
+    s.io.stop();
+  });
+}
+
+}  // namespace web

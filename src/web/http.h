@@ -1,0 +1,67 @@
+// http.h: the web desk's HTTP/1.1 server on Boost.Beast over Asio
+// coroutines. It reads one request at a time per connection (keep-alive),
+// bounds the header block, the body and the time each takes, and answers
+// what it cannot parse itself (400, 408 by closing, 413, 431). Each request
+// is handed as a plain Request to the Handler on a thread pool (the handler
+// reaches the database; the I/O threads never wait for it).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+
+namespace web {
+
+struct Request {
+  std::string method;                          // "GET", "POST", ...
+  std::string target;                          // as sent: path and query
+  std::map<std::string, std::string> headers;  // names in lower case; repeated fields joined ", "
+  std::string body;
+  std::string peer;  // the connection's address ("" for a unix socket)
+};
+
+struct Response {
+  int status = 200;
+  std::string content_type = "text/html; charset=utf-8";
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+};
+
+using Handler = std::function<Response(const Request&)>;
+
+struct ServerLimits {
+  std::uint32_t header_size = 16384;
+  std::uint64_t body_size = 1048576;
+  std::chrono::seconds timeout{30};
+  std::uint32_t connections = 256;
+};
+
+/// Listens on `listen` until stop(); run() blocks on `io_threads` threads.
+class Server {
+ public:
+  Server(std::vector<config::Listen> listen, ServerLimits limits, Handler handler, int io_threads,
+         int handler_threads);
+  ~Server();
+  /// Binds every listener (throws std::system_error naming the address).
+  void open();
+  /// Serves until stop() (from a signal handler thread or another thread).
+  void run();
+  void stop();
+
+  struct Impl;  // http.cc
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+/// A minimal response with the status's reason as the text (used for the
+/// errors the server answers itself, and by the handler's fallbacks).
+Response plain(int status, std::string text);
+
+}  // namespace web

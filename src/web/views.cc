@@ -1,0 +1,256 @@
+// views.cc: pages from templates (see views.h).
+#include "web/views.h"
+
+#include <ctime>
+#include <kainjow/mustache.hpp>
+
+#include "asset_issue.h"
+#include "asset_layout.h"
+#include "asset_link.h"
+#include "asset_message.h"
+#include "asset_queue.h"
+#include "asset_signin.h"
+#include "asset_signin_sent.h"
+#include "asset_style.h"
+#include "web/form.h"
+
+namespace web::views {
+
+namespace {
+
+using kainjow::mustache::data;
+using kainjow::mustache::mustache;
+
+std::string render(const char* tpl, const data& d) {
+  mustache m{std::string(tpl)};
+  if (!m.is_valid()) throw std::runtime_error("template: " + m.error_message());
+  return m.render(d);
+}
+
+std::string page(const Frame& f, const char* tpl, const data& content) {
+  data d;
+  d.set("title", f.title);
+  if (!f.user.empty()) d.set("user", f.user);
+  d.set("csrf", f.csrf);
+  if (!f.flash.empty()) d.set("flash", f.flash);
+  d.set("nav_queue", f.nav_queue);
+  d.set("nav_quarantine", f.nav_quarantine);
+  d.set("content", render(tpl, content));
+  return render(kAssetLayout, d);
+}
+
+std::string when(long long t, bool iso) {
+  std::time_t tt = static_cast<std::time_t>(t);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[40];
+  std::strftime(buf, sizeof buf, iso ? "%Y-%m-%dT%H:%M:%SZ" : "%Y-%m-%d %H:%M UTC", &tm);
+  return buf;
+}
+
+std::string size_text(long long n) {
+  char buf[32];
+  if (n < 1024) return std::to_string(n) + " bytes";
+  if (n < 1024 * 1024) {
+    std::snprintf(buf, sizeof buf, "%.1f KiB", n / 1024.0);
+    return buf;
+  }
+  std::snprintf(buf, sizeof buf, "%.1f MiB", n / 1048576.0);
+  return buf;
+}
+
+data options(const std::vector<std::pair<std::string, std::string>>& values,
+             const std::string& chosen) {
+  data list{data::type::list};
+  for (const auto& [v, label] : values) {
+    data o;
+    o.set("value", v);
+    o.set("label", label);
+    o.set("selected", v == chosen);
+    list.push_back(o);
+  }
+  return list;
+}
+
+// How a note is told apart: the customer, a public answer, an internal
+// note, the bot, or a change the desk recorded.
+void note_kind(const store::NoteView& n, data& d) {
+  if (n.author_kind == "system") {
+    d.set("system", true);
+    return;
+  }
+  d.set("system", false);
+  if (n.author_kind == "customer") {
+    d.set("cls", n.internal ? "customer internal" : "customer");
+    d.set("kind", n.internal ? "Customer · internal" : "Customer");
+  } else if (n.internal) {
+    d.set("cls", "internal");
+    d.set("kind", "Internal note");
+  } else {
+    d.set("cls", "answer");
+    d.set("kind", n.author_kind == "support_bot" ? "Support bot" : "Answer to customer");
+  }
+}
+
+}  // namespace
+
+std::string issue_url(const std::string& path, long long iid) {
+  return "/issue/" + path + "/" + std::to_string(iid);
+}
+
+const char* stylesheet() {
+  return kAssetStyle;
+}
+
+std::string signin(const Frame& f, long long minutes) {
+  data d;
+  d.set("csrf", f.csrf);
+  d.set("minutes", std::to_string(minutes));
+  return page(f, kAssetSignin, d);
+}
+
+std::string signin_sent(const Frame& f, const std::string& email, long long minutes) {
+  data d;
+  d.set("email", email);
+  d.set("minutes", std::to_string(minutes));
+  return page(f, kAssetSigninSent, d);
+}
+
+std::string link(const Frame& f, const std::string& token) {
+  data d;
+  d.set("csrf", f.csrf);
+  d.set("token", token);
+  return page(f, kAssetLink, d);
+}
+
+std::string message(const Frame& f, const std::string& heading, const std::string& text,
+                    const std::string& back, const std::string& back_text) {
+  data d;
+  d.set("heading", heading);
+  d.set("text", text);
+  if (!back.empty()) {
+    d.set("back", back);
+    d.set("back_text", back_text);
+  }
+  return page(f, kAssetMessage, d);
+}
+
+std::string queue(const Frame& f, const Queue& q) {
+  data d;
+  d.set("heading", q.quarantine ? "Quarantine" : "Queue");
+  d.set("action", q.quarantine ? "/quarantine" : "/issues");
+  d.set("quarantine", q.quarantine);
+  data projects{data::type::list};
+  for (const auto& p : q.projects) {
+    data o;
+    o.set("path", p);
+    o.set("selected", p == q.project);
+    projects.push_back(o);
+  }
+  d.set("projects", projects);
+  d.set("states", options({{"opened", "Open"}, {"closed", "Closed"}, {"all", "Any"}}, q.state));
+  d.set("sorts", options({{"updated", "Last activity"}, {"created", "Newest"}}, q.sort));
+  d.set("assignee", q.assignee);
+  d.set("label", q.label);
+  d.set("q", q.q);
+  d.set("count", q.count);
+  d.set("noun", q.count == "1" ? "issue" : "issues");
+  if (!q.error.empty()) d.set("error", q.error);
+  d.set("empty", q.issues.empty());
+  d.set("filtered", !q.project.empty() || !q.assignee.empty() || !q.label.empty() || !q.q.empty());
+  data list{data::type::list};
+  for (const auto& s : q.issues) {
+    data o;
+    o.set("state", s.state);
+    o.set("title", s.title.empty() ? std::string("(no subject)") : s.title);
+    o.set("url", issue_url(s.project, s.iid));
+    o.set("spam_url", issue_url(s.project, s.iid) + "/spam");
+    o.set("ref", s.ref);
+    o.set("author", s.author);
+    o.set("updated", when(s.updated_at, false));
+    o.set("updated_iso", when(s.updated_at, true));
+    // Set either way: a missing key would be looked up in the page's data.
+    if (s.assignee.empty())
+      o.set("assigned_to", false);
+    else
+      o.set("assigned_to", s.assignee);
+    data labels{data::type::list};
+    for (const auto& l : s.labels) labels.push_back(data(l));
+    o.set("labels", labels);
+    o.set("quarantine", q.quarantine);
+    o.set("csrf", f.csrf);
+    list.push_back(o);
+  }
+  d.set("issues", list);
+  if (!q.next.empty()) d.set("next", q.next);
+  return page(f, kAssetQueue, d);
+}
+
+std::string issue(const Frame& f, const Issue& i) {
+  const auto& s = i.detail.summary;
+  data d;
+  d.set("project", s.project);
+  d.set("title", s.title.empty() ? std::string("(no subject)") : s.title);
+  d.set("ref", s.ref);
+  d.set("state", s.state);
+  d.set("open", s.state != "closed");
+  d.set("spam", s.spam);
+  d.set("author", s.author);
+  d.set("created", when(s.created_at, false));
+  d.set("created_iso", when(s.created_at, true));
+  d.set("description", i.detail.description);
+  d.set("base", issue_url(s.project, s.iid));
+  d.set("csrf", f.csrf);
+  data notes{data::type::list};
+  for (const auto& n : i.detail.notes) {
+    data o;
+    note_kind(n, o);
+    o.set("author", n.author.empty() ? std::string("desk") : n.author);
+    o.set("body", n.body);
+    o.set("unverified", !n.verified);
+    o.set("at", when(n.created_at, false));
+    o.set("at_iso", when(n.created_at, true));
+    notes.push_back(o);
+  }
+  d.set("notes", notes);
+  data members{data::type::list};
+  for (const auto& m : i.members) {
+    data o;
+    o.set("email", m);
+    o.set("selected", m == s.assignee);
+    members.push_back(o);
+  }
+  d.set("members", members);
+  data labels{data::type::list};
+  for (const auto& l : i.labels) {
+    data o;
+    o.set("name", l.name);
+    bool on = false;
+    for (const auto& have : s.labels) on = on || have == l.name;
+    o.set("on", on);
+    labels.push_back(o);
+  }
+  d.set("labels", labels);
+  d.set("has_labels", !i.labels.empty());
+  data parts{data::type::list};
+  for (const auto& p : i.detail.participants) {
+    data o;
+    o.set("email", p.email);
+    o.set("role", p.role);
+    o.set("subscribed", p.subscribed);
+    parts.push_back(o);
+  }
+  d.set("participants", parts);
+  data atts{data::type::list};
+  for (const auto& a : i.detail.attachments) {
+    data o;
+    o.set("name", a.filename);
+    o.set("size", size_text(a.size));
+    o.set("url", issue_url(s.project, s.iid) + "/attachment/" + std::to_string(a.id));
+    atts.push_back(o);
+  }
+  d.set("attachments", atts);
+  return page(f, kAssetIssue, d);
+}
+
+}  // namespace web::views

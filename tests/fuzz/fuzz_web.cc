@@ -1,0 +1,64 @@
+// fuzz_web: the web desk's request and form parsing path. Any bytes are
+// parsed as an HTTP/1.1 request by Beast under deskmail-web's limits, then
+// its target (Boost.URL), query and form body (web::parse_form), cookies and
+// a download name go through the helpers deskmail-web uses. Properties: a
+// parsed form holds no NUL; a Content-Disposition never holds CR, LF or a
+// quote inside its quoted name; a cookie value never holds ';'.
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/url/parse.hpp>
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+#include "web/form.h"
+
+namespace http = boost::beast::http;
+
+namespace {
+
+void check_form(std::string_view text) {
+  auto f = web::parse_form(text);
+  if (!f) return;
+  for (const auto& [k, v] : *f)
+    if (k.find('\0') != std::string::npos || v.find('\0') != std::string::npos) std::abort();
+}
+
+void check_name(std::string_view name) {
+  std::string d = web::content_disposition(name);
+  if (d.find_first_of("\r\n") != std::string::npos) std::abort();
+  auto open = d.find('"'), close = d.find('"', open + 1);
+  if (open == std::string::npos || close == std::string::npos) std::abort();
+  if (d.compare(close, 14, "\"; filename*=U") != 0) std::abort();
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  std::string_view in(reinterpret_cast<const char*>(data), size);
+  check_form(in);
+  check_name(in);
+  if (auto c = web::cookie(in, "dm_session"); c && c->find(';') != std::string::npos) std::abort();
+  (void)web::client_address("10.0.0.1", in, {"10.0.0.1"});
+
+  http::request_parser<http::string_body> parser;
+  parser.header_limit(16384);
+  parser.body_limit(65536);
+  parser.eager(true);
+  boost::beast::error_code ec;
+  std::size_t used = parser.put(boost::asio::buffer(data, size), ec);
+  (void)used;
+  if (ec || !parser.is_header_done()) return 0;
+  auto& req = parser.get();
+  auto u = boost::urls::parse_origin_form(req.target());
+  if (u) {
+    std::string path = u->path();
+    (void)path;
+    check_form(u->encoded_query());
+  }
+  check_form(req.body());
+  if (auto it = req.find(http::field::cookie); it != req.end())
+    (void)web::cookie(it->value(), "dm_pre");
+  return 0;
+}
