@@ -89,6 +89,8 @@ int main(int argc, char** argv) {
     desk::Desk desk(*st, &composer);
     desk.set_unsolicited_per_hour(cfg.limits.confirmations_per_hour);
     desk.set_own_domain(cfg.base_domain());
+    desk.set_file_limits(
+        {cfg.limits.store_per_message, cfg.limits.message_size, cfg.limits.mime_parts});
     const auto& w = cfg.web;
     desk::SignInPolicy policy;
     policy.link_lifetime = w.link_lifetime.count();
