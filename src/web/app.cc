@@ -61,6 +61,7 @@ Response App::handle(const Request& r) {
       auto q = parse_form(u->encoded_query());
       if (!q) return plain(400, "Bad request: malformed query");
       c.query = std::move(*q);
+      if (c.path.rfind("/hooks/", 0) == 0) return hook(c);
       if (r.method != "GET" && r.method != "HEAD" && r.method != "POST") {
         auto resp = plain(405, "Method Not Allowed");
         resp.headers.emplace_back("Allow", "GET, HEAD, POST");
@@ -169,6 +170,24 @@ Response App::route(Ctx& c) {
   for (std::size_t i = 0; i < iid_at; ++i) path += (i ? "/" : "") + seg[i];
   std::string ref = path + "#" + seg[iid_at];
   return post ? issue_post(c, ref, rest) : issue_get(c, ref, rest);
+}
+
+// A forge's webhook: POST only; the forge's own proof instead of a session
+// and a CSRF token; the handler's status and line as text/plain.
+Response App::hook(Ctx& c) {
+  if (c.r.method != "POST") {
+    auto resp = plain(405, "Method Not Allowed: webhooks are POSTed");
+    resp.headers.emplace_back("Allow", "POST");
+    return resp;
+  }
+  auto fwd = c.r.headers.find("x-forwarded-for");
+  std::string client =
+      client_address(c.r.peer, fwd == c.r.headers.end() ? "" : fwd->second, s_.trusted_proxies);
+  forge::Request fr{c.path.substr(7), c.r.headers, c.r.body};
+  forge::Response out = forge::handle(desk_, fr, s_.hooks);
+  std::cerr << "deskmail-web: hook " << fr.forge.substr(0, 40) << " client=" << client << ": "
+            << out.status << " " << out.text << "\n";
+  return plain(out.status, std::move(out.text));
 }
 
 Response App::signin_get(Ctx& c) {
