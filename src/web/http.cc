@@ -151,6 +151,14 @@ awaitable<void> serve(Server::Impl& s, Stream stream, std::string peer) {
         ec = http::error::body_limit;  // refused unread
       else {
         parser.body_limit(limit);
+        // curl and others wait for this before a body over 1 KiB.
+        if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
+          http::response<http::empty_body> go{http::status::continue_, 11};
+          auto [cec, cn] = co_await http::async_write(stream, go, asio::as_tuple(use_awaitable));
+          ec = cec;
+        }
+      }
+      if (!ec && !parser.is_done()) {
         std::tie(ec, n) =
             co_await http::async_read(stream, buffer, parser, asio::as_tuple(use_awaitable));
       }
@@ -159,7 +167,11 @@ awaitable<void> serve(Server::Impl& s, Stream stream, std::string peer) {
         ec == asio::error::connection_reset || ec == asio::error::operation_aborted)
       break;
     if (ec) {
-      auto res = to_beast(plain(status_of(ec), "Bad request: " + ec.message()), 11, false);
+      int status = status_of(ec);
+      std::string why = status == 413   ? "Payload Too Large: the body is over this path's limit"
+                        : status == 431 ? "Request Header Fields Too Large"
+                                        : "Bad request: " + ec.message();
+      auto res = to_beast(plain(status, std::move(why)), 11, false);
       stream.expires_after(std::chrono::seconds(5));
       co_await http::async_write(stream, res, asio::as_tuple(use_awaitable));
       co_await drain(stream);
