@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <boost/url/parse.hpp>
 #include <iostream>
+#include <string_view>
 
 #include "web/app_ctx.h"
 #include "web/form.h"
@@ -32,6 +33,15 @@ std::vector<std::string> split(const std::string& s) {
     out.push_back(s.substr(start, slash - start));
     start = slash + 1;
   }
+  return out;
+}
+
+// For the log: at most `n` bytes, control characters as '?' (a decoded
+// path or a payload's branch name may hold a line break).
+std::string printable(std::string_view s, std::size_t n) {
+  std::string out(s.substr(0, n));
+  for (auto& c : out)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
   return out;
 }
 
@@ -185,8 +195,8 @@ Response App::hook(Ctx& c) {
       client_address(c.r.peer, fwd == c.r.headers.end() ? "" : fwd->second, s_.trusted_proxies);
   forge::Request fr{c.path.substr(7), c.r.headers, c.r.body};
   forge::Response out = forge::handle(desk_, fr, s_.hooks);
-  std::cerr << "deskmail-web: hook " << fr.forge.substr(0, 40) << " client=" << client << ": "
-            << out.status << " " << out.text << "\n";
+  std::cerr << "deskmail-web: hook " << printable(fr.forge, 40) << " client=" << client << ": "
+            << out.status << " " << printable(out.text, 300) << "\n";
   return plain(out.status, std::move(out.text));
 }
 

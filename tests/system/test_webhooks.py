@@ -220,6 +220,7 @@ class Webhooks(unittest.TestCase):
         # No such forge.
         refused(404, self.post("/hooks/bitbucket", gh, {"X-Event-Key": "repo:push"}))
         refused(404, self.post("/hooks/github/extra", gh, signed("github", "push", gh)))
+        refused(404, self.post("/hooks/x%0Adeskmail-web:%20forged", gh, {}))  # no line of its own in the log
         # Malformed JSON, correctly signed; and a body without what a push needs.
         refused(400, self.hook("github", "push", gh[:-40], "x5"))
         refused(400, self.hook("gitea", "push", b'{"ref":"refs/heads/main","commits":[]}', "x6"))
@@ -252,7 +253,10 @@ class Webhooks(unittest.TestCase):
         head = self.header_only("/hooks/gitlab", 10 * WEBHOOK_BODY, signed("gitlab", "Push Hook", b""))
         self.assertTrue(head.startswith(b"HTTP/1.1 413"), head)
         self.assertEqual(self.snapshot(refs), before)
-        self.assertIn("401", self.web.log())
+        log = self.web.log()
+        self.assertIn("client=127.0.0.1: 401 not authorised for this repository", log)
+        self.assertIn("deskmail-web: hook x?deskmail-web: forged client=", log)
+        self.assertNotIn("\ndeskmail-web: forged", log)
 
     def raw(self, data, read_timeout=8):
         s = socket.create_connection(("127.0.0.1", self.web.port), timeout=read_timeout)
