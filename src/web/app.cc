@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <boost/url/parse.hpp>
 #include <iostream>
+#include <string_view>
 
 #include "web/app_ctx.h"
 #include "web/form.h"
@@ -35,6 +36,15 @@ std::vector<std::string> split(const std::string& s) {
   return out;
 }
 
+// For the log: at most `n` bytes, control characters as '?' (a decoded
+// path or a payload's branch name may hold a line break).
+std::string printable(std::string_view s, std::size_t n) {
+  std::string out(s.substr(0, n));
+  for (auto& c : out)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+  return out;
+}
+
 }  // namespace
 
 void add_security_headers(Response& r) {
@@ -61,6 +71,7 @@ Response App::handle(const Request& r) {
       auto q = parse_form(u->encoded_query());
       if (!q) return plain(400, "Bad request: malformed query");
       c.query = std::move(*q);
+      if (c.path.rfind("/hooks/", 0) == 0) return hook(c);
       if (r.method != "GET" && r.method != "HEAD" && r.method != "POST") {
         auto resp = plain(405, "Method Not Allowed");
         resp.headers.emplace_back("Allow", "GET, HEAD, POST");
@@ -169,6 +180,24 @@ Response App::route(Ctx& c) {
   for (std::size_t i = 0; i < iid_at; ++i) path += (i ? "/" : "") + seg[i];
   std::string ref = path + "#" + seg[iid_at];
   return post ? issue_post(c, ref, rest) : issue_get(c, ref, rest);
+}
+
+// A forge's webhook: POST only; the forge's own proof instead of a session
+// and a CSRF token; the handler's status and line as text/plain.
+Response App::hook(Ctx& c) {
+  if (c.r.method != "POST") {
+    auto resp = plain(405, "Method Not Allowed: webhooks are POSTed");
+    resp.headers.emplace_back("Allow", "POST");
+    return resp;
+  }
+  auto fwd = c.r.headers.find("x-forwarded-for");
+  std::string client =
+      client_address(c.r.peer, fwd == c.r.headers.end() ? "" : fwd->second, s_.trusted_proxies);
+  forge::Request fr{c.path.substr(7), c.r.headers, c.r.body};
+  forge::Response out = forge::handle(desk_, fr, s_.hooks);
+  std::cerr << "deskmail-web: hook " << printable(fr.forge, 40) << " client=" << client << ": "
+            << out.status << " " << printable(out.text, 300) << "\n";
+  return plain(out.status, std::move(out.text));
 }
 
 Response App::signin_get(Ctx& c) {

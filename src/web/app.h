@@ -11,6 +11,9 @@
 //   GET  /issue/PATH/IID          the thread; .../attachment/ID, .../raw
 //   POST /issue/PATH/IID/{note,state,assign,labels,spam}
 //   GET  /static/style.css
+//   POST /hooks/{gitlab,github,gitea,forgejo}   a forge's webhook (forge::handle):
+//                                 no session, no CSRF token: its secret or
+//                                 signature proves it; text/plain answers
 #pragma once
 
 #include <string>
@@ -18,6 +21,7 @@
 
 #include "desk/desk.h"
 #include "desk/web_access.h"
+#include "forge/webhook.h"
 #include "web/http.h"
 
 namespace web {
@@ -29,6 +33,7 @@ struct AppSettings {
   long long session_lifetime = 43200, link_lifetime = 900;
   unsigned page_size = 50;
   bool secure_cookies = false;
+  forge::Limits hooks;  // fixes.webhook_body, commits_per_push, refs_per_commit
 };
 
 class App {
@@ -40,6 +45,7 @@ class App {
  private:
   struct Ctx;
   Response route(Ctx& c);
+  Response hook(Ctx& c);
   Response signin_get(Ctx& c);
   Response signin_post(Ctx& c);
   Response link_get(Ctx& c);

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <array>
 #include <atomic>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -100,6 +101,31 @@ int status_of(const beast::error_code& ec) {
   return 400;
 }
 
+// The body limit for a target: the first prefix that matches, else the
+// server's.
+std::uint64_t body_limit(const ServerLimits& l, std::string_view target) {
+  for (const auto& [prefix, size] : l.body_size_under)
+    if (target.substr(0, prefix.size()) == prefix) return size;
+  return l.body_size;
+}
+
+// After an error answer: the client may still be sending the body it was
+// refused. Closing with unread bytes would reset the connection and could
+// take the answer with it, so the sending side is shut and what arrives is
+// read and dropped, into a fixed buffer, for at most two seconds.
+template <class Stream>
+awaitable<void> drain(Stream& stream) {
+  beast::error_code ignored;
+  stream.socket().shutdown(asio::socket_base::shutdown_send, ignored);
+  stream.expires_after(std::chrono::seconds(2));
+  std::array<char, 16384> sink;
+  for (;;) {
+    auto [ec, n] =
+        co_await stream.async_read_some(asio::buffer(sink), asio::as_tuple(use_awaitable));
+    if (ec) break;
+  }
+}
+
 template <class Stream>
 awaitable<void> serve(Server::Impl& s, Stream stream, std::string peer) {
   struct Count {
@@ -110,18 +136,45 @@ awaitable<void> serve(Server::Impl& s, Stream stream, std::string peer) {
   for (;;) {
     http::request_parser<http::string_body> parser;
     parser.header_limit(s.limits.header_size);
-    parser.body_limit(s.limits.body_size);
+    // No limit while the header block is read (the parser would refuse a
+    // Content-Length over its default there); the target's limit below.
+    parser.body_limit(boost::none);
     // One deadline for the whole request: a client that sends a byte now
     // and then (slowloris) is cut off like one that sends nothing.
     stream.expires_after(s.limits.timeout);
-    auto [ec, n] = co_await http::async_read(stream, buffer, parser, asio::as_tuple(use_awaitable));
+    auto [ec, n] =
+        co_await http::async_read_header(stream, buffer, parser, asio::as_tuple(use_awaitable));
+    if (!ec) {
+      std::uint64_t limit = body_limit(s.limits, parser.get().target());
+      auto announced = parser.content_length();
+      if (announced && *announced > limit)
+        ec = http::error::body_limit;  // refused unread
+      else {
+        parser.body_limit(limit);
+        // curl and others wait for this before a body over 1 KiB.
+        if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
+          http::response<http::empty_body> go{http::status::continue_, 11};
+          auto [cec, cn] = co_await http::async_write(stream, go, asio::as_tuple(use_awaitable));
+          ec = cec;
+        }
+      }
+      if (!ec && !parser.is_done()) {
+        std::tie(ec, n) =
+            co_await http::async_read(stream, buffer, parser, asio::as_tuple(use_awaitable));
+      }
+    }
     if (ec == http::error::end_of_stream || ec == asio::error::eof || ec == beast::error::timeout ||
         ec == asio::error::connection_reset || ec == asio::error::operation_aborted)
       break;
     if (ec) {
-      auto res = to_beast(plain(status_of(ec), "Bad request: " + ec.message()), 11, false);
+      int status = status_of(ec);
+      std::string why = status == 413   ? "Payload Too Large: the body is over this path's limit"
+                        : status == 431 ? "Request Header Fields Too Large"
+                                        : "Bad request: " + ec.message();
+      auto res = to_beast(plain(status, std::move(why)), 11, false);
       stream.expires_after(std::chrono::seconds(5));
       co_await http::async_write(stream, res, asio::as_tuple(use_awaitable));
+      co_await drain(stream);
       break;
     }
     auto& msg = parser.get();

@@ -1,7 +1,9 @@
 // http.h: the web desk's HTTP/1.1 server on Boost.Beast over Asio
 // coroutines. It reads one request at a time per connection (keep-alive),
 // bounds the header block, the body and the time each takes, and answers
-// what it cannot parse itself (400, 408 by closing, 413, 431). Each request
+// what it cannot parse itself (400, 408 by closing, 413, 431). The header
+// block is read first: the body's limit depends on the target, and a body
+// announced larger than it is refused (413) before a byte of it is read. Each request
 // is handed as a plain Request to the Handler on a thread pool (the handler
 // reaches the database; the I/O threads never wait for it).
 #pragma once
@@ -38,6 +40,9 @@ using Handler = std::function<Response(const Request&)>;
 struct ServerLimits {
   std::uint32_t header_size = 16384;
   std::uint64_t body_size = 1048576;
+  // Another body limit for the targets under a prefix (the forges'
+  // webhooks under "/hooks/"); the first prefix that matches wins.
+  std::vector<std::pair<std::string, std::uint64_t>> body_size_under;
   std::chrono::seconds timeout{30};
   std::uint32_t connections = 256;
 };

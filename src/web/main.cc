@@ -106,8 +106,13 @@ int main(int argc, char** argv) {
     as.link_lifetime = w.link_lifetime.count();
     as.page_size = w.page_size;
     as.secure_cookies = w.secure();
+    as.hooks = {cfg.fixes.webhook_body, cfg.fixes.commits_per_push, cfg.fixes.refs_per_commit};
     web::App app(desk, access, as);
-    web::ServerLimits limits{w.header_size, w.body_size, w.timeout, w.connections};
+    web::ServerLimits limits{w.header_size,
+                             w.body_size,
+                             {{"/hooks/", cfg.fixes.webhook_body}},
+                             w.timeout,
+                             w.connections};
     web::Server server(
         w.listen, limits, [&app](const web::Request& r) { return app.handle(r); }, 2,
         static_cast<int>(std::max<std::uint32_t>(2, cfg.database_connections)));
