@@ -123,9 +123,11 @@ void fold_run(std::string_view run, gunichar base, std::string& out) {
 }  // namespace
 
 std::string fold(std::string_view text_in) {
-  std::string repaired;
-  if (!is_clean_text(text_in)) repaired = clean_text(text_in);
-  std::string_view text = repaired.empty() ? text_in : std::string_view(repaired);
+  // Repaired when not clean (NULs dropped, bad bytes replaced); the repair
+  // may be empty ("\0\0"), which must not bring the original back.
+  const bool clean = is_clean_text(text_in);
+  std::string repaired = clean ? std::string() : clean_text(text_in);
+  std::string_view text = clean ? text_in : std::string_view(repaired);
   // ASCII (most of most mail) is only lower-cased; GLib sees the rest.
   std::string out;
   out.reserve(text.size());

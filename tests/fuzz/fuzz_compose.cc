@@ -136,7 +136,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   store::MailContext c = benign(static_cast<store::MailKind>(data[0] % 6));
   c.note_markdown = (data[0] & 0x08) != 0;
   std::vector<store::AttachmentIn> files;
-  if (data[0] & 0x10) {
+  if ((data[0] & 0x10) && c.kind == store::MailKind::new_note) {  // files go with answers only
     store::AttachmentIn a;
     a.filename_sent = f[11];
     a.content_type = f[12];
