@@ -87,22 +87,6 @@ std::string ascii_only(std::string_view s) {
 
 std::string compose_once(const Outgoing& o);
 
-// UTF-8 text with LF line endings (CRLF comes from the format options).
-std::string lf_text(std::string_view body) {
-  std::string text;
-  std::string v = to_valid_utf8(body);
-  for (std::size_t i = 0; i < v.size(); ++i) {
-    if (v[i] == '\r') {
-      text += '\n';
-      if (i + 1 < v.size() && v[i + 1] == '\n') ++i;
-    } else {
-      text += v[i];
-    }
-  }
-  if (text.empty() || text.back() != '\n') text += '\n';
-  return text;
-}
-
 // One text part, quoted-printable UTF-8 (GMime keeps lines short).
 GPtr<GMimeObject> text_part(const char* subtype, const std::string& text) {
   GMimeTextPart* part = g_mime_text_part_new_with_subtype(subtype);

@@ -141,22 +141,6 @@ void quoted_printable(std::string& out, std::string_view text) {
   }
 }
 
-// UTF-8 text with LF line endings and a final line break, as compose() sends.
-std::string body_text(std::string_view body) {
-  std::string v = to_valid_utf8(body), text;
-  text.reserve(v.size() + 1);
-  for (std::size_t i = 0; i < v.size(); ++i) {
-    if (v[i] == '\r') {
-      text += '\n';
-      if (i + 1 < v.size() && v[i + 1] == '\n') ++i;
-    } else {
-      text += v[i];
-    }
-  }
-  if (text.empty() || text.back() != '\n') text += '\n';
-  return text;
-}
-
 }  // namespace
 
 std::string write_plain(const Outgoing& o) {
@@ -192,7 +176,7 @@ std::string write_plain(const Outgoing& o) {
        "Content-Type: text/plain; charset=utf-8\r\n"
        "Content-Transfer-Encoding: quoted-printable\r\n"
        "\r\n";
-  quoted_printable(m, body_text(o.body));
+  quoted_printable(m, lf_text(o.body));
   return m;
 }
 

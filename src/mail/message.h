@@ -31,7 +31,7 @@ struct Message {
   std::optional<Mailbox> from;
   std::optional<Mailbox> reply_to;
   std::vector<Mailbox> cc;  // the Cc field's mailboxes, in order (the first 50)
-  std::string message_id;  // without angle brackets; "" when absent
+  std::string message_id;   // without angle brackets; "" when absent
   std::string in_reply_to;
   std::vector<std::string> references;
   bool automated = false;       // RFC 3834 auto-submitted, bulk/list, auto-reply markers
@@ -76,6 +76,10 @@ std::string sanitize_filename(std::string_view name);
 
 /// Returns valid UTF-8 (invalid sequences become U+FFFD), NUL removed.
 std::string to_valid_utf8(std::string_view s);
+
+/// A body as outbound mail carries it: valid UTF-8, LF line endings (CR and
+/// CRLF become LF) and a final line break. compose() and write_plain() both.
+std::string lf_text(std::string_view body);
 
 /// A title from a subject, or from the first words of the body when the
 /// subject is empty. One line, at most 255 bytes.

@@ -54,6 +54,21 @@ std::string to_valid_utf8(std::string_view s) {
   return out;
 }
 
+std::string lf_text(std::string_view body) {
+  std::string v = to_valid_utf8(body), text;
+  text.reserve(v.size() + 1);
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (v[i] == '\r') {
+      text += '\n';
+      if (i + 1 < v.size() && v[i + 1] == '\n') ++i;
+    } else {
+      text += v[i];
+    }
+  }
+  if (text.empty() || text.back() != '\n') text += '\n';
+  return text;
+}
+
 namespace {
 
 // Cuts UTF-8 text at `max` bytes without splitting a character.

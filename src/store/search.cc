@@ -45,8 +45,7 @@ bool is_cjk(gunichar c) {
     default:
       // The prolonged sound mark and the iteration marks are "common" but
       // belong to the words around them.
-      return c == 0x30FC || c == 0x3005 || c == 0x309D || c == 0x309E || c == 0x30FD ||
-             c == 0x30FE;
+      return c == 0x30FC || c == 0x3005 || c == 0x309D || c == 0x309E || c == 0x30FD || c == 0x30FE;
   }
 }
 
@@ -189,7 +188,8 @@ std::string sqlite_text(std::string_view doc) {
       prev = nullptr;
       continue;
     }
-    if (prev) pairs.append(prev, static_cast<std::size_t>(g_utf8_next_char(p) - prev)) += "\xEE\x80\x80 ";
+    if (prev)
+      pairs.append(prev, static_cast<std::size_t>(g_utf8_next_char(p) - prev)) += "\xEE\x80\x80 ";
     prev = p;
   }
   if (!pairs.empty()) out += "\n" + pairs;
@@ -234,7 +234,8 @@ std::string pg_query(const Word& w) {
   if (!w.cjk || w.chars == 1) return quoted(w.text) + ":*";
   auto cs = chars_of(w.text);
   std::string q;
-  for (std::size_t i = 0; i + 1 < cs.size(); ++i) q += (i ? " <-> " : "") + quoted(cs[i] + cs[i + 1]);
+  for (std::size_t i = 0; i + 1 < cs.size(); ++i)
+    q += (i ? " <-> " : "") + quoted(cs[i] + cs[i + 1]);
   return q;
 }
 
