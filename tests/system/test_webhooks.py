@@ -21,7 +21,7 @@ import unittest
 
 from harness import Desk, deliver, message, wait_until
 from smtp_capture import CaptureServer
-from test_web import Web
+from test_web import Web, raw
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "fixtures", "webhooks")
 SECRETS = {"gitlab": "gl-token-7f3a9c", "github": "gh-secret-51be0d", "gitea": "gt-secret-c4a812"}
@@ -259,21 +259,7 @@ class Webhooks(unittest.TestCase):
         self.assertNotIn("\ndeskmail-web: forged", log)
 
     def raw(self, data, read_timeout=8):
-        s = socket.create_connection(("127.0.0.1", self.web.port), timeout=read_timeout)
-        try:
-            s.sendall(data)
-            out = b""
-            while True:
-                try:
-                    chunk = s.recv(65536)
-                except (socket.timeout, ConnectionResetError):
-                    break
-                if not chunk:
-                    break
-                out += chunk
-            return out
-        finally:
-            s.close()
+        return raw(self.web.port, data, read_timeout)
 
     @staticmethod
     def head_of(path, headers, extra):
