@@ -16,7 +16,12 @@ runs each cell beside this one, on SQLite, and the table adds the ratio
 this/peer.
 
     tests/bench/lmtp_bench.py [--quick] [--postgresql] [--extras] [--reps N] [--peer DIR]
-                              [--no-outbound] [--out DIR]
+                              [--build DIR] [--same-config] [--no-outbound] [--out DIR]
+
+--build DIR takes another checkout's release build as "this" one (not
+built here), so that two older commits can be paired (the peer being the
+one before a change); --same-config gives both the peer's config (the
+limits every version knows).
 
 Confirmations are sent to a relay of their own (smtp-sink, SMTP) and each
 cell waits for the outbox to drain before it reads the CPU, so the figure
@@ -56,8 +61,12 @@ OWN_LIMITS = ", confirmations_per_hour: 0"
 RELAY = {"port": None}
 
 
+SAME_CONFIG = {"on": False}
+
+
 def desk_config(peer):
-    limits = "limits: { " + BENCH_LIMITS + ("" if peer else OWN_LIMITS) + " }\n"
+    own = "" if peer or SAME_CONFIG["on"] else OWN_LIMITS
+    limits = "limits: { " + BENCH_LIMITS + own + " }\n"
     if RELAY["port"] is None:
         return limits + "outbound: { enabled: false }\n"
     return limits + f'outbound: {{ relay: "127.0.0.1:{RELAY["port"]}" }}\n'
@@ -539,12 +548,20 @@ def main():
     ap.add_argument("--no-million", action="store_true", help="skip the 1 000 000 issues extra")
     ap.add_argument("--reps", type=int, default=1)
     ap.add_argument("--peer", metavar="DIR", help="another release build's deskmaild beside this one")
+    ap.add_argument("--build", metavar="DIR", help="another checkout's release build as this one")
+    ap.add_argument("--same-config", action="store_true", help="this build gets the peer's config")
     ap.add_argument("--small", type=int, default=3000, help="4 KiB messages per cell")
     ap.add_argument("--big", type=int, default=500, help="100 KiB messages per cell")
     ap.add_argument("--no-outbound", action="store_true", help="confirmations neither composed nor sent")
     ap.add_argument("--out", default=".", help="directory for lmtp-bench.json and lmtp-bench.png")
     args = ap.parse_args()
-    build_release()
+    SAME_CONFIG["on"] = args.same_config
+    if args.build:
+        build = os.path.abspath(args.build)
+        harness.DESKMAILD = os.path.join(build, "src", "server", "deskmaild")
+        harness.DESKMAIL = os.path.join(build, "src", "cli", "deskmail")
+    else:
+        build_release()
     relay = None
     if not args.no_outbound:
         relay = SinkServer(lmtp=False)
