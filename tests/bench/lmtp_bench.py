@@ -320,7 +320,7 @@ def run_cell(server, size, sessions, rcpts, messages):
     after = server.stored()
     ok = p.returncode == 0
     stored_ok = None if before is None else (after - before == messages * rcpts)
-    if stored_ok and RELAY["port"] is not None and server.desk.scalar(
+    if stored_ok and RELAY["port"] is not None and hasattr(server, "desk") and server.desk.scalar(
             "SELECT count(*) FROM outbox WHERE state <> 'sent'"):
         stored_ok = False  # a confirmation the relay refused or never got
     return {"msgs": messages / elapsed, "deliveries": messages * rcpts / elapsed,
@@ -337,7 +337,7 @@ def matrix(args):
     cells = [(size, sess, rcpt) for size in (4096, 102400) for sess in (1, 8, 32) for rcpt in (1, 5)]
     if args.quick:
         cells = [(4096, 1, 1), (4096, 8, 1), (4096, 32, 1), (4096, 8, 5), (102400, 32, 1)]
-    servers = [DeskServer(), DovecotServer(), SinkServer()]
+    servers = [DeskServer()] + ([] if args.desk_only else [DovecotServer(), SinkServer()])
     if args.peer:
         servers.insert(1, DeskServer(build=os.path.abspath(args.peer)))
     if args.postgresql:
@@ -361,7 +361,7 @@ def matrix(args):
     print()
     names = [s.name for s in servers]
     head = "| cell | " + " | ".join(f"{n} msg/s" for n in names) + \
-           " | deskmail/dovecot | deskmail/sink | deskmail deliveries/s | CPU ms/msg | peak RSS MB |" + \
+           (" | deskmail/dovecot | deskmail/sink" if "dovecot" in names else "") + " | deskmail deliveries/s | CPU ms/msg | peak RSS MB |" + \
            (" this/peer msg/s | peer CPU ms/msg | peer peak RSS MB |" if args.peer else "")
     print(head)
     print("|" + "---|" * (head.count("|") - 1))
@@ -370,7 +370,8 @@ def matrix(args):
         med = {n: median([r["msgs"] for r in results[(cell, n)]]) for n in names}
         d = results[(cell, "deskmail/sqlite")]
         print(f"| {size // 1024} KiB, {sess} sess, {rcpt} rcpt | " + " | ".join(f"{med[n]:.0f}" for n in names) +
-              f" | {med['deskmail/sqlite'] / med['dovecot']:.2f} | {med['deskmail/sqlite'] / med['smtp-sink']:.2f}"
+              (f" | {med['deskmail/sqlite'] / med['dovecot']:.2f} | {med['deskmail/sqlite'] / med['smtp-sink']:.2f}"
+               if "dovecot" in med else "") +
               f" | {median([r['deliveries'] for r in d]):.0f} | {median([r['cpu_ms'] for r in d]):.2f}"
               f" | {max(r['rss_mb'] for r in d):.1f} |" + (peer_columns(results, cell, med) if args.peer else ""))
     bad = [(c, n) for (c, n), rs in results.items() if any(not r["ok"] or r["stored_ok"] is False for r in rs)]
@@ -549,6 +550,7 @@ def main():
     ap.add_argument("--reps", type=int, default=1)
     ap.add_argument("--peer", metavar="DIR", help="another release build's deskmaild beside this one")
     ap.add_argument("--build", metavar="DIR", help="another checkout's release build as this one")
+    ap.add_argument("--desk-only", action="store_true", help="no Dovecot, no smtp-sink (a pair with --peer)")
     ap.add_argument("--same-config", action="store_true", help="this build gets the peer's config")
     ap.add_argument("--small", type=int, default=3000, help="4 KiB messages per cell")
     ap.add_argument("--big", type=int, default=500, help="100 KiB messages per cell")
