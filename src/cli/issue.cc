@@ -8,6 +8,7 @@
 #include "cli/json.h"
 #include "cli/output.h"
 #include "desk/desk.h"
+#include "setup/desk_setup.h"
 
 namespace cli::issue {
 
@@ -122,9 +123,9 @@ int show(const Context& ctx) {
     return 1;
   }
   if (ctx.args.json)
-    ctx.out << issue_detail_json(*d, settings(ctx.cfg)).dump(2) << "\n";
+    ctx.out << issue_detail_json(*d, setup::composer_settings(ctx.cfg)).dump(2) << "\n";
   else
-    print_detail(ctx.out, *d, settings(ctx.cfg));
+    print_detail(ctx.out, *d, setup::composer_settings(ctx.cfg));
   return 0;
 }
 

@@ -96,10 +96,6 @@ std::string address_for(const config::Config& cfg, const std::string& tag) {
   return cfg.base_local() + "+" + tag + "@" + cfg.base_domain();
 }
 
-notify::Settings settings(const config::Config& cfg) {
-  return {cfg.base_local(), cfg.base_domain(), cfg.outbound.from_name};
-}
-
 std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error("cannot read " + path);

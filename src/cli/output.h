@@ -35,9 +35,6 @@ void print_table(std::ostream& out, const std::vector<std::vector<std::string>>&
 /// The desk's own address with `tag`: desk+TAG@domain.
 std::string address_for(const config::Config& cfg, const std::string& tag);
 
-/// What the mails (and reply addresses) are built from.
-notify::Settings settings(const config::Config& cfg);
-
 /// Who acts: --as EMAIL, else the configured responder, else the desk's
 /// own address (recorded on notes and system notes).
 std::string acting_as(const config::Config& cfg, const Args& a);

@@ -7,7 +7,7 @@
 #include "cli/output.h"
 #include "config/config.h"
 #include "desk/desk.h"
-#include "notify/notify.h"
+#include "setup/desk_setup.h"
 #include "store/store.h"
 
 namespace cli {
@@ -36,13 +36,8 @@ int execute(const Call& call, const std::string& config_path, std::ostream& out,
       return cmd.run({cmd, call.args, cfg, st.get(), nullptr, out, err});
 
     require_current_schema(*st);
-    notify::Composer composer(settings(cfg));
-    desk::Desk desk(*st, &composer);
-    desk.set_unsolicited_per_hour(cfg.limits.confirmations_per_hour);
-    desk.set_own_domain(cfg.base_domain());
-    desk.set_file_limits(
-        {cfg.limits.store_per_message, cfg.limits.message_size, cfg.limits.mime_parts});
-    return cmd.run({cmd, call.args, cfg, st.get(), &desk, out, err});
+    setup::DeskFromConfig wired(*st, cfg);
+    return cmd.run({cmd, call.args, cfg, st.get(), &wired.desk(), out, err});
   } catch (const std::exception& e) {
     // A database this user may not use: say which file, whose, and what to do.
     std::string advice = access_advice(cfg.database);

@@ -12,7 +12,7 @@
 #include "config/config.h"
 #include "desk/desk.h"
 #include "desk/web_access.h"
-#include "notify/notify.h"
+#include "setup/desk_setup.h"
 #include "store/store.h"
 #include "web/app.h"
 #include "web/http.h"
@@ -85,19 +85,15 @@ int main(int argc, char** argv) {
                 << store::Store::kSchemaVersion << ": run 'deskmail db migrate'\n";
       return 1;
     }
-    notify::Composer composer({cfg.base_local(), cfg.base_domain(), cfg.outbound.from_name});
-    desk::Desk desk(*st, &composer);
-    desk.set_unsolicited_per_hour(cfg.limits.confirmations_per_hour);
-    desk.set_own_domain(cfg.base_domain());
-    desk.set_file_limits(
-        {cfg.limits.store_per_message, cfg.limits.message_size, cfg.limits.mime_parts});
+    setup::DeskFromConfig wired(*st, cfg);
+    desk::Desk& desk = wired.desk();
     const auto& w = cfg.web;
     desk::SignInPolicy policy;
     policy.link_lifetime = w.link_lifetime.count();
     policy.session_lifetime = w.session_lifetime.count();
     policy.links_per_address_hour = w.links_per_address_hour;
     policy.links_per_client_hour = w.links_per_client_hour;
-    desk::WebAccess access(*st, &composer, policy);
+    desk::WebAccess access(*st, &wired.composer(), policy);
     web::AppSettings as;
     as.base_url = w.base_url;
     as.trusted_proxies = w.trusted_proxies;
