@@ -146,12 +146,30 @@ class Desk:
                 raise RuntimeError("deskmaild exited: " + self.log())
             try:
                 socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                if os.path.exists(self.sock):
+                # Up once the unix socket accepts: its path exists from
+                # bind(), but its mode and owner are set just before
+                # listen() (a test that stat()s it raced that under load).
+                if self._unix_accepts():
                     return self
             except OSError:
                 pass
             time.sleep(0.05)
         raise RuntimeError("deskmaild did not start: " + self.log())
+
+    def _unix_accepts(self):
+        if not os.path.exists(self.sock):
+            return False
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(0.2)
+        try:
+            s.connect(self.sock)
+            return True
+        except PermissionError:
+            return True  # not ours to use (a test of the socket's owner): set up already
+        except OSError:
+            return False
+        finally:
+            s.close()
 
     def stop(self, sig=signal.SIGTERM, timeout=15):
         if self.proc and self.proc.poll() is None:
