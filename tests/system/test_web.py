@@ -213,6 +213,23 @@ class WebDesk(unittest.TestCase):
         self.assertTrue(self.browser.current_url.endswith("/issues"), self.browser.current_url)
         return link
 
+    def submit(self, element):
+        """Clicks a form's button and waits for the page it leads to: the
+        click may return before the browser has left the old page (seen
+        with PostgreSQL, where the POST takes longer)."""
+        old = self.browser.find_element("tag name", "html")
+        element.click()
+        self.assertTrue(wait_until(lambda: self._stale(old), timeout=20), "the page did not change")
+
+    @staticmethod
+    def _stale(element):
+        from selenium.common.exceptions import StaleElementReferenceException
+        try:
+            element.is_enabled()
+            return False
+        except StaleElementReferenceException:  # the page was replaced
+            return True
+
     def cookie_header(self):
         return "; ".join(f"{c['name']}={c['value']}" for c in self.browser.get_cookies())
 
@@ -257,7 +274,7 @@ class WebDesk(unittest.TestCase):
         # A public answer reaches the customer, threaded.
         n = len(self.relay.snapshot())
         b.find_element("id", "note-body").send_keys("We replaced the fuser.")
-        b.find_element("id", "send-public").click()
+        self.submit(b.find_element("id", "send-public"))
         self.assertIn("Answer sent", b.find_element("css selector", ".flash").text)
         got = self.relay.wait_for(n + 1)
         answer = got[n]
@@ -267,13 +284,13 @@ class WebDesk(unittest.TestCase):
         self.assertIn("Printer on fire", answer["Subject"])
         # An internal note: shown as one, mailed to nobody.
         b.find_element("id", "note-body").send_keys("Fuser part number 42.")
-        b.find_element("id", "send-internal").click()
+        self.submit(b.find_element("id", "send-internal"))
         self.assertIn("Fuser part number 42.", b.find_element("css selector", ".note.internal .body").text)
         self.assertIn("Answer to customer", b.find_element("css selector", ".note.answer .kind").get_attribute("textContent"))
         time.sleep(1.5)  # the dispatcher would have sent it by now (retry_base 1)
         self.assertEqual(len(self.relay.snapshot()), n + 1)
         # Close: the customer is told; the member is the author of the change.
-        b.find_element("id", "close").click()
+        self.submit(b.find_element("id", "close"))
         closed = self.relay.wait_for(n + 2)
         self.assertEqual(len(closed), n + 2)
         self.assertIn("closed", closed[n + 1]["Subject"])
@@ -331,7 +348,7 @@ class WebDesk(unittest.TestCase):
         n = len(self.relay.snapshot())
         b.find_element("id", "note-body").send_keys("The invoice is attached.")
         b.find_element("id", "note-files").send_keys(invoice)
-        b.find_element("id", "send-public").click()
+        self.submit(b.find_element("id", "send-public"))
         self.assertIn("Answer sent", b.find_element("css selector", ".flash").text)
         got = self.relay.wait_for(n + 1)
         answer = got[n]
@@ -357,7 +374,7 @@ class WebDesk(unittest.TestCase):
         photo = write("fuser.jpg", os.urandom(5000))
         b.find_element("id", "note-body").send_keys("Photo of the part.")
         b.find_element("id", "note-files").send_keys(photo)
-        b.find_element("id", "send-internal").click()
+        self.submit(b.find_element("id", "send-internal"))
         self.assertIn("Internal note added", b.find_element("css selector", ".flash").text)
         names = [a.text for a in b.find_elements("css selector", "#attachments a")]
         self.assertEqual(sorted(names), ["Rechnung 2026-114.pdf", "fuser.jpg"])
@@ -375,7 +392,7 @@ class WebDesk(unittest.TestCase):
             big = write(f"big-{size}.bin", os.urandom(size))
             b.find_element("id", "note-body").send_keys("Too big.")
             b.find_element("id", "note-files").send_keys(big)
-            b.find_element("id", "send-public").click()
+            self.submit(b.find_element("id", "send-public"))
             self.assertTrue(wait_until(lambda: status_text in b.page_source, timeout=10), b.page_source[:500])
             self.assertEqual(counts(), before, size)
         # The same over raw HTTP: the 413 comes before a byte of the body.
