@@ -36,8 +36,6 @@ void on_warning(gint64, GMimeParserWarning code, const gchar*, gpointer user) {
     case GMIME_WARN_MALFORMED_MULTIPART:
     case GMIME_WARN_MALFORMED_MESSAGE:
     case GMIME_WARN_PART_WITHOUT_CONTENT:
-      f->first = "malformed multipart body";
-      break;
     case GMIME_CRIT_INVALID_HEADER_NAME:
     case GMIME_CRIT_CONFLICTING_HEADER:
     case GMIME_CRIT_CONFLICTING_PARAMETER:
@@ -106,6 +104,36 @@ std::string read_part(GMimeObject* obj, common::FormData& out) {
   return "";
 }
 
+// GMime's reading of a body as a multipart: a header of its own before a
+// view of the body (no copy). The streams live as long as the parts read
+// from them.
+struct Reading {
+  std::string header;
+  GPtr<GMimeStream> head, rest, eol, whole;
+  GPtr<GMimeParser> parser;
+  GPtr<GMimeObject> top;
+  Findings findings;
+
+  Reading(const std::string& boundary, std::string_view body)
+      : header("Content-Type: multipart/form-data; boundary=\"" + boundary + "\"\r\n\r\n"),
+        head(g_mime_stream_mem_new_with_buffer(header.data(), header.size())),
+        rest(view_stream_new(body.data(), body.size())),
+        eol(g_mime_stream_mem_new_with_buffer("\r\n", 2)),
+        whole(g_mime_stream_cat_new()) {
+    g_mime_stream_cat_add_source(GMIME_STREAM_CAT(whole.get()), head.get());
+    g_mime_stream_cat_add_source(GMIME_STREAM_CAT(whole.get()), rest.get());
+    // A closing delimiter at the very end without its line break: GMime
+    // would keep the last part's CR as content.
+    if (!body.empty() && body.back() != '\n')
+      g_mime_stream_cat_add_source(GMIME_STREAM_CAT(whole.get()), eol.get());
+    GMimeParserOptions* opts = g_mime_parser_options_new();
+    g_mime_parser_options_set_warning_callback(opts, on_warning, &findings);
+    parser.reset(g_mime_parser_new_with_stream(whole.get()));
+    top.reset(g_mime_parser_construct_part(parser.get(), opts));
+    g_mime_parser_options_free(opts);
+  }
+};
+
 }  // namespace
 
 std::string display_filename(std::string_view sent) {
@@ -140,26 +168,10 @@ common::FormData parse_form_data(std::string_view content_type, std::string_view
   if (delimiters(body, boundary) > max_parts + 1)
     return refuse("more than " + std::to_string(max_parts) + " parts");
 
-  std::string header = "Content-Type: multipart/form-data; boundary=\"" + boundary + "\"\r\n\r\n";
-  GPtr<GMimeStream> head(g_mime_stream_mem_new_with_buffer(header.data(), header.size()));
-  GPtr<GMimeStream> rest(view_stream_new(body.data(), body.size()));
-  GPtr<GMimeStream> whole(g_mime_stream_cat_new());
-  g_mime_stream_cat_add_source(GMIME_STREAM_CAT(whole.get()), head.get());
-  g_mime_stream_cat_add_source(GMIME_STREAM_CAT(whole.get()), rest.get());
-  // A closing delimiter at the very end without its line break: GMime would
-  // keep the last part's CR as content.
-  GPtr<GMimeStream> eol(g_mime_stream_mem_new_with_buffer("\r\n", 2));
-  if (!body.empty() && body.back() != '\n')
-    g_mime_stream_cat_add_source(GMIME_STREAM_CAT(whole.get()), eol.get());
-  Findings findings;
-  GMimeParserOptions* opts = g_mime_parser_options_new();
-  g_mime_parser_options_set_warning_callback(opts, on_warning, &findings);
-  GPtr<GMimeParser> parser(g_mime_parser_new_with_stream(whole.get()));
-  GPtr<GMimeObject> top(g_mime_parser_construct_part(parser.get(), opts));
-  g_mime_parser_options_free(opts);
-  if (!findings.first.empty()) return refuse(findings.first);
-  if (!top || !GMIME_IS_MULTIPART(top.get())) return refuse("malformed multipart body");
-  GMimeMultipart* mp = GMIME_MULTIPART(top.get());
+  Reading r(boundary, body);
+  if (!r.findings.first.empty()) return refuse(r.findings.first);
+  if (!r.top || !GMIME_IS_MULTIPART(r.top.get())) return refuse("malformed multipart body");
+  GMimeMultipart* mp = GMIME_MULTIPART(r.top.get());
   int n = g_mime_multipart_get_count(mp);
   if (n < 0 || static_cast<std::size_t>(n) > max_parts)
     return refuse("more than " + std::to_string(max_parts) + " parts");
