@@ -198,7 +198,7 @@ class WebDesk(unittest.TestCase):
         b = self.browser
         b.get(self.web.url + "/signin")
         b.find_element("id", "email").send_keys(email)
-        b.find_element("css selector", "button[type=submit].primary").click()
+        self.submit(b.find_element("css selector", "button[type=submit].primary"))
         return b.find_element("id", "sent").text
 
     def sign_in(self, email=MEMBER):
