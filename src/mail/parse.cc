@@ -80,24 +80,6 @@ std::optional<Mailbox> address_field(GMimeObject* o, const char* name) {
   return std::move(list.front());
 }
 
-// A stream that reads the part's content with its transfer encoding
-// decoded, lazily from the parser's stream; null when it has none.
-GPtr<GMimeStream> decoding_stream(GMimePart* part) {
-  GMimeDataWrapper* w = g_mime_part_get_content(part);
-  if (!w) return GPtr<GMimeStream>(nullptr);
-  GMimeStream* raw = g_mime_data_wrapper_get_stream(w);
-  if (!raw) return GPtr<GMimeStream>(nullptr);
-  g_mime_stream_reset(raw);
-  GPtr<GMimeStream> filtered(g_mime_stream_filter_new(raw));
-  GMimeContentEncoding enc = g_mime_data_wrapper_get_encoding(w);
-  if (enc != GMIME_CONTENT_ENCODING_DEFAULT) {
-    GMimeFilter* f = g_mime_filter_basic_new(enc, FALSE);
-    g_mime_stream_filter_add(GMIME_STREAM_FILTER(filtered.get()), f);
-    g_object_unref(f);
-  }
-  return filtered;
-}
-
 // The transfer encoding decoded: at most `limit` bytes (`*cut` says there
 // was more).
 std::string decoded_content(GMimePart* part, std::size_t limit, bool* cut) {

@@ -1,5 +1,5 @@
 // view_stream.cc: the stream class, modelled on GMime's GMimeStreamMem with
-// the writing taken out.
+// the writing taken out; and the decoding stream over a part's content.
 #include "mail/view_stream.h"
 
 #include <algorithm>
@@ -78,7 +78,9 @@ gint64 view_seek(GMimeStream* s, gint64 offset, GMimeSeekWhence whence) {
   gint64 pos;
   switch (whence) {
     case GMIME_STREAM_SEEK_SET:
-      pos = s->bound_start + offset;
+      // Absolute, as in GMime's own streams: GMimeStreamCat seeks each
+      // source substream to its bound_start plus its position.
+      pos = offset;
       break;
     case GMIME_STREAM_SEEK_CUR:
       pos = s->position + offset;
@@ -153,6 +155,22 @@ GMimeStream* view_stream_new(const char* data, std::size_t len, const common::By
   s->mark = data;
   g_mime_stream_construct(GMIME_STREAM(s), 0, static_cast<gint64>(len));
   return GMIME_STREAM(s);
+}
+
+GPtr<GMimeStream> decoding_stream(GMimePart* part) {
+  GMimeDataWrapper* w = g_mime_part_get_content(part);
+  if (!w) return GPtr<GMimeStream>(nullptr);
+  GMimeStream* raw = g_mime_data_wrapper_get_stream(w);
+  if (!raw) return GPtr<GMimeStream>(nullptr);
+  g_mime_stream_reset(raw);
+  GPtr<GMimeStream> filtered(g_mime_stream_filter_new(raw));
+  GMimeContentEncoding enc = g_mime_data_wrapper_get_encoding(w);
+  if (enc != GMIME_CONTENT_ENCODING_DEFAULT) {
+    GMimeFilter* f = g_mime_filter_basic_new(enc, FALSE);
+    g_mime_stream_filter_add(GMIME_STREAM_FILTER(filtered.get()), f);
+    g_object_unref(f);
+  }
+  return filtered;
 }
 
 }  // namespace mail

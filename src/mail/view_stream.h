@@ -10,6 +10,7 @@
 #include <cstddef>
 
 #include "common/bytes.h"
+#include "mail/gobject.h"
 
 namespace mail {
 
@@ -18,5 +19,9 @@ namespace mail {
 /// the data lies in), reading releases what was read (common/bytes.h).
 GMimeStream* view_stream_new(const char* data, std::size_t len,
                              const common::Bytes* owner = nullptr);
+
+/// A stream that reads `part`'s content with its transfer encoding decoded,
+/// lazily from the parser's stream; null when it has none.
+GPtr<GMimeStream> decoding_stream(GMimePart* part);
 
 }  // namespace mail

@@ -62,7 +62,7 @@ App::App(desk::Desk& desk, desk::WebAccess& access, AppSettings settings)
 Response App::handle(const Request& r) {
   Response out;
   try {
-    Ctx c{r, {}, {}, {}, {}, {}, {}, {}, {}};
+    Ctx c{r, {}, {}, {}, {}, {}, {}, {}, {}, {}};
     out = [&]() -> Response {
       auto u = boost::urls::parse_origin_form(r.target);
       if (!u) return plain(400, "Bad request: malformed target");
@@ -82,14 +82,6 @@ Response App::handle(const Request& r) {
         return it == r.headers.end() ? std::string() : it->second;
       };
       c.client = client_address(r.peer, h("x-forwarded-for"), s_.trusted_proxies);
-      if (r.method == "POST") {
-        std::string ct = h("content-type");
-        if (ct.rfind("application/x-www-form-urlencoded", 0) != 0)
-          return plain(415, "Unsupported Media Type: forms only");
-        auto f = parse_form(r.body);
-        if (!f) return plain(400, "Bad request: malformed form");
-        c.form = std::move(*f);
-      }
       std::string cookies = h("cookie");
       if (auto t = cookie(cookies, kSessionCookie); t && looks_like_token(*t)) {
         c.session_hash = token_hash(*t);
@@ -110,6 +102,7 @@ Response App::handle(const Request& r) {
       c.pre = had_pre ? *pre : new_token();
       if (!had_pre) c.cookies.push_back(set_cookie(kPreCookie, c.pre, 86400, s_.secure_cookies));
       if (r.method == "POST") {
+        if (auto refused = read_form(c, h("content-type"))) return std::move(*refused);
         const std::string& expected = c.session ? c.session->csrf : (had_pre ? c.pre : "");
         if (!same_token(expected, field(c.form, "csrf")))
           return html(403, views::message(c.frame("Forbidden"), "This form has expired",
@@ -132,6 +125,29 @@ Response App::handle(const Request& r) {
   if (!is_static) out.headers.emplace_back("Cache-Control", "no-store");
   if (r.method == "HEAD") out.body.clear();
   return out;
+}
+
+// The fields of a POST (and a multipart form's files) into c.form and
+// c.files; an answer when the body is refused. The CSRF token is one of the
+// fields either way, checked right after this and before anything is done.
+std::optional<Response> App::read_form(Ctx& c, const std::string& type) {
+  if (is_media_type(type, "application/x-www-form-urlencoded")) {
+    auto f = parse_form(c.r.body);
+    if (!f) return plain(400, "Bad request: malformed form");
+    c.form = std::move(*f);
+    return std::nullopt;
+  }
+  if (!is_media_type(type, "multipart/form-data") || !s_.form_data)
+    return plain(415, "Unsupported Media Type: forms only");
+  // Files are for members only: nobody else's upload is even parsed.
+  if (!c.session) return plain(403, "Forbidden: not signed in");
+  constexpr std::size_t kFields = 100;
+  auto data = s_.form_data(type, c.r.body, kFields + desk_.file_limits().files());
+  if (!data.refused.empty()) return plain(400, "Bad request: malformed form: " + data.refused);
+  auto f = form_of_parts(data.parts, c.files, kFields);
+  if (!f) return plain(400, "Bad request: malformed form");
+  c.form = std::move(*f);
+  return std::nullopt;
 }
 
 Response App::route(Ctx& c) {

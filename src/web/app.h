@@ -10,21 +10,33 @@
 //   GET  /issues, /quarantine     the queue (filters, keyset pages)
 //   GET  /issue/PATH/IID          the thread; .../attachment/ID, .../raw
 //   POST /issue/PATH/IID/{note,state,assign,labels,spam}
+//                                 (forms url-encoded; note's also multipart with files)
 //   GET  /static/style.css
 //   POST /hooks/{gitlab,github,gitea,forgejo}   a forge's webhook (forge::handle):
 //                                 no session, no CSRF token: its secret or
 //                                 signature proves it; text/plain answers
 #pragma once
 
+#include <cstddef>
+#include <functional>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "common/form_data.h"
 #include "desk/desk.h"
 #include "desk/web_access.h"
 #include "forge/webhook.h"
 #include "web/http.h"
 
 namespace web {
+
+/// Parses a multipart/form-data body given its Content-Type value and the
+/// most parts it may have (mail::parse_form_data: the web library knows no
+/// MIME, deskmail-web's main hands it the parser).
+using FormDataParser =
+    std::function<common::FormData(std::string_view, std::string_view, std::size_t)>;
 
 struct AppSettings {
   std::string base_url;  // links in mail; Secure cookies when https
@@ -34,6 +46,9 @@ struct AppSettings {
   unsigned page_size = 50;
   bool secure_cookies = false;
   forge::Limits hooks;  // fixes.webhook_body, commits_per_push, refs_per_commit
+  /// The answer form's files (multipart/form-data); null: such forms are
+  /// refused (415).
+  FormDataParser form_data;
 };
 
 class App {
@@ -44,6 +59,7 @@ class App {
 
  private:
   struct Ctx;
+  std::optional<Response> read_form(Ctx& c, const std::string& type);
   Response route(Ctx& c);
   Response hook(Ctx& c);
   Response signin_get(Ctx& c);

@@ -16,6 +16,7 @@ struct App::Ctx {
   const Request& r;
   std::string path;
   Form query, form;
+  std::vector<common::FormPart> files;  // a multipart form's file inputs
   std::string client;
   std::optional<store::WebSession> session;
   std::string session_hash;

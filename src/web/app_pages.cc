@@ -38,6 +38,21 @@ const char* done_text(const std::string& done) {
   return "";
 }
 
+// The answer form's files (its "file" inputs) as the desk takes them, as
+// `deskmail reply --attach` gives them: the display name and the bytes; the
+// desk describes them (type from the name) and checks its limits.
+std::vector<store::AttachmentIn> attachments(std::vector<common::FormPart>& files) {
+  std::vector<store::AttachmentIn> out;
+  for (auto& f : files) {
+    if (f.name != "file") continue;
+    store::AttachmentIn a;
+    a.filename_sent = std::move(f.filename);
+    a.content = std::move(f.content);
+    out.push_back(std::move(a));
+  }
+  return out;
+}
+
 }  // namespace
 
 Response App::queue(Ctx& c, bool quarantine) {
@@ -130,6 +145,7 @@ Response App::issue_get(Ctx& c, const std::string& ref, const std::string& rest)
   for (const auto& p : desk_.projects())
     if (p.path == v.detail.summary.project) v.members = p.members;
   v.labels = desk_.labels(v.detail.summary.project);
+  v.file_bytes = static_cast<long long>(desk_.file_limits().bytes());
   auto frame = c.frame(v.detail.summary.title + " · " + v.detail.summary.ref);
   frame.flash = done_text(field(c.query, "done"));
   return html(200, views::issue(frame, v));
@@ -152,9 +168,11 @@ Response App::issue_post(Ctx& c, const std::string& ref, const std::string& acti
       note.author = c.email();
       note.body = body;
       note.internal = field(c.form, "kind") != "public";
+      note.attachments = attachments(c.files);
       int mails = desk_.add_note(ref, note);
       std::cerr << "deskmail-web: " << c.email() << " " << (note.internal ? "note" : "answer")
-                << " on " << ref << ": " << mails << " mail(s) queued\n";
+                << " on " << ref << " with " << note.attachments.size() << " file(s): " << mails
+                << " mail(s) queued\n";
       done = note.internal ? "note" : "answer";
     } else if (action == "state") {
       std::string state = field(c.form, "state");

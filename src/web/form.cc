@@ -8,6 +8,7 @@
 #include <boost/url/pct_string_view.hpp>
 #include <boost/url/rfc/pchars.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
+#include <cctype>
 
 namespace web {
 
@@ -68,6 +69,34 @@ std::optional<Form> parse_form(std::string_view text, std::size_t max_fields) {
     out.emplace(std::move(key), std::move(value));
   }
   return out;
+}
+
+std::optional<Form> form_of_parts(std::vector<common::FormPart>& parts,
+                                  std::vector<common::FormPart>& files, std::size_t max_fields) {
+  Form out;
+  for (auto& p : parts) {
+    if (p.is_file) {
+      files.push_back(std::move(p));
+      continue;
+    }
+    if (out.size() >= max_fields) return std::nullopt;
+    if (!valid_utf8(p.name) || !valid_utf8(p.content)) return std::nullopt;
+    out.emplace(std::move(p.name), std::move(p.content));
+  }
+  return out;
+}
+
+bool is_media_type(std::string_view content_type, std::string_view type) {
+  auto end = content_type.find(';');
+  std::string_view t = content_type.substr(0, end);
+  while (!t.empty() && (t.back() == ' ' || t.back() == '\t')) t.remove_suffix(1);
+  while (!t.empty() && (t.front() == ' ' || t.front() == '\t')) t.remove_prefix(1);
+  if (t.size() != type.size()) return false;
+  for (std::size_t i = 0; i < t.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(t[i])) !=
+        std::tolower(static_cast<unsigned char>(type[i])))
+      return false;
+  return true;
 }
 
 std::string field(const Form& f, const std::string& name) {

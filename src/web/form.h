@@ -1,5 +1,6 @@
 // form.h: the small pure pieces of HTTP the web desk needs beyond Beast:
-// form bodies and query strings (Boost.URL), cookies, the CSRF comparison,
+// form bodies and query strings (Boost.URL), the fields and files of a
+// multipart/form-data body another library parsed, cookies, the CSRF comparison,
 // a safe Content-Disposition, the client's address behind trusted proxies.
 // No I/O; unit-tested in tests/unit/web and fuzzed (tests/fuzz/fuzz_web.cc).
 #pragma once
@@ -11,6 +12,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/form_data.h"
+
 namespace web {
 
 /// Fields of an application/x-www-form-urlencoded body or a query string,
@@ -20,6 +23,17 @@ using Form = std::multimap<std::string, std::string>;
 /// Parses `text`; nullopt when it is malformed (bad percent-escape), has
 /// more than `max_fields` fields, or a name or value that is not UTF-8.
 std::optional<Form> parse_form(std::string_view text, std::size_t max_fields = 100);
+
+/// The text fields of a parsed multipart/form-data body as a Form (the
+/// rules of parse_form: at most `max_fields`, names and values UTF-8
+/// without NUL, else nullopt); its file parts are moved to `files`.
+std::optional<Form> form_of_parts(std::vector<common::FormPart>& parts,
+                                  std::vector<common::FormPart>& files,
+                                  std::size_t max_fields = 100);
+
+/// True when a Content-Type value names `type` ("multipart/form-data"),
+/// whatever its case and parameters.
+bool is_media_type(std::string_view content_type, std::string_view type);
 
 /// The first value of `name`, or "".
 std::string field(const Form& f, const std::string& name);

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <boost/asio.hpp>
@@ -14,6 +15,8 @@
 #include <boost/beast/http.hpp>
 #include <iostream>
 #include <system_error>
+
+#include "web/form.h"
 
 namespace web {
 
@@ -68,7 +71,7 @@ Response call(const Handler& h, const Request& r) {
   return plain(500, "Internal Server Error");
 }
 
-Request convert(const http::request<http::string_body>& in, const std::string& peer) {
+Request convert(http::request<http::string_body>& in, const std::string& peer) {
   Request r;
   r.method = std::string(in.method_string());
   r.target = std::string(in.target());
@@ -78,7 +81,7 @@ Request convert(const http::request<http::string_body>& in, const std::string& p
     auto [it, added] = r.headers.emplace(name, std::string(f.value()));
     if (!added) it->second += ", " + std::string(f.value());
   }
-  r.body = in.body();
+  r.body = std::move(in.body());  // a form with files may be 20 MB
   r.peer = peer;
   return r;
 }
@@ -101,11 +104,20 @@ int status_of(const beast::error_code& ec) {
   return 400;
 }
 
-// The body limit for a target: the first prefix that matches, else the
-// server's.
-std::uint64_t body_limit(const ServerLimits& l, std::string_view target) {
+// The body limit for a request: the first prefix of the target that
+// matches, the upload limit for a multipart POST to the upload path, else
+// the server's.
+std::uint64_t body_limit(const ServerLimits& l, const http::request<http::string_body>& req) {
+  std::string_view target = req.target();
   for (const auto& [prefix, size] : l.body_size_under)
     if (target.substr(0, prefix.size()) == prefix) return size;
+  std::string_view path = target.substr(0, target.find('?'));
+  const std::string_view sfx = l.upload_suffix;
+  if (l.upload_body_size > 0 && !sfx.empty() && req.method() == http::verb::post &&
+      path.size() >= sfx.size() && path.substr(path.size() - sfx.size()) == sfx) {
+    if (is_media_type(req[http::field::content_type], "multipart/form-data"))
+      return std::max(l.upload_body_size, l.body_size);
+  }
   return l.body_size;
 }
 
@@ -145,7 +157,7 @@ awaitable<void> serve(Server::Impl& s, Stream stream, std::string peer) {
     auto [ec, n] =
         co_await http::async_read_header(stream, buffer, parser, asio::as_tuple(use_awaitable));
     if (!ec) {
-      std::uint64_t limit = body_limit(s.limits, parser.get().target());
+      std::uint64_t limit = body_limit(s.limits, parser.get());
       auto announced = parser.content_length();
       if (announced && *announced > limit)
         ec = http::error::body_limit;  // refused unread

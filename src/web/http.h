@@ -2,7 +2,8 @@
 // coroutines. It reads one request at a time per connection (keep-alive),
 // bounds the header block, the body and the time each takes, and answers
 // what it cannot parse itself (400, 408 by closing, 413, 431). The header
-// block is read first: the body's limit depends on the target, and a body
+// block is read first: the body's limit depends on the target (and, for a
+// form with files, on its Content-Type), and a body
 // announced larger than it is refused (413) before a byte of it is read. Each request
 // is handed as a plain Request to the Handler on a thread pool (the handler
 // reaches the database; the I/O threads never wait for it).
@@ -43,6 +44,11 @@ struct ServerLimits {
   // Another body limit for the targets under a prefix (the forges'
   // webhooks under "/hooks/"); the first prefix that matches wins.
   std::vector<std::pair<std::string, std::uint64_t>> body_size_under;
+  // Another body limit for a form with files: a multipart/form-data POST to
+  // a path ending in `upload_suffix` ("/note", the answer form). 0: none
+  // (such a request has body_size).
+  std::string upload_suffix;
+  std::uint64_t upload_body_size = 0;
   std::chrono::seconds timeout{30};
   std::uint32_t connections = 256;
 };

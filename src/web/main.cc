@@ -12,6 +12,8 @@
 #include "config/config.h"
 #include "desk/desk.h"
 #include "desk/web_access.h"
+#include "mail/form_data.h"
+#include "mail/message.h"
 #include "setup/desk_setup.h"
 #include "store/store.h"
 #include "web/app.h"
@@ -77,6 +79,7 @@ int main(int argc, char** argv) {
   sigaddset(&stop_signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
+  mail::init();  // GMime (answers, the answer form's files): before any thread starts
   try {
     auto st = store::open(cfg.database, cfg.timeouts.store_wait,
                           static_cast<int>(cfg.database_connections));
@@ -103,10 +106,15 @@ int main(int argc, char** argv) {
     as.page_size = w.page_size;
     as.secure_cookies = w.secure();
     as.hooks = {cfg.fixes.webhook_body, cfg.fixes.commits_per_push, cfg.fixes.refs_per_commit};
+    as.form_data = mail::parse_form_data;
     web::App app(desk, access, as);
+    // The answer form with files: body_size for its text and framing, and
+    // the most bytes of files the desk lets a note carry.
     web::ServerLimits limits{w.header_size,
                              w.body_size,
                              {{"/hooks/", cfg.fixes.webhook_body}},
+                             "/note",
+                             w.body_size + desk.file_limits().bytes(),
                              w.timeout,
                              w.connections};
     web::Server server(

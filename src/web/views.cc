@@ -250,6 +250,7 @@ std::string issue(const Frame& f, const Issue& i) {
     atts.push_back(o);
   }
   d.set("attachments", atts);
+  d.set("file_limit", size_text(i.file_bytes));
   return page(f, kAssetIssue, d);
 }
 

@@ -41,6 +41,7 @@ struct Issue {
   store::IssueDetail detail;
   std::vector<std::string> members;
   std::vector<store::Label> labels;
+  long long file_bytes = 0;  // the most bytes of files an answer may carry
 };
 std::string issue(const Frame& f, const Issue& i);
 

@@ -1,9 +1,13 @@
 // fuzz_web: the web desk's request and form parsing path. Any bytes are
 // parsed as an HTTP/1.1 request by Beast under deskmail-web's limits, then
 // its target (Boost.URL), query and form body (web::parse_form), cookies and
-// a download name go through the helpers deskmail-web uses. Properties: a
+// a download name go through the helpers deskmail-web uses; a
+// multipart/form-data body goes through mail::parse_form_data (GMime, as
+// deskmail-web's main wires it) and web::form_of_parts. Properties: a
 // parsed form holds no NUL; a Content-Disposition never holds CR, LF or a
-// quote inside its quoted name; a cookie value never holds ';'.
+// quote inside its quoted name; a cookie value never holds ';'; a refused
+// multipart body has no parts; a file's display name holds no '/', '\' or
+// control character; the parts' bytes together never exceed the body's.
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/url/parse.hpp>
@@ -11,7 +15,9 @@
 #include <cstdlib>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "mail/form_data.h"
 #include "web/form.h"
 
 namespace http = boost::beast::http;
@@ -31,6 +37,22 @@ void check_name(std::string_view name) {
   auto open = d.find('"'), close = d.find('"', open + 1);
   if (open == std::string::npos || close == std::string::npos) std::abort();
   if (d.compare(close, 14, "\"; filename*=U") != 0) std::abort();
+}
+
+void check_multipart(std::string_view type, std::string_view body) {
+  auto d = mail::parse_form_data(type, body, 200);
+  if (!d.refused.empty() && !d.parts.empty()) std::abort();
+  std::size_t total = 0;
+  for (const auto& p : d.parts) {
+    total += p.content.size();
+    for (unsigned char c : p.filename)
+      if (c == '/' || c == '\\' || c < 0x20 || c == 0x7f) std::abort();
+  }
+  if (total > body.size()) std::abort();
+  std::vector<common::FormPart> files;
+  if (auto f = web::form_of_parts(d.parts, files))
+    for (const auto& [k, v] : *f)
+      if (k.find('\0') != std::string::npos || v.find('\0') != std::string::npos) std::abort();
 }
 
 }  // namespace
@@ -58,6 +80,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check_form(u->encoded_query());
   }
   check_form(req.body());
+  if (auto it = req.find(http::field::content_type);
+      it != req.end() && web::is_media_type(it->value(), "multipart/form-data"))
+    check_multipart(it->value(), req.body());
   if (auto it = req.find(http::field::cookie); it != req.end())
     (void)web::cookie(it->value(), "dm_pre");
   return 0;

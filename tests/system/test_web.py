@@ -5,7 +5,8 @@ headless Chromium driven by Selenium signs in with a link taken from the
 relay, works an issue that arrived over LMTP and signs out. Then the
 refusals: another project's issue, forged and missing CSRF tokens, used and
 expired links, a non-member's request, a customer's <script>, and bad HTTP
-over raw sockets. Screenshots of failures go to $DESKMAIL_WEB_SHOTS (default
+over raw sockets. An answer and a note with files chosen in the form's file
+input (issue 23), and uploads over the limits. Screenshots of failures go to $DESKMAIL_WEB_SHOTS (default
 the test's scratch directory, kept on failure).
 """
 import hashlib
@@ -197,7 +198,7 @@ class WebDesk(unittest.TestCase):
         b = self.browser
         b.get(self.web.url + "/signin")
         b.find_element("id", "email").send_keys(email)
-        b.find_element("css selector", "button[type=submit].primary").click()
+        self.submit(b.find_element("css selector", "button[type=submit].primary"))
         return b.find_element("id", "sent").text
 
     def sign_in(self, email=MEMBER):
@@ -211,6 +212,23 @@ class WebDesk(unittest.TestCase):
         wait_until(lambda: self.browser.current_url.endswith("/issues"), timeout=10)
         self.assertTrue(self.browser.current_url.endswith("/issues"), self.browser.current_url)
         return link
+
+    def submit(self, element):
+        """Clicks a form's button and waits for the page it leads to: the
+        click may return before the browser has left the old page (seen
+        with PostgreSQL, where the POST takes longer)."""
+        old = self.browser.find_element("tag name", "html")
+        element.click()
+        self.assertTrue(wait_until(lambda: self._stale(old), timeout=20), "the page did not change")
+
+    @staticmethod
+    def _stale(element):
+        from selenium.common.exceptions import StaleElementReferenceException
+        try:
+            element.is_enabled()
+            return False
+        except StaleElementReferenceException:  # the page was replaced
+            return True
 
     def cookie_header(self):
         return "; ".join(f"{c['name']}={c['value']}" for c in self.browser.get_cookies())
@@ -256,7 +274,7 @@ class WebDesk(unittest.TestCase):
         # A public answer reaches the customer, threaded.
         n = len(self.relay.snapshot())
         b.find_element("id", "note-body").send_keys("We replaced the fuser.")
-        b.find_element("id", "send-public").click()
+        self.submit(b.find_element("id", "send-public"))
         self.assertIn("Answer sent", b.find_element("css selector", ".flash").text)
         got = self.relay.wait_for(n + 1)
         answer = got[n]
@@ -266,13 +284,13 @@ class WebDesk(unittest.TestCase):
         self.assertIn("Printer on fire", answer["Subject"])
         # An internal note: shown as one, mailed to nobody.
         b.find_element("id", "note-body").send_keys("Fuser part number 42.")
-        b.find_element("id", "send-internal").click()
+        self.submit(b.find_element("id", "send-internal"))
         self.assertIn("Fuser part number 42.", b.find_element("css selector", ".note.internal .body").text)
         self.assertIn("Answer to customer", b.find_element("css selector", ".note.answer .kind").get_attribute("textContent"))
         time.sleep(1.5)  # the dispatcher would have sent it by now (retry_base 1)
         self.assertEqual(len(self.relay.snapshot()), n + 1)
         # Close: the customer is told; the member is the author of the change.
-        b.find_element("id", "close").click()
+        self.submit(b.find_element("id", "close"))
         closed = self.relay.wait_for(n + 2)
         self.assertEqual(len(closed), n + 2)
         self.assertIn("closed", closed[n + 1]["Subject"])
@@ -290,6 +308,104 @@ class WebDesk(unittest.TestCase):
         # The link was used up by its POST.
         b.get(link)
         self.assertIn("used already", b.find_element("id", "message").text)
+
+    def test_answer_with_files_in_the_browser(self):
+        """The answer form's files (issue 23): chosen in the file input, mailed
+        to the customer as multipart/mixed with the same bytes, listed on the
+        issue and downloaded unchanged; an internal note's file is kept and
+        mailed to nobody; an upload over the limit is refused (413) unread,
+        one over the desk's file limit (400), and neither stores anything."""
+        limit = 200000  # limits.store_per_message of this web desk
+        self.desk.base_extra += f"limits: {{ store_per_message: {limit} }}\n"
+        self.web.close()
+        self.web = self.enterContext(Web(self.desk))
+        game = self.desk.address["acme/game"]
+        deliver(self.desk, [game], message(subject="Invoice missing", body="Please send it.",
+                                           message_id="inv@x"))
+        ref = self.desk.issues("acme/game")[0]["ref"]
+        self.relay.wait_for(1)  # the confirmation
+        self.sign_in()
+        b = self.browser
+        b.find_element("link text", "Invoice missing").click()
+        issue_url = b.current_url
+        form = b.find_element("css selector", "form.reply")
+        self.assertEqual(form.get_attribute("enctype"), "multipart/form-data")
+        picker = b.find_element("id", "note-files")
+        self.assertEqual(picker.get_attribute("name"), "file")
+        self.assertIsNotNone(picker.get_attribute("multiple"))
+        self.assertEqual(b.find_element("css selector", "label[for=note-files]").text, "Attach files")
+        self.assertIn("195.3 KiB", b.find_element("id", picker.get_attribute("aria-describedby")).text)
+
+        def write(name, data):
+            path = os.path.join(self.desk.dir, name)
+            with open(path, "wb") as f:
+                f.write(data)
+            return path
+
+        pdf = os.urandom(150000) + b"\r\n--\r\n\0"
+        invoice = write("Rechnung 2026-114.pdf", pdf)
+        # A public answer with the file: mailed as multipart/mixed, same bytes.
+        n = len(self.relay.snapshot())
+        b.find_element("id", "note-body").send_keys("The invoice is attached.")
+        b.find_element("id", "note-files").send_keys(invoice)
+        self.submit(b.find_element("id", "send-public"))
+        self.assertIn("Answer sent", b.find_element("css selector", ".flash").text)
+        got = self.relay.wait_for(n + 1)
+        answer = got[n]
+        self.assertEqual(answer.rcpts, ["customer@example.org"])
+        self.assertEqual(answer.msg.get_content_type(), "multipart/mixed")
+        self.assertIn("The invoice is attached.", answer.body())
+        files = list(answer.msg.iter_attachments())
+        self.assertEqual([f.get_filename() for f in files], ["Rechnung 2026-114.pdf"])
+        self.assertEqual(files[0].get_content_type(), "application/pdf")  # from the name, as the CLI
+        self.assertEqual(hashlib.sha256(files[0].get_payload(decode=True)).hexdigest(),
+                         hashlib.sha256(pdf).hexdigest())
+        # Listed on the issue page, and downloaded unchanged.
+        link = b.find_element("link text", "Rechnung 2026-114.pdf")
+        status, headers, body = http(link.get_attribute("href"), headers={"Cookie": self.cookie_header()})
+        self.assertEqual(status, 200)
+        self.assertEqual(hashlib.sha256(body).hexdigest(), hashlib.sha256(pdf).hexdigest())
+        self.assertEqual(headers["Content-Type"], "application/octet-stream")
+        notes = [x for x in self.desk.show(ref)["notes"] if x["author_kind"] == "responder"]
+        self.assertEqual([x["internal"] for x in notes], [False])
+        self.assertEqual(self.desk.scalar("SELECT count(*) FROM attachment WHERE note_id IS NOT NULL"), 1)
+
+        # An internal note with a file: kept, listed, mailed to nobody.
+        photo = write("fuser.jpg", os.urandom(5000))
+        b.find_element("id", "note-body").send_keys("Photo of the part.")
+        b.find_element("id", "note-files").send_keys(photo)
+        self.submit(b.find_element("id", "send-internal"))
+        self.assertIn("Internal note added", b.find_element("css selector", ".flash").text)
+        names = [a.text for a in b.find_elements("css selector", "#attachments a")]
+        self.assertEqual(sorted(names), ["Rechnung 2026-114.pdf", "fuser.jpg"])
+        self.assertEqual(self.desk.scalar("SELECT count(*) FROM attachment WHERE note_id IS NOT NULL"), 2)
+        time.sleep(1.5)  # the dispatcher would have sent it by now (retry_base 1)
+        self.assertEqual(len(self.relay.snapshot()), n + 1)
+
+        # Over the form's limit (body_size + store_per_message): 413 before
+        # the body is read. Over the desk's file limit but within the form's:
+        # the desk refuses (400). Neither stores or queues anything.
+        counts = lambda: [self.desk.scalar(f"SELECT count(*) FROM {t}") for t in ("note", "attachment", "outbox")]
+        before = counts()
+        for size, status_text in ((limit + 70000, "Payload Too Large"), (limit + 1000, "more than the")):
+            b.get(issue_url)
+            big = write(f"big-{size}.bin", os.urandom(size))
+            b.find_element("id", "note-body").send_keys("Too big.")
+            b.find_element("id", "note-files").send_keys(big)
+            self.submit(b.find_element("id", "send-public"))
+            self.assertTrue(wait_until(lambda: status_text in b.page_source, timeout=10), b.page_source[:500])
+            self.assertEqual(counts(), before, size)
+        # The same over raw HTTP: the 413 comes before a byte of the body.
+        boundary = "----x"
+        cookie = self.cookie_header().encode()
+        path = urllib.parse.urlparse(issue_url).path.encode()
+        reply = raw(self.web.port, b"POST " + path + b"/note HTTP/1.1\r\nHost: x\r\nCookie: " + cookie +
+                    b"\r\nContent-Type: multipart/form-data; boundary=" + boundary.encode() +
+                    b"\r\nContent-Length: " + str(65536 + limit + 1).encode() + b"\r\n\r\n")
+        self.assertTrue(reply.startswith(b"HTTP/1.1 413"), reply[:100])
+        self.assertEqual(counts(), before)
+        time.sleep(1.5)
+        self.assertEqual(len(self.relay.snapshot()), n + 1)
 
     def test_screenshots(self):
         """The queue and an issue, for docs/ (DESKMAIL_WEB_SHOTS_DOCS=dir to keep them)."""
@@ -369,6 +485,16 @@ class WebDesk(unittest.TestCase):
             status, headers, _ = http(url, form, {"Cookie": cookie})
             self.assertEqual(status, 403, form)
             self.assertIn("default-src 'none'", headers["Content-Security-Policy"])
+        # The same as a form with a file (multipart/form-data): the token is checked first.
+        for token in (b"", b"0" * 64):
+            body = (b"--B\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n" + token +
+                    b"\r\n--B\r\nContent-Disposition: form-data; name=\"body\"\r\n\r\nforged\r\n"
+                    b"--B\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\npublic\r\n"
+                    b"--B\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x.bin\"\r\n\r\n"
+                    b"\x00\x01\r\n--B--\r\n")
+            status, _, _ = http(url, body, {"Cookie": cookie, "Content-Type": "multipart/form-data; boundary=B"})
+            self.assertEqual(status, 403, token)
+        self.assertEqual(self.desk.scalar("SELECT count(*) FROM attachment"), 0)
         self.assertNotIn("forged", str(self.desk.show(ref)["notes"]))
         # Sign-in forms too: a request for a link without the cookie's token.
         status, _, _ = http(self.web.url + "/signin", {"email": MEMBER})
