@@ -132,7 +132,7 @@ int main(int argc, char** argv) {
           [&st](const web::Request& r) { return web::metrics_page(*st, r); }, 1, 1);
       metrics->open();
       for (const auto& l : w.metrics)
-        std::cerr << "deskmail-web: metrics on " << l.spec << "/metrics\n";
+        std::cerr << "deskmail-web: serving /metrics on " << l.spec << "\n";
     }
     std::thread waiter([&] {
       int sig = 0;

@@ -10,6 +10,7 @@ no /metrics and the metrics listener nothing else. deskmaild writes its
 counters every 5 s and at shutdown: the scrape waits for the first, and a
 stop makes the last one visible at once.
 """
+import sys
 import unittest
 
 from harness import DOMAIN, Desk, deliver, free_port, message, wait_until
@@ -17,8 +18,12 @@ from test_web import Web, http
 
 try:
     from prometheus_client.openmetrics.parser import text_string_to_metric_families
-except ImportError:  # contrib/dev/test installs it
-    text_string_to_metric_families = None
+except ImportError:  # Debian's python3-prometheus-client, under another python3
+    sys.path.append("/usr/lib/python3/dist-packages")
+    try:
+        from prometheus_client.openmetrics.parser import text_string_to_metric_families
+    except ImportError:  # contrib/dev/test installs it
+        text_string_to_metric_families = None
 
 OPENMETRICS = "application/openmetrics-text; version=1.0.0; charset=utf-8"
 CREATED = ("deskmail_deliveries_total", (("class", "2xx"), ("result", "issue"), ("status", "created")))
