@@ -100,7 +100,7 @@ class Metrics(unittest.TestCase):
         self.assertEqual(m[("deskmail_issues_open", (("project", "acme/web"),))], 0)
 
         # A closed issue is no longer open.
-        self.desk.cli("issue", "close", "acme/game#1", json_out=False)
+        self.desk.cli("close", "acme/game#1", json_out=False)
         self.assertEqual(self.scrape()[("deskmail_issues_open", (("project", "acme/game"),))], 0)
 
         # Each listener serves its own: the desk has no /metrics, the
