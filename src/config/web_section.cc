@@ -117,8 +117,9 @@ void web_section(Checker& ck, const YAML::Node& n, Web& out) {
   for (const auto& m : out.metrics)
     for (const auto& l : out.listen)
       if (m.spec == l.spec)
-        ck.error(n, "web.metrics '" + m.spec + "' is also in web.listen: metrics get a listener "
-                    "of their own");
+        ck.error(n, "web.metrics '" + m.spec +
+                        "' is also in web.listen: metrics get a listener "
+                        "of their own");
   if (!out.sso_header.empty() && out.trusted_proxies.empty())
     ck.error(n, "web.sso_header needs web.trusted_proxies: the header is trusted only from them");
 }

@@ -37,8 +37,9 @@ std::vector<store::MetricCount> Counters::totals() const {
   std::vector<store::MetricCount> out;
   for (std::size_t i = 0; i < by_status_.size(); ++i) {
     auto n = by_status_[i].load(kRelaxed);
-    if (n) out.push_back({kDeliveriesTotal, labels_of(static_cast<Status>(i)),
-                          static_cast<std::int64_t>(n)});
+    if (n)
+      out.push_back(
+          {kDeliveriesTotal, labels_of(static_cast<Status>(i)), static_cast<std::int64_t>(n)});
   }
   std::uint64_t cumulative = 0;
   std::vector<store::MetricCount> buckets;

@@ -34,8 +34,8 @@ class Counters {
       "0.001", "0.0025", "0.005", "0.01", "0.025", "0.05", "0.1",
       "0.25",  "0.5",    "1.0",   "2.5",  "5.0",   "10.0"};
   static constexpr std::array<std::int64_t, 13> kBoundsUs = {
-      1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 500000, 1000000, 2500000,
-      5000000, 10000000};
+      1000,   2500,   5000,    10000,   25000,   50000,   100000,
+      250000, 500000, 1000000, 2500000, 5000000, 10000000};
 
   /// One recipient's answer: a refusal at RCPT, or a reply after DATA.
   /// An accepted RCPT (recipient_ok) is no delivery and is not counted.

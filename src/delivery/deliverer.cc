@@ -350,7 +350,7 @@ asio::awaitable<lmtp::Reply> Deliverer::check_recipient(const lmtp::ConnectionIn
   if (r.code >= 400) {
     log(rcpt_refusal_line(conn.id, env.mail_from, address, r));
     // The refusals lookup() and check_now() answer: 550 5.1.3, 550 5.1.1, 451.
-    counters_.count(r.code < 500              ? Status::store_unavailable
+    counters_.count(r.code < 500            ? Status::store_unavailable
                     : r.enhanced == "5.1.3" ? Status::bad_address
                                             : Status::no_such_recipient);
   }

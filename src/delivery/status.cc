@@ -19,7 +19,8 @@ constexpr Row kTable[] = {
     {Status::recipient_ok, 250, "2.1.5", "recipient ok", "ok", "accepted"},
     {Status::no_such_recipient, 550, "5.1.1", "no such service desk address", "unknown", "refused"},
     {Status::bad_address, 550, "5.1.3", "bad recipient address syntax", "bad-address", "refused"},
-    {Status::store_unavailable, 451, "4.3.0", "temporary failure, try again later", "tempfail", "deferred"},
+    {Status::store_unavailable, 451, "4.3.0", "temporary failure, try again later", "tempfail",
+     "deferred"},
     {Status::created, 250, "2.0.0", "created", "created", "issue"},
     {Status::noted, 250, "2.0.0", "note added", "noted", "reply"},
     {Status::unsubscribed, 250, "2.0.0", "unsubscribed", "unsubscribed", "unsubscribe"},
@@ -58,8 +59,8 @@ static_assert(results_match_codes(), "a row's result must be refused for 5xx, de
 
 // What a value outside the enum (a cast from a bad integer) gets: a
 // temporary failure, never a 250, so the MTA keeps the mail.
-constexpr Row kUnknown = {Status::store_unavailable, 451, "4.3.0", "internal error", "internal",
-                          "deferred"};
+constexpr Row kUnknown = {Status::store_unavailable, 451,        "4.3.0",
+                          "internal error",          "internal", "deferred"};
 
 const Row& row_of(Status s) {
   auto i = static_cast<std::size_t>(s);

@@ -43,9 +43,8 @@ std::vector<OutboxDepth> SqlMetrics::outbox_depth() {
   for (const char* state : {"pending", "failed"}) {
     std::string s = state;
     long long n = 0, oldest = 0;
-    db_.run(
-        "SELECT count(*), COALESCE(min(created_at), 0) FROM outbox WHERE state = :s",
-        soci::into(n), soci::into(oldest), soci::use(s));
+    db_.run("SELECT count(*), COALESCE(min(created_at), 0) FROM outbox WHERE state = :s",
+            soci::into(n), soci::into(oldest), soci::use(s));
     out.push_back({s, n, oldest});
   }
   return out;

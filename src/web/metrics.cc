@@ -85,8 +85,8 @@ void outbox(std::string& out, const MetricsSnapshot& s) {
   family(out, "deskmail_outbox_oldest_age_seconds", "gauge", "seconds",
          "Age of the oldest mail in the state, 0 when there is none.");
   for (const auto& d : s.outbox) {
-    std::int64_t age = d.oldest_created_at ? std::max<std::int64_t>(0, s.now - d.oldest_created_at)
-                                           : 0;
+    std::int64_t age =
+        d.oldest_created_at ? std::max<std::int64_t>(0, s.now - d.oldest_created_at) : 0;
     sample(out, "deskmail_outbox_oldest_age_seconds", "state=\"" + label_value(d.state) + "\"",
            std::to_string(age));
   }

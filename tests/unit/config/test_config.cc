@@ -183,8 +183,9 @@ TEST_CASE("config: web.metrics: listeners of its own, as web.listen takes them")
   auto d = config::load_string(kGood, "t.yaml");
   CHECK(d.web.metrics.empty());
   auto c = config::load_string(
-      kGood + "web: { listen: [\"tcp:127.0.0.1:8025\"], base_url: \"http://127.0.0.1:8025\", "
-              "metrics: [\"tcp:127.0.0.1:9125\", \"unix:/run/deskmail/metrics.sock\"] }\n",
+      kGood +
+          "web: { listen: [\"tcp:127.0.0.1:8025\"], base_url: \"http://127.0.0.1:8025\", "
+          "metrics: [\"tcp:127.0.0.1:9125\", \"unix:/run/deskmail/metrics.sock\"] }\n",
       "t.yaml");
   REQUIRE(c.web.metrics.size() == 2);
   CHECK(c.web.metrics[0].kind == config::Listen::Kind::tcp);
@@ -199,8 +200,7 @@ TEST_CASE("config: web.metrics: listeners of its own, as web.listen takes them")
             .find("web.metrics 'tcp:nohost'") != std::string::npos);
   CHECK(unit::config_error(kGood + "web: { metrics: \"tcp:127.0.0.1:9125\" }\n")
             .find("web.metrics must be a list") != std::string::npos);
-  CHECK(unit::config_error(kGood +
-                           "web: { listen: [\"tcp:127.0.0.1:8025\"], "
-                           "metrics: [\"tcp:127.0.0.1:8025\"] }\n")
+  CHECK(unit::config_error(kGood + "web: { listen: [\"tcp:127.0.0.1:8025\"], "
+                                   "metrics: [\"tcp:127.0.0.1:8025\"] }\n")
             .find("web.metrics 'tcp:127.0.0.1:8025' is also in web.listen") != std::string::npos);
 }

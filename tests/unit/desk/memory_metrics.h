@@ -39,7 +39,8 @@ class Metrics final : public store::MetricsRepo {
     for (const auto& p : s_.projects) {
       store::ProjectIssueCount c{p.path, 0, 0};
       for (const auto& i : s_.issues)
-        if (i.row.project_id == p.id && i.state == "opened") ++(i.row.spam ? c.quarantined : c.open);
+        if (i.row.project_id == p.id && i.state == "opened")
+          ++(i.row.spam ? c.quarantined : c.open);
       out.push_back(c);
     }
     std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.path < b.path; });

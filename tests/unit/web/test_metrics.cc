@@ -38,10 +38,10 @@ std::string openmetrics_problem(const std::string& text) {
     } else if (std::regex_match(line, m, sample)) {
       std::string name = m[1];
       std::set<std::string> allowed =
-          kind == "counter"     ? std::set<std::string>{family + "_total"}
-          : kind == "histogram" ? std::set<std::string>{family + "_bucket", family + "_sum",
-                                                        family + "_count"}
-                                : std::set<std::string>{family};
+          kind == "counter" ? std::set<std::string>{family + "_total"}
+          : kind == "histogram"
+              ? std::set<std::string>{family + "_bucket", family + "_sum", family + "_count"}
+              : std::set<std::string>{family};
       if (!allowed.count(name)) return "sample outside its family: " + line;
     } else {
       return "not OpenMetrics: " + line;
@@ -85,7 +85,8 @@ TEST_CASE("web metrics: the exposition is OpenMetrics, every family, # EOF last"
   CHECK(openmetrics_problem(text) == "");
   CHECK(text.find("# EOF") == text.size() - 6);
   CHECK(text.find("# TYPE deskmail_deliveries counter\n") != std::string::npos);
-  CHECK(text.find("deskmail_deliveries_total{result=\"issue\",class=\"2xx\",status=\"created\"} 3\n") !=
+  CHECK(text.find(
+            "deskmail_deliveries_total{result=\"issue\",class=\"2xx\",status=\"created\"} 3\n") !=
         std::string::npos);
   CHECK(text.find("deskmail_something_newer") == std::string::npos);  // not described: left out
   // Buckets by their bound, the count from +Inf, the sum in seconds.
