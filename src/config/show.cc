@@ -154,6 +154,7 @@ std::vector<Shown> show(const Config& c) {
   add("log.syslog_name", c.log.syslog_name, c.log.syslog_name == d.log.syslog_name);
   const auto& w = c.web;
   add("web.listen", listen_text(w.listen), w.listen.empty());
+  add("web.metrics", listen_text(w.metrics), w.metrics.empty());
   add("web.base_url", w.base_url, w.base_url.empty());
   add("web.trusted_proxies", join(w.trusted_proxies), w.trusted_proxies.empty());
   add("web.sso_header", w.sso_header, w.sso_header.empty());

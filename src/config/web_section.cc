@@ -64,22 +64,26 @@ void string_list(Checker& ck, const YAML::Node& v, const std::string& name,
   }
 }
 
+// Listen addresses, as web.listen takes them.
+void listen_list(Checker& ck, const YAML::Node& v, const std::string& name,
+                 std::vector<Listen>& out) {
+  string_list(ck, v, name, [&](const YAML::Node& e, const std::string& s) {
+    Listen l;
+    if (auto err = parse_listen(s, l); !err.empty())
+      ck.error(e, name + " '" + s + "': " + err);
+    else
+      out.push_back(l);
+  });
+}
+
 }  // namespace
 
 void web_section(Checker& ck, const YAML::Node& n, Web& out) {
   namespace d = common::defaults;
   ck.map(
       n, "web",
-      {{"listen",
-        [&](const YAML::Node& v) {
-          string_list(ck, v, "web.listen", [&](const YAML::Node& e, const std::string& s) {
-            Listen l;
-            if (auto err = parse_listen(s, l); !err.empty())
-              ck.error(e, "web.listen '" + s + "': " + err);
-            else
-              out.listen.push_back(l);
-          });
-        }},
+      {{"listen", [&](const YAML::Node& v) { listen_list(ck, v, "web.listen", out.listen); }},
+       {"metrics", [&](const YAML::Node& v) { listen_list(ck, v, "web.metrics", out.metrics); }},
        {"base_url",
         [&](const YAML::Node& v) {
           if (ck.string(v, "web.base_url", out.base_url) && !valid_base_url(out.base_url))
@@ -110,6 +114,12 @@ void web_section(Checker& ck, const YAML::Node& n, Web& out) {
        secs(ck, d::web_timeout, out.timeout),
        num(ck, d::web_connections, out.connections),
        num(ck, d::web_page_size, out.page_size)});
+  for (const auto& m : out.metrics)
+    for (const auto& l : out.listen)
+      if (m.spec == l.spec)
+        ck.error(n, "web.metrics '" + m.spec +
+                        "' is also in web.listen: metrics get a listener "
+                        "of their own");
   if (!out.sso_header.empty() && out.trusted_proxies.empty())
     ck.error(n, "web.sso_header needs web.trusted_proxies: the header is trusted only from them");
 }

@@ -150,6 +150,7 @@ namespace {
 // writer's connection on the store thread, in front of the next RCPT lookups.
 struct Deferred {
   std::vector<std::string> lines;
+  std::vector<Status> counted;  // the statuses of those lines
   bool wake = false;
 };
 thread_local Deferred* t_deferred = nullptr;
@@ -177,10 +178,13 @@ void Deliverer::log_delivery(const lmtp::ConnectionInfo& conn, const lmtp::Envel
   d.why = why;
   if (p.inbound) d.proof = p.inbound->proof;
   std::string line = delivery_line(d);
-  if (t_deferred)
+  if (t_deferred) {
     t_deferred->lines.push_back(std::move(line));
-  else
+    t_deferred->counted.push_back(st);
+  } else {
     log(line);
+    counters_.count(st);
+  }
 }
 
 Deliverer::Prepared Deliverer::prepare(const lmtp::Envelope& env, common::BytesPtr data) const {
@@ -343,7 +347,13 @@ asio::awaitable<lmtp::Reply> Deliverer::check_recipient(const lmtp::ConnectionIn
   lmtp::Reply r = co_await answer_recipient(address);
   // Postfix's "NOQUEUE: reject: RCPT": every refusal has its line, a
   // temporary one as a warning (deskmaild(8), LOGGING).
-  if (r.code >= 400) log(rcpt_refusal_line(conn.id, env.mail_from, address, r));
+  if (r.code >= 400) {
+    log(rcpt_refusal_line(conn.id, env.mail_from, address, r));
+    // The refusals lookup() and check_now() answer: 550 5.1.3, 550 5.1.1, 451.
+    counters_.count(r.code < 500            ? Status::store_unavailable
+                    : r.enhanced == "5.1.3" ? Status::bad_address
+                                            : Status::no_such_recipient);
+  }
   co_return r;
 }
 
@@ -388,7 +398,11 @@ asio::awaitable<std::vector<lmtp::Reply>> Deliverer::deliver(const lmtp::Connect
   bool grouped = group_ != nullptr;
   std::function<std::vector<lmtp::Reply>()> work = [this, conn, env, prepared, deferred, grouped,
                                                     qid] {
-    if (!*prepared) return with_id(reply_to_all(Status::store_unavailable, env.recipients), qid);
+    if (!*prepared) {
+      deferred->counted.insert(deferred->counted.end(), env.recipients.size(),
+                               Status::store_unavailable);
+      return with_id(reply_to_all(Status::store_unavailable, env.recipients), qid);
+    }
     struct Defer {
       explicit Defer(Deferred* d) { t_deferred = d; }
       ~Defer() { t_deferred = nullptr; }
@@ -404,6 +418,7 @@ asio::awaitable<std::vector<lmtp::Reply>> Deliverer::deliver(const lmtp::Connect
     try {
       auto p = std::make_shared<Prepared>(prepare(env, data));
       p->queue_id = qid;
+      p->handed = std::chrono::steady_clock::now();
       *prepared = std::move(p);
     } catch (const std::exception& ex) {
       log("warning: " + who + "message could not be prepared, 451: " + ex.what());
@@ -466,6 +481,9 @@ asio::awaitable<std::vector<lmtp::Reply>> Deliverer::deliver(const lmtp::Connect
   }
   if (done) {
     for (const auto& l : deferred->lines) log(l);
+    for (Status st : deferred->counted) counters_.count(st);
+    if (*prepared && (*prepared)->inbound)
+      counters_.observe_store(std::chrono::steady_clock::now() - (*prepared)->handed);
     if (deferred->wake && on_commit) on_commit();
     co_return *done;
   }

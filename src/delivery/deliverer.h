@@ -12,6 +12,7 @@
 #include <mutex>
 
 #include "common/defaults.h"
+#include "delivery/counters.h"
 #include "delivery/group_commit.h"
 #include "delivery/status.h"
 #include "desk/desk.h"
@@ -75,6 +76,11 @@ class Deliverer final : public lmtp::Handler {
   /// outbound mail; the daemon uses it to wake the outbox dispatcher.
   std::function<void()> on_commit;
 
+  /// Every answer counted (deskmail-web(8), METRICS): each refused RCPT
+  /// and each recipient's reply after DATA, when its line is logged; and
+  /// the store time of each message that reached the store.
+  const Counters& counters() const { return counters_; }
+
   /// One line per delivery and per refusal; defaults to stderr. Lines about
   /// a temporary failure start with "warning: " (the log's priority).
   std::function<void(const std::string&)> log;
@@ -83,6 +89,7 @@ class Deliverer final : public lmtp::Handler {
   /// every recipient gets (structure, loop, spam reject) with nothing stored.
   struct Prepared {
     std::chrono::steady_clock::time_point started;
+    std::chrono::steady_clock::time_point handed;  // to the store, after parsing
     std::size_t size = 0;
     std::string message_id;
     std::string queue_id;  // ours: on every log line of the delivery and in its replies
@@ -140,6 +147,7 @@ class Deliverer final : public lmtp::Handler {
   std::atomic<bool> probing_{false};
   GroupCommit* group_ = nullptr;
   store::Store* reader_ = nullptr;
+  Counters counters_;
 };
 
 }  // namespace delivery

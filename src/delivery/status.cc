@@ -2,6 +2,7 @@
 #include "delivery/status.h"
 
 #include <iterator>
+#include <string_view>
 
 namespace delivery {
 
@@ -12,25 +13,27 @@ struct Row {
   const char* enhanced;
   const char* text;  // appended after "<rcpt> "
   const char* name;
+  const char* result;  // the deliveries counter's result label (deskmail-web(8), METRICS)
 };
 constexpr Row kTable[] = {
-    {Status::recipient_ok, 250, "2.1.5", "recipient ok", "ok"},
-    {Status::no_such_recipient, 550, "5.1.1", "no such service desk address", "unknown"},
-    {Status::bad_address, 550, "5.1.3", "bad recipient address syntax", "bad-address"},
-    {Status::store_unavailable, 451, "4.3.0", "temporary failure, try again later", "tempfail"},
-    {Status::created, 250, "2.0.0", "created", "created"},
-    {Status::noted, 250, "2.0.0", "note added", "noted"},
-    {Status::unsubscribed, 250, "2.0.0", "unsubscribed", "unsubscribed"},
-    {Status::duplicate, 250, "2.0.0", "already delivered", "duplicate"},
-    {Status::gone, 550, "5.1.1", "no longer exists", "gone"},
-    {Status::quarantined, 250, "2.0.0", "quarantined as spam", "quarantined"},
-    {Status::spam_rejected, 550, "5.7.1", "message refused as spam", "spam-rejected"},
-    {Status::bad_structure, 554, "5.6.0", "message structure refused", "bad-structure"},
-    {Status::too_many_hops, 554, "5.4.6", "too many hops, mail loop?", "loop"},
-    {Status::own_mail, 250, "2.0.0", "dropped: our own mail came back", "own-mail"},
-    {Status::bounce, 250, "2.0.0", "delivery failure recorded", "bounce"},
+    {Status::recipient_ok, 250, "2.1.5", "recipient ok", "ok", "accepted"},
+    {Status::no_such_recipient, 550, "5.1.1", "no such service desk address", "unknown", "refused"},
+    {Status::bad_address, 550, "5.1.3", "bad recipient address syntax", "bad-address", "refused"},
+    {Status::store_unavailable, 451, "4.3.0", "temporary failure, try again later", "tempfail",
+     "deferred"},
+    {Status::created, 250, "2.0.0", "created", "created", "issue"},
+    {Status::noted, 250, "2.0.0", "note added", "noted", "reply"},
+    {Status::unsubscribed, 250, "2.0.0", "unsubscribed", "unsubscribed", "unsubscribe"},
+    {Status::duplicate, 250, "2.0.0", "already delivered", "duplicate", "duplicate"},
+    {Status::gone, 550, "5.1.1", "no longer exists", "gone", "refused"},
+    {Status::quarantined, 250, "2.0.0", "quarantined as spam", "quarantined", "quarantined"},
+    {Status::spam_rejected, 550, "5.7.1", "message refused as spam", "spam-rejected", "refused"},
+    {Status::bad_structure, 554, "5.6.0", "message structure refused", "bad-structure", "refused"},
+    {Status::too_many_hops, 554, "5.4.6", "too many hops, mail loop?", "loop", "refused"},
+    {Status::own_mail, 250, "2.0.0", "dropped: our own mail came back", "own-mail", "dropped"},
+    {Status::bounce, 250, "2.0.0", "delivery failure recorded", "bounce", "bounce"},
     {Status::rate_limited, 450, "4.7.1", "too many new requests from this sender, try later",
-     "rate-limited"},
+     "rate-limited", "deferred"},
 };
 
 // Every status has its row, in the order of the enum: checked when this
@@ -39,13 +42,25 @@ constexpr bool table_complete() {
   int i = 0;
   for (const auto& r : kTable)
     if (static_cast<int>(r.status) != i++) return false;
-  return i == static_cast<int>(Status::rate_limited) + 1;
+  return i == static_cast<int>(kStatusCount);
 }
 static_assert(table_complete(), "every delivery::Status needs its row in kTable, in enum order");
 
+// A 5xx counts as refused, a 4xx as deferred, and nothing else does.
+constexpr bool results_match_codes() {
+  for (const auto& r : kTable) {
+    std::string_view res = r.result;
+    if ((r.code >= 500) != (res == "refused")) return false;
+    if ((r.code >= 400 && r.code < 500) != (res == "deferred")) return false;
+  }
+  return true;
+}
+static_assert(results_match_codes(), "a row's result must be refused for 5xx, deferred for 4xx");
+
 // What a value outside the enum (a cast from a bad integer) gets: a
 // temporary failure, never a 250, so the MTA keeps the mail.
-constexpr Row kUnknown = {Status::store_unavailable, 451, "4.3.0", "internal error", "internal"};
+constexpr Row kUnknown = {Status::store_unavailable, 451,        "4.3.0",
+                          "internal error",          "internal", "deferred"};
 
 const Row& row_of(Status s) {
   auto i = static_cast<std::size_t>(s);
@@ -70,6 +85,10 @@ std::vector<lmtp::Reply> reply_to_all(Status s, const std::vector<std::string>& 
 
 const char* name_of(Status s) {
   return row_of(s).name;
+}
+
+const char* result_of(Status s) {
+  return row_of(s).result;
 }
 
 }  // namespace delivery

@@ -2,6 +2,7 @@
 // status table; compare Postfix's cleanup_stat_map[]).
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,8 @@ enum class Status {
   bounce,             // a DSN to a reply address: participant marked bouncing
   rate_limited,       // too many new issues from this sender: try later
 };
+/// How many statuses there are (the last one's value + 1).
+inline constexpr std::size_t kStatusCount = static_cast<std::size_t>(Status::rate_limited) + 1;
 
 /// The reply for a status; `rcpt` and `detail` fill in the text. Every
 /// status has its row (a missing one fails the build); a value outside the
@@ -39,5 +42,10 @@ std::vector<lmtp::Reply> reply_to_all(Status s, const std::vector<std::string>& 
 
 /// Short name for the log ("created", "tempfail", ...; "internal" outside the enum).
 const char* name_of(Status s);
+
+/// The result a delivery counts as (deskmail-web(8), METRICS): "issue",
+/// "reply", "unsubscribe", "bounce", "duplicate", "quarantined", "dropped",
+/// "refused" (5xx), "deferred" (4xx); "accepted" for an accepted RCPT.
+const char* result_of(Status s);
 
 }  // namespace delivery

@@ -88,10 +88,12 @@ Daemon::Daemon(std::string config_path, config::Config cfg, std::unique_ptr<stor
       composer_({cfg_.base_local(), cfg_.base_domain(), cfg_.outbound.from_name}),
       deliverer_(store_pool_.get_executor(), parse_pool_.get_executor(), *store_, route_base(cfg_),
                  &composer_),
+      metrics_(deliverer_.counters(), instance_name(cfg_)),
       dispatcher_(io_, store_pool_.get_executor(), *store_, outbox_options(cfg_)),
       server_(io_, deliverer_, server_options(cfg_)),
       signals_(io_, SIGTERM, SIGINT, SIGHUP),
       probe_timer_(io_),
+      metrics_timer_(io_),
       shutdown_timer_(io_) {
   if (sqlite_) open_sqlite_helpers();
   deliverer_.log = log_line;
@@ -142,6 +144,7 @@ int Daemon::run() {
   }
   wait_signal();
   start_outbox();
+  flush_metrics_every();
   log_line(std::string("deskmaild ") + DESKMAIL_VERSION + " ready");
   io_.run();
   close();
@@ -228,6 +231,7 @@ void Daemon::shutdown(int sig) {
     log_line(std::string("received ") + strsignal(sig) + ", draining " +
              std::to_string(server_.connections()) + " connection(s)");
   probe_timer_.cancel();
+  metrics_timer_.cancel();
   signals_.cancel();
   parts_running_ = 2;
   server_.drain([this] { part_stopped(); });
@@ -260,6 +264,7 @@ void Daemon::close() {
                std::to_string(gs.batches) + " transactions, at most " + std::to_string(gs.largest) +
                " in one");
   }
+  flush_metrics_now();
   checkpointer_.reset();
   reader_.reset();
   store_.reset();

@@ -10,15 +10,18 @@
 // out of work, the pools are joined, and the stores are closed.
 #pragma once
 
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
 
 #include "config/config.h"
+#include "delivery/counters.h"
 #include "delivery/deliverer.h"
 #include "delivery/group_commit.h"
 #include "lmtp/server.h"
@@ -32,6 +35,9 @@ namespace server {
 
 class Daemon {
  public:
+  /// How often changed delivery counters are written to the store.
+  static constexpr std::chrono::seconds kMetricsEvery{5};
+
   /// Checks the spool directory, initialises GMime, opens the store and
   /// checks its schema version. Logs why and returns null when it cannot run.
   static std::unique_ptr<Daemon> open(const std::string& config_path, config::Config cfg);
@@ -51,6 +57,9 @@ class Daemon {
   void wait_signal();
   void reload();
   void probe_store();
+  void flush_metrics_every();
+  void flush_metrics();
+  void flush_metrics_now();
   void shutdown(int sig);
   void part_stopped();
   void close();
@@ -74,12 +83,19 @@ class Daemon {
   // address for routing, and new mails use the names of the running process.
   notify::Composer composer_;
   delivery::Deliverer deliverer_;
+  // The delivery counters' rows in the store (deskmail-web(8), METRICS):
+  // what changed, every kMetricsEvery and at the end, in a transaction of
+  // its own; one flush at a time.
+  delivery::CounterFlush metrics_;
+  std::atomic<bool> metrics_flushing_{false};
+  std::atomic<bool> metrics_failed_{false};  // the last flush failed: logged once
   // SQLite's single writer: concurrent deliveries share one durable COMMIT.
   std::optional<delivery::GroupCommit> group_;
   outbox::Dispatcher dispatcher_;
   lmtp::Server server_;
   boost::asio::signal_set signals_;
   boost::asio::steady_timer probe_timer_;
+  boost::asio::steady_timer metrics_timer_;
   boost::asio::steady_timer shutdown_timer_;
   bool stopping_ = false;
   int parts_running_ = 0;  // while stopping: the server and the dispatcher

@@ -92,10 +92,14 @@ outbox::Options outbox_options(const config::Config& c) {
   o.retry_max = c.outbound.retry_max;
   o.max_age = c.outbound.max_age;
   o.timeout = c.outbound.timeout;
-  // Stable across restarts and unique among instances sharing a database
-  // (two instances on one host listen on different addresses).
-  o.owner = c.hostname + " " + (c.listen.empty() ? std::string() : c.listen.front().spec);
+  o.owner = instance_name(c);
   return o;
+}
+
+// Stable across restarts and unique among instances sharing a database
+// (two instances on one host listen on different addresses).
+std::string instance_name(const config::Config& c) {
+  return c.hostname + " " + (c.listen.empty() ? std::string() : c.listen.front().spec);
 }
 
 }  // namespace server

@@ -20,4 +20,8 @@ route::Base route_base(const config::Config& c);
 delivery::Policy delivery_policy(const config::Config& c);
 outbox::Options outbox_options(const config::Config& c);
 
+/// This daemon among those sharing a database: "HOSTNAME LISTENER", stable
+/// across restarts (the outbox claims' owner, the metrics rows' instance).
+std::string instance_name(const config::Config& c);
+
 }  // namespace server

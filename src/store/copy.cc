@@ -16,10 +16,10 @@ namespace {
 // The search index is not copied: its form differs between the dialects; it
 // is built again in the target.
 const char* const kTables[] = {
-    "project", "project_alias", "project_member", "project_template",   "raw_message",
-    "issue",   "participant",   "note",           "attachment_content", "attachment",
-    "dedupe",  "message_ref",   "outbox",             "fix_hook",   "fix_commit",
-    "hook_delivery", "label", "issue_label"};
+    "project",       "project_alias", "project_member", "project_template",   "raw_message",
+    "issue",         "participant",   "note",           "attachment_content", "attachment",
+    "dedupe",        "message_ref",   "outbox",         "fix_hook",           "fix_commit",
+    "hook_delivery", "label",         "issue_label",    "metric_counter"};
 
 enum class Kind { integer, text, blob };
 struct Column {

@@ -333,6 +333,44 @@ class WebRepo {
   virtual std::int64_t purge(std::int64_t before) = 0;
 };
 
+/// One counter sample as deskmaild counts it (name and OpenMetrics label
+/// set, e.g. "deskmail_deliveries_total" and `result="issue",class="2xx"`):
+/// a delta when written, a total when read.
+struct MetricCount {
+  std::string name, labels;
+  std::int64_t value = 0;
+};
+
+/// The unsent mail in one outbox state: how many, and when the oldest was queued.
+struct OutboxDepth {
+  std::string state;
+  std::int64_t messages = 0;
+  std::int64_t oldest_created_at = 0;  // 0: none
+};
+
+/// A project's open issues, the quarantined (held back as spam) apart.
+struct ProjectIssueCount {
+  std::string path;
+  std::int64_t open = 0, quarantined = 0;
+};
+
+/// What deskmail-web's /metrics reads (deskmail-web(8), METRICS): the
+/// counters the daemons wrote, and gauges derived from the tables, each
+/// from an index (schema 013).
+class MetricsRepo {
+ public:
+  virtual ~MetricsRepo() = default;
+  /// Adds each delta to `instance`'s row of (name, labels), created at 0.
+  virtual void add(const std::string& instance, const std::vector<MetricCount>& deltas,
+                   std::int64_t at) = 0;
+  /// Every counter summed over the instances, by name and labels.
+  virtual std::vector<MetricCount> counters() = 0;
+  /// The unsent mail per state ("pending", "failed"), both always present.
+  virtual std::vector<OutboxDepth> outbox_depth() = 0;
+  /// Every project, by path, with its opened issues.
+  virtual std::vector<ProjectIssueCount> open_issues() = 0;
+};
+
 /// The invariants every committed delivery keeps; one line per problem.
 class CheckRepo {
  public:
@@ -356,6 +394,7 @@ class Tx {
   virtual CheckRepo& checks() = 0;
   virtual HookRepo& hooks() = 0;
   virtual WebRepo& web() = 0;
+  virtual MetricsRepo& metrics() = 0;
   /// Ends the transaction with a rollback once the work returns: nothing it
   /// wrote is kept.
   virtual void discard() = 0;

@@ -196,6 +196,19 @@ class SqlWeb final : public WebRepo {  // web.cc
   Db& db_;
 };
 
+class SqlMetrics final : public MetricsRepo {  // metrics.cc
+ public:
+  explicit SqlMetrics(Db& db) : db_(db) {}
+  void add(const std::string& instance, const std::vector<MetricCount>& deltas,
+           std::int64_t at) override;
+  std::vector<MetricCount> counters() override;
+  std::vector<OutboxDepth> outbox_depth() override;
+  std::vector<ProjectIssueCount> open_issues() override;
+
+ private:
+  Db& db_;
+};
+
 /// Every repository of one connection, handed out as one unit of work.
 class SqlTx final : public Tx {
  public:
@@ -211,7 +224,8 @@ class SqlTx final : public Tx {
         dedupe_(db),
         checks_(db),
         hooks_(db),
-        web_(db) {}
+        web_(db),
+        metrics_(db) {}
   ProjectRepo& projects() override { return projects_; }
   LabelRepo& labels() override { return labels_; }
   AddressRepo& addresses() override { return addresses_; }
@@ -224,6 +238,7 @@ class SqlTx final : public Tx {
   CheckRepo& checks() override { return checks_; }
   HookRepo& hooks() override { return hooks_; }
   WebRepo& web() override { return web_; }
+  MetricsRepo& metrics() override { return metrics_; }
   void discard() override { discarded_ = true; }
   /// Starts the next unit of work.
   void reset() { discarded_ = false; }
@@ -242,6 +257,7 @@ class SqlTx final : public Tx {
   SqlChecks checks_;
   SqlHooks hooks_;
   SqlWeb web_;
+  SqlMetrics metrics_;
   bool discarded_ = false;
 };
 

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
+#include <memory>
 #include <string>
 #include <thread>
 
@@ -18,6 +19,7 @@
 #include "store/store.h"
 #include "web/app.h"
 #include "web/http.h"
+#include "web/metrics.h"
 
 namespace {
 
@@ -69,7 +71,9 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (check_only) {
-    std::cout << "ok: " << path << ": web\n";
+    std::cout << "ok: " << path << ": web";
+    for (const auto& m : cfg.web.metrics) std::cout << ", metrics on " << m.spec;
+    std::cout << "\n";
     return 0;
   }
   // SIGTERM and SIGINT are taken by one thread that stops the server.
@@ -123,13 +127,31 @@ int main(int argc, char** argv) {
     server.open();
     for (const auto& l : w.listen)
       std::cerr << "deskmail-web: listening on " << l.spec << " for " << w.base_url << "\n";
+    // /metrics on listeners of its own (never the desk's), one thread each
+    // for I/O and the store.
+    std::unique_ptr<web::Server> metrics;
+    if (!w.metrics.empty()) {
+      metrics = std::make_unique<web::Server>(
+          w.metrics, web::ServerLimits{w.header_size, 0, {}, w.timeout, 64},
+          [&st](const web::Request& r) { return web::metrics_page(*st, r); }, 1, 1);
+      metrics->open();
+      for (const auto& l : w.metrics)
+        std::cerr << "deskmail-web: serving /metrics on " << l.spec << "\n";
+    }
     std::thread waiter([&] {
       int sig = 0;
       sigwait(&stop_signals, &sig);
       std::cerr << "deskmail-web: " << strsignal(sig) << ": stopping\n";
       server.stop();
+      if (metrics) metrics->stop();
     });
+    std::thread metrics_thread;
+    if (metrics) metrics_thread = std::thread([&] { metrics->run(); });
     server.run();
+    if (metrics) {
+      metrics->stop();
+      metrics_thread.join();
+    }
     // run() also returns if the server stopped by itself: wake the waiter.
     if (waiter.joinable()) {
       pthread_kill(waiter.native_handle(), SIGTERM);

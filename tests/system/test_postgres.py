@@ -263,6 +263,8 @@ class MoveToPostgres(unittest.TestCase):
             out = desk.cli("db", "copy", "--to", server.conn(db))
             self.assertEqual(out["issue"], 2)
             self.assertEqual(out["outbox"], len(pending))
+            # deskmaild's counters, written as it stopped, move with the desk.
+            self.assertGreater(out["metric_counter"], 0)
             desk.database = server.conn(db)
             desk.write_config()
             relay.mode = "ok"

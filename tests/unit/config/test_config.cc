@@ -1,6 +1,8 @@
 // Config errors: each names the file, line and column.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include "config/config.h"
 #include "load.h"
 
@@ -175,4 +177,30 @@ TEST_CASE("config: fixes: commits and webhooks, with their ranges") {
         std::string::npos);
   CHECK(unit::config_error(kGood + "fixes: { secret: x }\n").find("unknown key 'secret' in fixes") !=
         std::string::npos);
+}
+
+TEST_CASE("config: web.metrics: listeners of its own, as web.listen takes them") {
+  auto d = config::load_string(kGood, "t.yaml");
+  CHECK(d.web.metrics.empty());
+  auto c = config::load_string(
+      kGood +
+          "web: { listen: [\"tcp:127.0.0.1:8025\"], base_url: \"http://127.0.0.1:8025\", "
+          "metrics: [\"tcp:127.0.0.1:9125\", \"unix:/run/deskmail/metrics.sock\"] }\n",
+      "t.yaml");
+  REQUIRE(c.web.metrics.size() == 2);
+  CHECK(c.web.metrics[0].kind == config::Listen::Kind::tcp);
+  CHECK(c.web.metrics[0].port == 9125);
+  CHECK(c.web.metrics[1].path == "/run/deskmail/metrics.sock");
+  auto shown = config::show(c);
+  auto it = std::find_if(shown.begin(), shown.end(),
+                         [](const auto& s) { return s.name == "web.metrics"; });
+  REQUIRE(it != shown.end());
+  CHECK(it->value.find("tcp:127.0.0.1:9125") != std::string::npos);
+  CHECK(unit::config_error(kGood + "web: { metrics: [\"tcp:nohost\"] }\n")
+            .find("web.metrics 'tcp:nohost'") != std::string::npos);
+  CHECK(unit::config_error(kGood + "web: { metrics: \"tcp:127.0.0.1:9125\" }\n")
+            .find("web.metrics must be a list") != std::string::npos);
+  CHECK(unit::config_error(kGood + "web: { listen: [\"tcp:127.0.0.1:8025\"], "
+                                   "metrics: [\"tcp:127.0.0.1:8025\"] }\n")
+            .find("web.metrics 'tcp:127.0.0.1:8025' is also in web.listen") != std::string::npos);
 }

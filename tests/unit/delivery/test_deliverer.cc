@@ -2,10 +2,13 @@
 #include <doctest/doctest.h>
 #include <stdlib.h>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <filesystem>
 
 #include "delivery/deliverer.h"
+#include "desk/desk.h"
 #include "mail/message.h"
 #include "store/dialect.h"
 
@@ -32,6 +35,63 @@ TEST_CASE("delivery: a spam reason is clean text whatever the header held") {
     INFO(p.inbound->spam_reason);
     CHECK_FALSE(p.inbound->spam_reason.empty());
     CHECK(store::is_clean_text(p.inbound->spam_reason));
+  }
+  std::filesystem::remove_all(dir);
+}
+
+namespace {
+
+std::int64_t counted(const delivery::Deliverer& d, const std::string& status) {
+  for (const auto& t : d.counters().totals())
+    if (t.name == delivery::kDeliveriesTotal &&
+        t.labels.find("status=\"" + status + "\"") != std::string::npos)
+      return t.value;
+  return 0;
+}
+
+}  // namespace
+
+// Every answer is counted as its line is logged (deskmail-web(8), METRICS):
+// refusals at RCPT, and each recipient's reply after DATA.
+TEST_CASE("delivery: the counters count each recipient's answer by status") {
+  mail::init();
+  boost::asio::io_context io;
+  std::string tmpl = "/tmp/deskmail-unit-" + std::string(6, 'X');
+  std::string dir = mkdtemp(tmpl.data());
+  {
+    auto st = store::open("sqlite3://db=" + dir + "/t.db", std::chrono::milliseconds(1000));
+    st->init();
+    desk::Desk(*st, nullptr).add_project({"acme/game", "Game", "game", {}});
+    delivery::Deliverer d(io.get_executor(), io.get_executor(), *st,
+                          route::Base{"desk", "support.example.com", '+'});
+    std::vector<std::string> lines;
+    d.log = [&](const std::string& l) { lines.push_back(l); };
+    lmtp::Envelope env;
+    env.mail_from = "bob@example.org";
+    env.recipients = {"desk+game@support.example.com", "desk+nothere@support.example.com"};
+    auto msg = common::bytes_of(
+        "From: bob@example.org\r\nSubject: x\r\nMessage-ID: <1@x>\r\n\r\nbody\r\n");
+    auto replies = d.deliver_now({"s1", "unix"}, env, msg);
+    REQUIRE(replies.size() == 2);
+    CHECK(replies[0].code == 250);
+    CHECK(replies[1].code == 550);
+    d.deliver_now({"s1", "unix"}, env, msg);  // the MTA's retry
+    CHECK(counted(d, "created") == 1);
+    CHECK(counted(d, "duplicate") == 1);
+    CHECK(counted(d, "gone") == 2);
+    // RCPT: refused and accepted; only the refusal counts.
+    auto rcpt = [&](const std::string& a) {
+      boost::asio::co_spawn(io, d.check_recipient({"s2", "unix"}, env, a), boost::asio::detached);
+      io.run();
+      io.restart();
+    };
+    rcpt("desk+nothere@support.example.com");
+    rcpt("desk+game@support.example.com");
+    rcpt("not an address");
+    CHECK(counted(d, "unknown") == 1);
+    CHECK(counted(d, "bad-address") == 1);
+    CHECK(counted(d, "ok") == 0);
+    CHECK(lines.size() == 6);  // 4 deliveries, 2 refusals: one count per line
   }
   std::filesystem::remove_all(dir);
 }

@@ -5,6 +5,7 @@
 
 #include "memory_hooks.h"
 #include "memory_labels.h"
+#include "memory_metrics.h"
 #include "memory_outbox.h"
 #include "memory_web.h"
 #include "store/search.h"
@@ -501,7 +502,8 @@ struct MemoryStore::Repos final : store::Tx {
         dedupe_(s),
         checks_(s),
         hooks_(s),
-        web_(s) {}
+        web_(s),
+        metrics_(s) {}
   store::ProjectRepo& projects() override { return projects_; }
   store::LabelRepo& labels() override { return labels_; }
   store::AddressRepo& addresses() override { return addresses_; }
@@ -514,6 +516,7 @@ struct MemoryStore::Repos final : store::Tx {
   store::CheckRepo& checks() override { return checks_; }
   store::HookRepo& hooks() override { return hooks_; }
   store::WebRepo& web() override { return web_; }
+  store::MetricsRepo& metrics() override { return metrics_; }
   void discard() override { discarded = true; }
 
   Projects projects_;
@@ -528,6 +531,7 @@ struct MemoryStore::Repos final : store::Tx {
   Checks checks_;
   detail::Hooks hooks_;
   detail::Web web_;
+  detail::Metrics metrics_;
   bool discarded = false;
 };
 

@@ -12,6 +12,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "store/store.h"
@@ -93,6 +94,8 @@ struct State {
   std::vector<store::HookBinding> hooks;
   std::map<std::pair<std::string, std::int64_t>, std::string> fix_commits;  // -> action
   std::set<std::pair<std::int64_t, std::string>> deliveries;
+  // (instance, name, labels) -> value
+  std::map<std::tuple<std::string, std::string, std::string>, std::int64_t> metric_counters;
   std::int64_t next_id = 1;
   std::int64_t now = 0;  // the time the store itself stamps (claims, sends)
 };

@@ -635,7 +635,7 @@ TEST_CASE("store: db copy keeps issues, notes, attachments, participants, keys a
   before_out = source.st->list_outbox(std::nullopt);
 
   auto counts = store::copy(source.conn, target.conn, kWait);
-  CHECK(counts.size() == 18);
+  CHECK(counts.size() == 19);
   CHECK_THROWS_AS(store::copy(source.conn, target.conn, kWait), store::Error);  // not empty
 
   for (const char* ref : {"acme/game#1", "acme/game#2", "acme/game#3"}) {
