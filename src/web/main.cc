@@ -132,7 +132,7 @@ int main(int argc, char** argv) {
     std::unique_ptr<web::Server> metrics;
     if (!w.metrics.empty()) {
       metrics = std::make_unique<web::Server>(
-          w.metrics, web::ServerLimits{w.header_size, 0, {}, w.timeout, 64},
+          w.metrics, web::ServerLimits{w.header_size, 0, {}, "", 0, w.timeout, 64},
           [&st](const web::Request& r) { return web::metrics_page(*st, r); }, 1, 1);
       metrics->open();
       for (const auto& l : w.metrics)
