@@ -59,6 +59,18 @@ void add_security_headers(Response& r) {
 App::App(desk::Desk& desk, desk::WebAccess& access, AppSettings settings)
     : desk_(desk), access_(access), s_(std::move(settings)) {}
 
+bool App::may_upload(const Request& r) {
+  auto h = [&](const std::string& name) {
+    auto it = r.headers.find(name);
+    return it == r.headers.end() ? std::string() : it->second;
+  };
+  if (auto t = cookie(h("cookie"), kSessionCookie); t && looks_like_token(*t))
+    if (access_.session(token_hash(*t))) return true;
+  // Behind the single sign-on proxy the session may not exist yet.
+  return !s_.sso_header.empty() && is_trusted(r.peer, s_.trusted_proxies) &&
+         !h(s_.sso_header).empty();
+}
+
 Response App::handle(const Request& r) {
   Response out;
   try {

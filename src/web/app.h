@@ -56,6 +56,10 @@ class App {
   App(desk::Desk& desk, desk::WebAccess& access, AppSettings settings);
   /// Answers one request (thread-safe: the desk and store are).
   Response handle(const Request& r);
+  /// Whether a request (its header block) comes from a signed-in member,
+  /// by session cookie or the trusted proxy's header: only they may send a
+  /// body up to the answer form's file limit (web::ServerLimits::may_upload).
+  bool may_upload(const Request& r);
 
  private:
   struct Ctx;

@@ -71,6 +71,16 @@ Response call(const Handler& h, const Request& r) {
   return plain(500, "Internal Server Error");
 }
 
+// Whether a request may send the upload limit's body; a throw is a no.
+bool upload_granted(const std::function<bool(const Request&)>& may, const Request& r) {
+  try {
+    return may(r);
+  } catch (const std::exception& e) {
+    std::cerr << "deskmail-web: error: deciding an upload: " << e.what() << "\n";
+  }
+  return false;
+}
+
 Request convert(http::request<http::string_body>& in, const std::string& peer) {
   Request r;
   r.method = std::string(in.method_string());
@@ -158,6 +168,13 @@ awaitable<void> serve(Server::Impl& s, Stream stream, std::string peer) {
         co_await http::async_read_header(stream, buffer, parser, asio::as_tuple(use_awaitable));
     if (!ec) {
       std::uint64_t limit = body_limit(s.limits, parser.get());
+      if (limit > s.limits.body_size && s.limits.may_upload) {
+        Request head = convert(parser.get(), peer);
+        bool granted = co_await asio::co_spawn(s.pool, [&]() -> awaitable<bool> {
+          co_return upload_granted(s.limits.may_upload, head);
+        }, use_awaitable);
+        if (!granted) limit = s.limits.body_size;
+      }
       auto announced = parser.content_length();
       if (announced && *announced > limit)
         ec = http::error::body_limit;  // refused unread

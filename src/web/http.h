@@ -51,6 +51,11 @@ struct ServerLimits {
   std::uint64_t upload_body_size = 0;
   std::chrono::seconds timeout{30};
   std::uint32_t connections = 256;
+  // Asked (on the handler's pool, with the header block only) before the
+  // upload limit is granted: a stranger's multipart POST keeps body_size,
+  // so no one without a session can make the server hold 20 MB a
+  // connection. Unset: granted.
+  std::function<bool(const Request&)> may_upload;
 };
 
 /// Listens on `listen` until stop(); run() blocks on `io_threads` threads.

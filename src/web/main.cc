@@ -120,7 +120,9 @@ int main(int argc, char** argv) {
                              "/note",
                              w.body_size + desk.file_limits().bytes(),
                              w.timeout,
-                             w.connections};
+                             w.connections,
+                             {}};
+    limits.may_upload = [&app](const web::Request& r) { return app.may_upload(r); };
     web::Server server(
         w.listen, limits, [&app](const web::Request& r) { return app.handle(r); }, 2,
         static_cast<int>(std::max<std::uint32_t>(2, cfg.database_connections)));
@@ -132,7 +134,7 @@ int main(int argc, char** argv) {
     std::unique_ptr<web::Server> metrics;
     if (!w.metrics.empty()) {
       metrics = std::make_unique<web::Server>(
-          w.metrics, web::ServerLimits{w.header_size, 0, {}, "", 0, w.timeout, 64},
+          w.metrics, web::ServerLimits{w.header_size, 0, {}, "", 0, w.timeout, 64, {}},
           [&st](const web::Request& r) { return web::metrics_page(*st, r); }, 1, 1);
       metrics->open();
       for (const auto& l : w.metrics)

@@ -403,6 +403,14 @@ class WebDesk(unittest.TestCase):
                     b"\r\nContent-Type: multipart/form-data; boundary=" + boundary.encode() +
                     b"\r\nContent-Length: " + str(65536 + limit + 1).encode() + b"\r\n\r\n")
         self.assertTrue(reply.startswith(b"HTTP/1.1 413"), reply[:100])
+        # Without a session (or with one that is not a session) the file
+        # limit is not granted: a body over body_size (65536) but within the
+        # member's limit is refused unread too.
+        for c in (b"", b"Cookie: dm_session=" + b"0" * 64 + b"\r\n"):
+            reply = raw(self.web.port, b"POST " + path + b"/note HTTP/1.1\r\nHost: x\r\n" + c +
+                        b"Content-Type: multipart/form-data; boundary=" + boundary.encode() +
+                        b"\r\nContent-Length: 100000\r\n\r\n")
+            self.assertTrue(reply.startswith(b"HTTP/1.1 413"), reply[:100])
         self.assertEqual(counts(), before)
         time.sleep(1.5)
         self.assertEqual(len(self.relay.snapshot()), n + 1)
