@@ -14,6 +14,7 @@
 #include "schema_postgresql_010.h"
 #include "schema_postgresql_011.h"
 #include "schema_postgresql_012.h"
+#include "schema_postgresql_013.h"
 #include "schema_sqlite_001.h"
 #include "schema_sqlite_002.h"
 #include "schema_sqlite_003.h"
@@ -25,6 +26,7 @@
 #include "schema_sqlite_010.h"
 #include "schema_sqlite_011.h"
 #include "schema_sqlite_012.h"
+#include "schema_sqlite_013.h"
 #include "store/search_index.h"
 #include "store/store.h"
 
@@ -36,13 +38,13 @@ struct Migration {
   int version;
   const char* sql;
 };
-const Migration kSqliteMigrations[] = {{1, kSqlite001},  {2, kSqlite002}, {3, kSqlite003},
-                                       {4, kSqlite004},  {5, kSqlite005}, {6, kSqlite006},
-                                       {7, kSqlite007},  {8, kSqlite008}, {10, kSqlite010},
-                                       {11, kSqlite011}, {12, kSqlite012}};
-const Migration kPgMigrations[] = {{1, kPg001},  {2, kPg002},  {3, kPg003}, {4, kPg004},
-                                   {5, kPg005},  {6, kPg006},  {7, kPg007}, {8, kPg008},
-                                   {10, kPg010}, {11, kPg011}, {12, kPg012}};
+const Migration kSqliteMigrations[] = {{1, kSqlite001},  {2, kSqlite002},  {3, kSqlite003},
+                                       {4, kSqlite004},  {5, kSqlite005},  {6, kSqlite006},
+                                       {7, kSqlite007},  {8, kSqlite008},  {10, kSqlite010},
+                                       {11, kSqlite011}, {12, kSqlite012}, {13, kSqlite013}};
+const Migration kPgMigrations[] = {{1, kPg001},  {2, kPg002},  {3, kPg003},  {4, kPg004},
+                                   {5, kPg005},  {6, kPg006},  {7, kPg007},  {8, kPg008},
+                                   {10, kPg010}, {11, kPg011}, {12, kPg012}, {13, kPg013}};
 
 // The statement text without its comment lines; "" when nothing is left.
 std::string without_comments(const std::string& stmt) {
