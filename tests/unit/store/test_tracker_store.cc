@@ -207,7 +207,8 @@ TEST_CASE("store tracker: migration 8 and db copy build the search index") {
     soci::session s(db.conn);
     bool pg = db.conn.rfind("postgresql://", 0) == 0;
     for (const char* q :
-         {"DROP INDEX issue_assignee", "DROP INDEX issue_created", "DROP INDEX issue_updated",
+         {"DROP INDEX issue_assignee_updated", "DROP INDEX issue_assignee_created",  // 13
+          "DROP INDEX issue_assignee", "DROP INDEX issue_created", "DROP INDEX issue_updated",
           "DROP TABLE issue_label", "DROP TABLE label", "ALTER TABLE issue DROP COLUMN assignee",
           "ALTER TABLE project_member DROP COLUMN notify", "UPDATE schema_version SET version = 7"})
       s << q;
