@@ -82,6 +82,8 @@ class WebAccess {
   std::optional<std::string> raw_message(const std::string& email, const std::string& ref);
   /// True when `ref` is an issue of one of the member's projects.
   bool may_see(const std::string& email, const std::string& ref);
+  /// The members of project `path` (none when there is no such project).
+  std::vector<std::string> project_members(const std::string& path);
 
  private:
   std::optional<std::int64_t> issue_id(store::Tx& tx, const std::string& email,

@@ -31,6 +31,16 @@ std::vector<std::string> SqlProjects::members(std::int64_t project_id) {
   return out;
 }
 
+std::vector<std::string> SqlProjects::member_paths(const std::string& email_in) {
+  std::vector<std::string> out;
+  std::string email = email_in, path;
+  db_.each(
+      "SELECT p.path FROM project p JOIN project_member m ON m.project_id = p.id WHERE m.email = "
+      ":e AND p.enabled = 1 ORDER BY p.path",
+      [&] { out.push_back(path); }, soci::use(email), soci::into(path));
+  return out;
+}
+
 Template SqlProjects::template_for(std::int64_t project_id, MailKind kind) {
   Template t;
   long long pid = project_id;

@@ -99,6 +99,9 @@ class ProjectRepo {
                       const std::vector<std::string>& aliases) = 0;
   /// Every project with its members, aliases and number of issues, by path.
   virtual std::vector<Project> list() = 0;
+  /// The paths of the enabled projects `email` is a member of, by path
+  /// (what the web desk asks on every request: list() counts every issue).
+  virtual std::vector<std::string> member_paths(const std::string& email) = 0;
   /// `flag`: "confirmation", "notify_members", "reopen_on_reply" or
   /// "disclose_fixes" (else Error).
   virtual void set_flag(std::int64_t project_id, const std::string& flag, bool on) = 0;

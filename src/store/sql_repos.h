@@ -13,6 +13,7 @@ class SqlProjects final : public ProjectRepo {  // projects.cc
   explicit SqlProjects(Db& db) : db_(db) {}
   std::optional<std::pair<std::int64_t, ProjectInfo>> next_iid(std::int64_t project_id) override;
   std::vector<std::string> members(std::int64_t project_id) override;
+  std::vector<std::string> member_paths(const std::string& email) override;
   Template template_for(std::int64_t project_id, MailKind kind) override;
   std::optional<std::int64_t> id_of(const std::string& path) override;
   Project add(const std::string& path, const std::string& name, const std::string& key,

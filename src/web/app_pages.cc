@@ -142,8 +142,7 @@ Response App::issue_get(Ctx& c, const std::string& ref, const std::string& rest)
   if (!d) return not_found();
   views::Issue v;
   v.detail = std::move(*d);
-  for (const auto& p : desk_.projects())
-    if (p.path == v.detail.summary.project) v.members = p.members;
+  v.members = access_.project_members(v.detail.summary.project);
   v.labels = desk_.labels(v.detail.summary.project);
   v.file_bytes = static_cast<long long>(desk_.file_limits().bytes());
   auto frame = c.frame(v.detail.summary.title + " · " + v.detail.summary.ref);

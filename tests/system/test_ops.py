@@ -321,27 +321,29 @@ class Backup(unittest.TestCase):
         for n in range(3):
             deliver(self.desk, [self.game], message(message_id=f"m{n}@x"))
         self.desk.stop()
-        # Back to the version 12 layout: migration 013 undone (the version
+        # Back to the version 13 layout: migration 014 undone (the version
         # before the current one; a new migration moves this test along).
         db = sqlite3.connect(self.desk.db, isolation_level=None)
         db.executescript(
-            "BEGIN; DROP TABLE metric_counter; DROP INDEX outbox_state_created;"
-            "DROP INDEX issue_project_state; UPDATE schema_version SET version = 12; COMMIT;")
+            "BEGIN; DROP INDEX issue_state_updated; DROP INDEX issue_state_created;"
+            "DROP INDEX issue_assignee_updated; DROP INDEX issue_assignee_created;"
+            "UPDATE schema_version SET version = 13; COMMIT;")
         db.close()
         p = cli(self.desk, "db", "migrate")
         self.assertEqual(p.returncode, 0, p.stderr)
-        m = re.search(r"copy of schema version 12: (\S+/deskmail\.db\.schema12-\d{8}T\d{6}Z\.bak)\n", p.stdout)
+        m = re.search(r"copy of schema version 13: (\S+/deskmail\.db\.schema13-\d{8}T\d{6}Z\.bak)\n", p.stdout)
         self.assertTrue(m, p.stdout)
-        self.assertIn("schema version 12 -> 13", p.stdout)
+        self.assertIn("schema version 13 -> 14", p.stdout)
         old = sqlite3.connect(m.group(1))
-        self.assertEqual(old.execute("SELECT version FROM schema_version").fetchone()[0], 12)
+        self.assertEqual(old.execute("SELECT version FROM schema_version").fetchone()[0], 13)
         self.assertEqual(old.execute("SELECT count(*) FROM sqlite_master "
-                                     "WHERE name = 'metric_counter'").fetchone()[0], 0)
+                                     "WHERE name = 'issue_state_updated'").fetchone()[0], 0)
         old.close()
         self.assertEqual(issue_mids(m.group(1)), {"m0@x", "m1@x", "m2@x"})
-        self.assertEqual(cli(self.desk, "db", "version").stdout.strip(), "13")
+        self.assertEqual(cli(self.desk, "db", "version").stdout.strip(), "14"
         new = sqlite3.connect(self.desk.db)
-        self.assertEqual(new.execute("SELECT count(*) FROM metric_counter").fetchone()[0], 0)
+        self.assertEqual(new.execute("SELECT count(*) FROM sqlite_master "
+                                     "WHERE name = 'issue_state_updated'").fetchone()[0], 1)
         new.close()
         # Current already: nothing to copy.
         p = cli(self.desk, "db", "migrate")

@@ -66,6 +66,13 @@ class Projects final : public store::ProjectRepo {
     s_.projects.push_back(r);
     return {r.id, path, name, key, true, true, false, true, {}, {}, aliases, 0};
   }
+  std::vector<std::string> member_paths(const std::string& email) override {
+    std::vector<std::string> out;
+    for (const auto& r : s_.projects)
+      if (r.enabled && r.members.count(email)) out.push_back(r.path);
+    std::sort(out.begin(), out.end());
+    return out;
+  }
   std::vector<store::Project> list() override {
     std::vector<store::Project> out;
     for (const auto& r : s_.projects) {

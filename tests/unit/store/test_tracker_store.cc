@@ -207,7 +207,8 @@ TEST_CASE("store tracker: migration 8 and db copy build the search index") {
     soci::session s(db.conn);
     bool pg = db.conn.rfind("postgresql://", 0) == 0;
     for (const char* q :
-         {"DROP INDEX issue_assignee", "DROP INDEX issue_created", "DROP INDEX issue_updated",
+         {"DROP INDEX issue_assignee_updated", "DROP INDEX issue_assignee_created",  // 13
+          "DROP INDEX issue_assignee", "DROP INDEX issue_created", "DROP INDEX issue_updated",
           "DROP TABLE issue_label", "DROP TABLE label", "ALTER TABLE issue DROP COLUMN assignee",
           "ALTER TABLE project_member DROP COLUMN notify", "UPDATE schema_version SET version = 7"})
       s << q;
@@ -236,4 +237,48 @@ TEST_CASE("store tracker: migration 8 and db copy build the search index") {
   store::IssueFilter f;
   f.search = "gerät";
   CHECK(other.issues(f).size() == 1);
+}
+
+// The web queue's keyset pages (IssueFilter::after): issues whose sort keys
+// are equal (the same second) follow by id, and the pages, each starting
+// after the last one's (key, id), list every issue once, in the listing's
+// order. The count ignores the cursor and the limit, and stops at its cap.
+TEST_CASE("store tracker: keyset pages across equal keys, capped count") {
+  Db db;
+  INFO(db.conn);
+  Strings refs;
+  for (int i = 0; i < 7; ++i) {
+    db.now = 1'700'000'000 + (i / 3) * 10;  // three, three and one in the same second
+    refs.push_back(db.deliver(std::to_string(i) + "@x", "t" + std::to_string(i), "b"));
+  }
+  db.now = 1'700'000'100;
+  db.desk->assign(refs[1], "agent@acme.example", "agent@acme.example");  // later activity
+  auto list = [&](const store::IssueFilter& f) {
+    return db.st->read([&](store::Tx& tx) { return tx.issues().list(f); });
+  };
+  auto count = [&](const store::IssueFilter& f, std::int64_t cap) {
+    return db.st->read([&](store::Tx& tx) { return tx.issues().count(f, cap); });
+  };
+  const auto& r = refs;
+  for (auto [sort, want] :
+       {std::pair{store::IssueSort::created, Strings{r[6], r[5], r[4], r[3], r[2], r[1], r[0]}},
+        std::pair{store::IssueSort::updated, Strings{r[1], r[6], r[5], r[4], r[3], r[2], r[0]}}}) {
+    store::IssueFilter f;
+    f.sort = sort;
+    f.limit = 2;
+    Strings paged;
+    for (int pages = 0; pages < 10; ++pages) {
+      auto rows = list(f);
+      for (const auto& s : rows) paged.push_back(s.ref);
+      if (rows.size() < 2) break;
+      const auto& last = rows.back();
+      auto key = sort == store::IssueSort::created ? last.created_at : last.updated_at;
+      f.after = std::make_pair(key, last.id);
+    }
+    CHECK(paged == want);
+    CHECK(count(f, 1000) == 7);
+    CHECK(count(f, 3) == 3);
+    f.state = "closed";
+    CHECK(count(f, 1000) == 0);
+  }
 }

@@ -1,0 +1,384 @@
+#!/usr/bin/env python3
+"""web_bench.py: deskmail-web's pages on 1 000 000 issues beside nginx (issue 21).
+
+Builds the release binaries (build-release), starts deskmaild and
+deskmail-web on an SQLite desk of N issues (default 1 000 000: four
+projects, the member in three of them; most old issues closed, some
+assigned, some labelled; words from a small vocabulary in every title and
+description, indexed for search as a delivery indexes them), signs in
+through the real link flow (the link taken from a capturing relay), and
+drives each page with wrk (8 connections, keep-alive) for a few seconds:
+
+  queue        /issues (open issues, last activity first), the first page
+  queue-deep   a keyset page half-way down the open issues
+  queue-old    a keyset page half-way down every issue, newest first
+  search       /issues?state=all&q=printer (a word in about half the issues)
+  search-some  /issues?state=all&q=w4242 (in about 500 issues)
+  search-rare  /issues?state=all&q=zebracorn (in 10 issues)
+  label        /issues?state=all&label=billing (1 in 20 of acme/game's issues)
+  mine         /issues?assignee=me (open issues assigned to the member: 1 in 5)
+  issue        an issue with a conversation of 12 notes and an attachment
+
+In the same run, nginx (Debian's nginx-light, started here on a loopback
+port with a config of its own, keep-alive) serves a static file of each
+page's size to the same wrk; the table gives wrk's latency percentiles
+(loopback, so about the server's time), requests/s and the ratio to nginx,
+and whether the issue's goal for the queue holds: p99 <= 50 ms and at least
+20 % of nginx's static rate.
+
+    tests/bench/web_bench.py [--issues N] [--seconds S] [--connections C] [--db FILE]
+                             [--fill-only] [--build DIR]
+
+The filled database (about 1 GB for 1 000 000 issues; filling it takes a
+few minutes) is copied to FILE with --db and taken from there when FILE
+exists (--fill-only: stop there). `deskmail db check` runs on it once
+after filling. --build DIR takes another build's binaries (e.g. a checkout
+before a change) instead of building build-release here.
+
+Figures only; never a pass/fail on speed. Not part of contrib/dev/test.
+"""
+import argparse
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+
+TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BUILD = os.path.join(TOP, "build-release")
+os.environ["DESKMAIL_BUILD"] = BUILD
+sys.path.insert(0, os.path.join(TOP, "tests", "system"))
+
+import harness  # noqa: E402
+import test_web  # noqa: E402
+from harness import Desk, deliver, free_port, wait_until  # noqa: E402
+from smtp_capture import CaptureServer  # noqa: E402
+from test_web import ATTACHMENT, Web, http, with_attachment  # noqa: E402
+from test_web_http import MEMBER, sign_in  # noqa: E402
+
+PROJECTS = (("acme/game", ()), ("acme/web", ()), ("acme/shop", ()), ("other/desk", ()))
+MINE = ("acme/game", "acme/web", "acme/shop")
+LABELS = ("bug", "billing", "urgent")
+WORDS = ("printer password login invoice refund server timeout update crash screen mobile account "
+         "payment delivery error network backup export import report license upgrade install "
+         "monitor keyboard mouse cable router wifi email calendar").split()
+GOAL_P99_MS, GOAL_SHARE = 50.0, 0.20
+
+
+def build_release():
+    if not os.path.exists(os.path.join(BUILD, "build.ninja")):
+        subprocess.run(["meson", "setup", BUILD, "--buildtype=release"], cwd=TOP, check=True,
+                       stdout=subprocess.DEVNULL)
+    subprocess.run(["ninja", "-C", BUILD, "-j2", "src/server/deskmaild", "src/cli/deskmail",
+                    "src/web/deskmail-web"], check=True, stdout=subprocess.DEVNULL)
+
+
+def need(program, package):
+    if not shutil.which(program):
+        subprocess.run(["apt-get", "install", "-y", "-qq", package], check=True,
+                       env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
+
+
+# --- the desk ---------------------------------------------------------------
+def text(rng, words):
+    return " ".join(rng.choice(WORDS) + (f" w{rng.randrange(100000)}" if i % 4 == 3 else "")
+                    for i in range(words))
+
+
+def fill(db_path, n):
+    """n issues by SQL, in one transaction, with their search index rows
+    (titles and descriptions are lower-case ASCII: their folded text, what
+    the store indexes, is the text itself), labels and assignees."""
+    t0 = time.time()
+    db = sqlite3.connect(db_path, isolation_level=None)
+    db.execute("PRAGMA journal_mode = WAL")
+    pids = {path: pid for pid, path in db.execute("SELECT id, path FROM project")}
+    labels = {name: lid for lid, name in db.execute(
+        "SELECT l.id, l.name FROM label l JOIN project p ON p.id = l.project_id WHERE p.path = 'acme/game'")}
+    raw_id = db.execute("SELECT min(id) FROM raw_message").fetchone()[0]
+    last = {pid: db.execute("SELECT last_iid FROM project WHERE id = ?", (pid,)).fetchone()[0]
+            for pid in pids.values()}
+    rng = random.Random(42)
+    start = int(time.time()) - 86400 * 400
+    order = [pids[p] for p, _ in PROJECTS]
+
+    def rows():
+        for k in range(n):
+            pid = order[k % len(order)]
+            last[pid] += 1
+            created = start + k * 30
+            updated = created + rng.randrange(86400 * 20)
+            title = text(rng, 4)
+            description = text(rng, 16) + (" zebracorn" if k % (n // 10 or 1) == 6 else "")
+            # The newest 5 %: mostly open; before them 1 in 50 still open.
+            open_ = rng.random() < (0.7 if k >= n * 0.95 else 0.02)
+            assignee = rng.choice(("", "", "", MEMBER, "bob@example.com"))
+            yield (pid, last[pid], title, description, "opened" if open_ else "closed",
+                   f"c{k % 5000}@example.org", "", f"fill-{k}@x", raw_id, created,
+                   min(updated, int(time.time())), assignee, None if open_ else updated)
+
+    db.execute("BEGIN")
+    first = db.execute("SELECT COALESCE(max(id), 0) FROM issue").fetchone()[0]
+    db.executemany("INSERT INTO issue (project_id, iid, title, description, state, author_email, "
+                   "author_name, message_id, raw_message_id, created_at, updated_at, assignee, closed_at) "
+                   "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", rows())
+    db.execute("INSERT INTO search_text (issue_id, text) SELECT id, title || ' ' || description "
+               "FROM issue WHERE id > ?", (first,))
+    pid = pids["acme/game"]
+    for m, name in enumerate(LABELS):
+        db.execute("INSERT INTO issue_label (issue_id, label_id) SELECT id, ? FROM issue "
+                   "WHERE id > ? AND project_id = ? AND iid % 20 = ?", (labels[name], first, pid, m))
+    for p, v in last.items():
+        db.execute("UPDATE project SET last_iid = ? WHERE id = ?", (v, p))
+    db.execute("COMMIT")
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+    print(f"filled {n} issues in {time.time() - t0:.0f} s", flush=True)
+
+
+def conversation(desk):
+    """The issue page's issue: a customer's mail with an attachment, then
+    answers, internal notes and the customer's replies (12 notes)."""
+    deliver(desk, [desk.address["acme/game"]],
+            with_attachment("Printer on fire", "It smokes when printing duplex. " * 20, "report.bin",
+                            ATTACHMENT))
+    ref = desk.issues("acme/game")[0]["ref"]
+    desk.cli("issue", "label", ref, "+urgent", "+bug", "--as", MEMBER, json_out=False)
+    for i in range(6):
+        desk.cli("reply", ref, "--as", MEMBER, "-m", f"Answer {i}: please try this and that. " * 8,
+                 json_out=False)
+        desk.cli("note", ref, "--as", MEMBER, "-m", f"Internal {i}: checked the logs. " * 6, json_out=False)
+    return ref
+
+
+def make_desk(args, relay):
+    desk = Desk("limits: { new_issues_per_sender_hour: 0, confirmations_per_sender_day: 0 }\n",
+                projects=PROJECTS, relay_port=relay.port)
+    for p in MINE:
+        desk.cli("project", "member", "add", p, MEMBER, json_out=False)
+    for name in LABELS:
+        desk.cli("project", "label", "add", "acme/game", name, json_out=False)
+    if args.db and os.path.exists(args.db):
+        for suffix in ("-wal", "-shm"):
+            if os.path.exists(desk.db + suffix):
+                os.unlink(desk.db + suffix)
+        shutil.copyfile(args.db, desk.db)
+        print(f"database taken from {args.db}", flush=True)
+        # Filled by an older build: brought to this one's schema.
+        p = subprocess.run([harness.DESKMAIL, "-c", desk.config, "db", "migrate"], capture_output=True,
+                           text=True)
+        if p.returncode != 0:
+            raise SystemExit("db migrate failed: " + p.stderr)
+        desk.start()
+        return desk
+    desk.start()
+    conversation(desk)
+    desk.stop()
+    fill(desk.db, args.issues)
+    t = time.time()
+    p = subprocess.run([harness.DESKMAIL, "-c", desk.config, "db", "check"], capture_output=True, text=True)
+    print(f"deskmail db check ({time.time() - t:.0f} s): {(p.stdout + p.stderr).strip()}", flush=True)
+    if p.returncode != 0:
+        raise SystemExit("db check failed")
+    if args.db:
+        shutil.copyfile(desk.db, args.db)
+    if args.fill_only:
+        desk.close()
+        raise SystemExit(0)
+    desk.start()
+    return desk
+
+
+def pages(desk, n):
+    """(name, path) of each page measured."""
+    issue = desk.scalar("SELECT p.path || '/' || i.iid FROM issue i JOIN project p ON p.id = i.project_id "
+                        "WHERE i.title = 'Printer on fire'")
+    db = sqlite3.connect(desk.db)
+    mine = ",".join(f"'{p}'" for p in MINE)
+    opened = db.execute(f"SELECT count(*) FROM issue i JOIN project p ON p.id = i.project_id WHERE "
+                        f"p.path IN ({mine}) AND i.state = 'opened'").fetchone()[0]
+    deep = db.execute(f"SELECT i.updated_at, i.id FROM issue i JOIN project p ON p.id = i.project_id WHERE "
+                      f"p.path IN ({mine}) AND i.state = 'opened' ORDER BY i.updated_at DESC, i.id DESC "
+                      f"LIMIT 1 OFFSET ?", (opened // 2,)).fetchone()
+    old = db.execute(f"SELECT i.created_at, i.id FROM issue i JOIN project p ON p.id = i.project_id WHERE "
+                     f"p.path IN ({mine}) ORDER BY i.created_at DESC, i.id DESC LIMIT 1 OFFSET ?",
+                     (n * 3 // 8,)).fetchone()
+    db.close()
+    # The search for a word in half the issues last: its requests outlast
+    # wrk's run and would hold the handler threads during the next page.
+    return [("queue", "/issues"),
+            ("queue-deep", f"/issues?state=opened&sort=updated&after={deep[0]}.{deep[1]}"),
+            ("queue-old", f"/issues?state=all&sort=created&after={old[0]}.{old[1]}"),
+            ("issue", f"/issue/{issue}"),
+            ("mine", "/issues?assignee=me"),
+            ("search-rare", "/issues?state=all&q=zebracorn"),
+            ("search-some", "/issues?state=all&q=w4242"),
+            ("label", "/issues?state=all&label=billing"),
+            ("search", "/issues?state=all&q=printer")]
+
+
+# --- nginx and wrk ----------------------------------------------------------
+class Nginx:
+    """nginx on a free loopback port, serving `root`, config and logs in a
+    directory of its own."""
+
+    def __init__(self, root, workers):
+        self.dir = tempfile.mkdtemp(prefix="web-bench-nginx-")
+        self.port = free_port()
+        conf = os.path.join(self.dir, "nginx.conf")
+        with open(conf, "w") as f:
+            f.write(f"""daemon off;
+worker_processes {workers};
+pid {self.dir}/nginx.pid;
+error_log {self.dir}/error.log;
+events {{ worker_connections 1024; }}
+http {{
+  access_log off;
+  sendfile on;
+  keepalive_requests 1000000;
+  client_body_temp_path {self.dir}/body;
+  proxy_temp_path {self.dir}/proxy;
+  fastcgi_temp_path {self.dir}/fastcgi;
+  uwsgi_temp_path {self.dir}/uwsgi;
+  scgi_temp_path {self.dir}/scgi;
+  types {{ text/html html; }}
+  server {{
+    listen 127.0.0.1:{self.port};
+    root {root};
+  }}
+}}
+""")
+        self.proc = subprocess.Popen(["nginx", "-p", self.dir, "-e", os.path.join(self.dir, "error.log"),
+                                      "-c", conf], stderr=subprocess.DEVNULL)
+        if not wait_until(self.up, timeout=10):
+            raise RuntimeError("nginx did not start")
+
+    def up(self):
+        try:
+            socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+            return True
+        except OSError:
+            return False
+
+    def close(self):
+        self.proc.send_signal(signal.SIGQUIT)
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def to_ms(value, unit):
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def wrk(url, seconds, connections, cookie=None):
+    """{p50, p90, p99 (ms), rps, errors} of one wrk run (two threads)."""
+    cmd = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url]
+    if cookie:
+        cmd[1:1] = ["-H", f"Cookie: {cookie}"]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    got = {}
+    for pct in ("50", "90", "99"):
+        m = re.search(rf"^\s+{pct}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+        got["p" + pct] = to_ms(*m.groups())
+    got["rps"] = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    m = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors = int(m.group(1)) if m else 0
+    m = re.search(r"Socket errors: (.*)", out)
+    got["errors"] = f"{errors} non-2xx" + (f", socket {m.group(1)}" if m else "")
+    return got
+
+
+def measure(args, desk, web, cookie):
+    root = tempfile.mkdtemp(prefix="web-bench-static-")
+    nginx = None
+    rows = []
+    try:
+        todo = []
+        for name, path in pages(desk, args.issues):
+            status, _, body = http(web.url + path, headers={"Cookie": cookie})
+            if status != 200:
+                raise SystemExit(f"{name}: {path}: HTTP {status}")
+            with open(os.path.join(root, name + ".html"), "wb") as f:
+                f.write(body)
+            todo.append((name, path, len(body)))
+        nginx = Nginx(root, workers=os.cpu_count())
+        for name, path, size in todo:
+            wrk(web.url + path, 1, args.connections, cookie)  # warm-up
+            d = wrk(web.url + path, args.seconds, args.connections, cookie)
+            s = wrk(f"http://127.0.0.1:{nginx.port}/{name}.html", args.seconds, args.connections)
+            rows.append((name, path, size, d, s))
+            print(f"  {name}: {d['p50']:.2f} / {d['p99']:.2f} ms, {d['rps']:.0f}/s ({d['errors']}); "
+                  f"nginx {s['rps']:.0f}/s", flush=True)
+    finally:
+        if nginx:
+            nginx.close()
+        shutil.rmtree(root, ignore_errors=True)
+    return rows
+
+
+def report(args, rows):
+    print(f"\ndeskmail-web (release, SQLite, {args.issues} issues) and nginx serving a static file of "
+          f"the same size; wrk, {args.connections} connections, keep-alive, {args.seconds} s each")
+    print("| page | bytes | p50 ms | p90 ms | p99 ms | req/s | nginx p99 ms | nginx req/s | share of nginx |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for name, _, size, d, s in rows:
+        if "timeout" in d["errors"] and d["rps"] < 1:
+            print(f"| {name} | {size} | no answer within wrk's 2 s | | | 0 | {s['p99']:.2f} | {s['rps']:.0f} | 0 |")
+            continue
+        print(f"| {name} | {size} | {d['p50']:.2f} | {d['p90']:.2f} | {d['p99']:.2f} | {d['rps']:.0f} | "
+              f"{s['p99']:.2f} | {s['rps']:.0f} | {d['rps'] / s['rps'] * 100:.1f} % |")
+    print()
+    for name, path, _, d, s in rows:
+        print(f"{name}: {path}")
+    print()
+    for name, _, _, d, s in rows:
+        if not name.startswith("queue"):
+            continue
+        share = d["rps"] / s["rps"]
+        met = d["p99"] <= GOAL_P99_MS and share >= GOAL_SHARE
+        print(f"goal for {name} (p99 <= {GOAL_P99_MS:.0f} ms, >= {GOAL_SHARE:.0%} of nginx): "
+              f"{'met' if met else 'NOT met'} (p99 {d['p99']:.1f} ms, {share:.1%})")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--issues", type=int, default=1000000)
+    ap.add_argument("--seconds", type=int, default=10, help="per page and server")
+    ap.add_argument("--connections", type=int, default=8)
+    ap.add_argument("--db", help="keep the filled database here; take it from here when it exists")
+    ap.add_argument("--fill-only", action="store_true", help="stop once the database is filled (--db)")
+    ap.add_argument("--build", metavar="DIR", help="this build's binaries instead of build-release")
+    args = ap.parse_args()
+    need("wrk", "wrk")
+    need("nginx", "nginx-light")
+    if args.build:
+        build = os.path.abspath(args.build)
+        harness.DESKMAILD = os.path.join(build, "src", "server", "deskmaild")
+        harness.DESKMAIL = os.path.join(build, "src", "cli", "deskmail")
+        test_web.DESKMAIL_WEB = os.path.join(build, "src", "web", "deskmail-web")
+    else:
+        build_release()
+    with CaptureServer() as relay:
+        relay.start()
+        desk = make_desk(args, relay)
+        try:
+            with Web(desk) as web:
+                cookie = sign_in(web, relay)
+                rows = measure(args, desk, web, cookie)
+        finally:
+            desk.close()
+    report(args, rows)
+
+
+if __name__ == "__main__":
+    main()
