@@ -117,18 +117,24 @@ int status_of(const beast::error_code& ec) {
 // The body limit for a request: the first prefix of the target that
 // matches, the upload limit for a multipart POST to the upload path, else
 // the server's.
+// Whether a request is a form with files: a multipart POST to the upload
+// path (and no prefix of its own).
+bool is_upload(const ServerLimits& l, const http::request<http::string_body>& req) {
+  std::string_view target = req.target();
+  for (const auto& [prefix, size] : l.body_size_under)
+    if (target.substr(0, prefix.size()) == prefix) return false;
+  std::string_view path = target.substr(0, target.find('?'));
+  const std::string_view sfx = l.upload_suffix;
+  return l.upload_body_size > 0 && !sfx.empty() && req.method() == http::verb::post &&
+         path.size() >= sfx.size() && path.substr(path.size() - sfx.size()) == sfx &&
+         is_media_type(req[http::field::content_type], "multipart/form-data");
+}
+
 std::uint64_t body_limit(const ServerLimits& l, const http::request<http::string_body>& req) {
   std::string_view target = req.target();
   for (const auto& [prefix, size] : l.body_size_under)
     if (target.substr(0, prefix.size()) == prefix) return size;
-  std::string_view path = target.substr(0, target.find('?'));
-  const std::string_view sfx = l.upload_suffix;
-  if (l.upload_body_size > 0 && !sfx.empty() && req.method() == http::verb::post &&
-      path.size() >= sfx.size() && path.substr(path.size() - sfx.size()) == sfx) {
-    if (is_media_type(req[http::field::content_type], "multipart/form-data"))
-      return std::max(l.upload_body_size, l.body_size);
-  }
-  return l.body_size;
+  return is_upload(l, req) ? std::max(l.upload_body_size, l.body_size) : l.body_size;
 }
 
 // After an error answer: the client may still be sending the body it was
@@ -168,7 +174,7 @@ awaitable<void> serve(Server::Impl& s, Stream stream, std::string peer) {
         co_await http::async_read_header(stream, buffer, parser, asio::as_tuple(use_awaitable));
     if (!ec) {
       std::uint64_t limit = body_limit(s.limits, parser.get());
-      if (limit > s.limits.body_size && s.limits.may_upload) {
+      if (limit > s.limits.body_size && s.limits.may_upload && is_upload(s.limits, parser.get())) {
         Request head = convert(parser.get(), peer);
         bool granted = co_await asio::co_spawn(s.pool, [&]() -> awaitable<bool> {
           co_return upload_granted(s.limits.may_upload, head);

@@ -340,7 +340,7 @@ class Backup(unittest.TestCase):
                                      "WHERE name = 'issue_state_updated'").fetchone()[0], 0)
         old.close()
         self.assertEqual(issue_mids(m.group(1)), {"m0@x", "m1@x", "m2@x"})
-        self.assertEqual(cli(self.desk, "db", "version").stdout.strip(), "14"
+        self.assertEqual(cli(self.desk, "db", "version").stdout.strip(), "14")
         new = sqlite3.connect(self.desk.db)
         self.assertEqual(new.execute("SELECT count(*) FROM sqlite_master "
                                      "WHERE name = 'issue_state_updated'").fetchone()[0], 1)
