@@ -80,8 +80,11 @@ TEST_CASE("delivery: the counters count each recipient's answer by status") {
     CHECK(counted(d, "duplicate") == 1);
     CHECK(counted(d, "gone") == 2);
     // RCPT: refused and accepted; only the refusal counts.
+    // The coroutine keeps references: conn and the address outlive io.run(),
+    // as the server's connection does.
+    const lmtp::ConnectionInfo conn{"s2", "unix"};
     auto rcpt = [&](const std::string& a) {
-      boost::asio::co_spawn(io, d.check_recipient({"s2", "unix"}, env, a), boost::asio::detached);
+      boost::asio::co_spawn(io, d.check_recipient(conn, env, a), boost::asio::detached);
       io.run();
       io.restart();
     };
