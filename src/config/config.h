@@ -119,9 +119,9 @@ struct Fixes {
 
 /// The web desk, deskmail-web (deskmail-web(8)).
 struct Web {
-  std::vector<Listen> listen;  // empty: deskmail-web refuses to start
+  std::vector<Listen> listen;   // empty: deskmail-web refuses to start
   std::vector<Listen> metrics;  // GET /metrics only (OpenMetrics); empty: none
-  std::string base_url;        // "https://desk.example.com": links in mail, Secure cookies
+  std::string base_url;         // "https://desk.example.com": links in mail, Secure cookies
   std::vector<std::string> trusted_proxies;  // addresses whose X-Forwarded-For and SSO header count
   std::string sso_header;                    // e.g. X-Remote-User; "": no single sign-on
   std::chrono::seconds session_lifetime{defaults::web_session_lifetime.value};

@@ -18,7 +18,7 @@ namespace mail {
 
 namespace {
 
-constexpr int kMaxDepth = 50;  // MIME nesting we walk; deeper parts are ignored
+constexpr int kMaxDepth = 50;        // MIME nesting we walk; deeper parts are ignored
 constexpr std::size_t kCcKept = 50;  // Cc mailboxes read (the desk takes at most 10)
 
 std::string take_gchar(char* s) {

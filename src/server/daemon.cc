@@ -133,8 +133,9 @@ void Daemon::open_sqlite_helpers() {
 int Daemon::run() {
   probe_store();
   if (cfg_.authentication.require == config::Authentication::Require::none)
-    log_line("warning: authentication.require is none: a member's reply key alone answers "
-             "customers and acts as the desk, without the site's proof of the sender");
+    log_line(
+        "warning: authentication.require is none: a member's reply key alone answers "
+        "customers and acts as the desk, without the site's proof of the sender");
   if (!listen()) {
     // Nothing was served: end what started (accept loops, the probe).
     shutdown(0);

@@ -176,9 +176,10 @@ awaitable<void> serve(Server::Impl& s, Stream stream, std::string peer) {
       std::uint64_t limit = body_limit(s.limits, parser.get());
       if (limit > s.limits.body_size && s.limits.may_upload && is_upload(s.limits, parser.get())) {
         Request head = convert(parser.get(), peer);
-        bool granted = co_await asio::co_spawn(s.pool, [&]() -> awaitable<bool> {
-          co_return upload_granted(s.limits.may_upload, head);
-        }, use_awaitable);
+        bool granted = co_await asio::co_spawn(
+            s.pool,
+            [&]() -> awaitable<bool> { co_return upload_granted(s.limits.may_upload, head); },
+            use_awaitable);
         if (!granted) limit = s.limits.body_size;
       }
       auto announced = parser.content_length();

@@ -171,12 +171,14 @@ TEST_CASE("config: fixes: commits and webhooks, with their ranges") {
   CHECK(c.fixes.commits_per_push == 50);
   CHECK(c.fixes.refs_per_commit == 3);
   CHECK(c.fixes.webhook_body == 65536);
-  CHECK(unit::config_error(kGood + "fixes: { refs_per_commit: 0 }\n").find(
-            "t.yaml:5:27: fixes.refs_per_commit must be between 1 and 1000") != std::string::npos);
+  CHECK(unit::config_error(kGood + "fixes: { refs_per_commit: 0 }\n")
+            .find("t.yaml:5:27: fixes.refs_per_commit must be between 1 and 1000") !=
+        std::string::npos);
   CHECK(unit::config_error(kGood + "fixes: { webhook_body: 10 }\n").find("fixes.webhook_body") !=
         std::string::npos);
-  CHECK(unit::config_error(kGood + "fixes: { secret: x }\n").find("unknown key 'secret' in fixes") !=
-        std::string::npos);
+  CHECK(
+      unit::config_error(kGood + "fixes: { secret: x }\n").find("unknown key 'secret' in fixes") !=
+      std::string::npos);
 }
 
 TEST_CASE("config: web.metrics: listeners of its own, as web.listen takes them") {

@@ -175,8 +175,10 @@ TEST_CASE("store: large raw messages and attachments are stored byte for byte") 
       soci::into(hex);
   CHECK(hex.size() == big.size() * 2);
   CHECK(store::from_hex(hex) == big);
-  s << (db.postgresql() ? "SELECT encode(c.content, 'hex') FROM attachment a JOIN attachment_content c ON c.sha256 = a.sha256 WHERE a.filename = 'a.bin'"
-                        : "SELECT hex(c.content) FROM attachment a JOIN attachment_content c ON c.sha256 = a.sha256 WHERE a.filename = 'a.bin'"),
+  s << (db.postgresql() ? "SELECT encode(c.content, 'hex') FROM attachment a JOIN "
+                          "attachment_content c ON c.sha256 = a.sha256 WHERE a.filename = 'a.bin'"
+                        : "SELECT hex(c.content) FROM attachment a JOIN attachment_content c ON "
+                          "c.sha256 = a.sha256 WHERE a.filename = 'a.bin'"),
       soci::into(hex);
   CHECK(store::from_hex(hex) == blob);
   long long size = 0;
@@ -213,8 +215,7 @@ TEST_CASE("store: migration 7 keeps one copy of each attachment's bytes") {
   for (int i = 0; i < 3; ++i) {
     auto in = inbound("m" + std::to_string(i) + "@x", "body");
     in.attachments.push_back({"s.bin", "s.bin", "application/octet-stream", "sha-same", same, {}});
-    if (i == 2)
-      in.attachments.push_back({"o.txt", "o.txt", "text/plain", "sha-other", other, {}});
+    if (i == 2) in.attachments.push_back({"o.txt", "o.txt", "text/plain", "sha-other", other, {}});
     REQUIRE(deliver(*db.st, *a, in, nullptr).kind == store::Outcome::Kind::created);
   }
   {

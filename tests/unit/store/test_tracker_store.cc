@@ -165,19 +165,19 @@ TEST_CASE("store tracker: search: Russian, Japanese, accents, notes, not system 
   db.desk->add_note(en, {"agent@acme.example", "responder", "Replaced the toner cartridge", true});
   db.desk->set_state(ru, "closed", "agent@acme.example");  // a system note: "closed"
 
-  CHECK(db.search("пароль") == Strings{ru});       // Cyrillic, any case
+  CHECK(db.search("пароль") == Strings{ru});  // Cyrillic, any case
   CHECK(db.search("ОБНОВЛЕНИЯ") == Strings{ru});
-  CHECK(db.search("サーバー") == Strings{ja});      // Japanese, four characters
-  CHECK(db.search("接続") == Strings{ja});          // two characters inside a run
+  CHECK(db.search("サーバー") == Strings{ja});  // Japanese, four characters
+  CHECK(db.search("接続") == Strings{ja});      // two characters inside a run
   CHECK(db.search("東京") == Strings{ja});
-  CHECK(db.search("ログイン") == Strings{ja});      // in the title
-  CHECK(db.search("resume") == Strings{fr});        // typed without its accents
+  CHECK(db.search("ログイン") == Strings{ja});  // in the title
+  CHECK(db.search("resume") == Strings{fr});    // typed without its accents
   CHECK(db.search("RÉSUMÉ") == Strings{fr});
   CHECK(db.search("impayee") == Strings{fr});
-  CHECK(db.search("toner") == Strings{en});         // a word in a note
+  CHECK(db.search("toner") == Strings{en});          // a word in a note
   CHECK(db.search("printer toner") == Strings{en});  // each word somewhere in the issue
   CHECK(db.search("printer пароль").empty());
-  CHECK(db.search("closed").empty());               // system notes are not searched
+  CHECK(db.search("closed").empty());  // system notes are not searched
   CHECK(db.search("nothing-like-it").empty());
   store::IssueFilter f;
   f.search = "fire";
