@@ -319,7 +319,12 @@ class OutboxFaults(unittest.TestCase):
         self.assertEqual(len(expected), n)
         self.assertEqual(set(ids), expected)  # every mail arrived, with its own Message-ID
         duplicates = len(ids) - len(set(ids))
-        self.assertLessEqual(duplicates, kills)
+        # A batch's results are recorded in one transaction after its last
+        # mail (DESIGN.md section 6): a kill re-sends what that batch had
+        # sent, each such mail once more. So no mail arrives more often than
+        # once plus once per kill.
+        worst = max(ids.count(i) for i in set(ids))
+        self.assertLessEqual(worst, 1 + kills)
         print(f"\n  kill -9 x{kills}: {len(ids)} mails for {n} queued, {duplicates} duplicate(s)", flush=True)
 
 

@@ -223,12 +223,18 @@ class WebDesk(unittest.TestCase):
 
     @staticmethod
     def _stale(element):
-        from selenium.common.exceptions import StaleElementReferenceException
+        from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
         try:
             element.is_enabled()
             return False
         except StaleElementReferenceException:  # the page was replaced
             return True
+        except WebDriverException as e:
+            # Asked while the new document replaces the old one, Chromium
+            # answers with an inspector error instead (seen under load).
+            if "does not belong to the document" in str(e):
+                return True
+            raise
 
     def cookie_header(self):
         return "; ".join(f"{c['name']}={c['value']}" for c in self.browser.get_cookies())
