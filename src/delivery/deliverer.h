@@ -112,8 +112,9 @@ class Deliverer final : public lmtp::Handler {
   /// Asks the store whether it answers again (on a store thread).
   void probe();
   static constexpr int kDownAfter = 3;
-  /// Messages up to this size are parsed on an idle writer thread.
-  static constexpr std::size_t kParseOnIdleWriter = 64 * 1024;
+  /// Messages up to this size are parsed on the session's thread; larger
+  /// ones on the work executor.
+  static constexpr std::size_t kParseInline = 64 * 1024;
 
   /// The work itself, synchronous; public for tests.
   lmtp::Reply check_now(const std::string& address);
