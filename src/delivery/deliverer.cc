@@ -379,13 +379,14 @@ asio::awaitable<lmtp::Reply> Deliverer::answer_recipient(const std::string& addr
 asio::awaitable<std::vector<lmtp::Reply>> Deliverer::deliver(const lmtp::ConnectionInfo& conn,
                                                              const lmtp::Envelope& env,
                                                              common::BytesPtr data) {
-  // Scanning, MIME parsing and hashing run on the work executor, so that the
-  // store thread (the one SQLite writer) only ever waits for SQL: a 20 MB
-  // message being parsed no longer holds up everyone else's RCPT and COMMIT.
-  // The parsed message goes from the work thread straight to the store (the
-  // group commit's queue, or the store executor): the session's thread is
-  // woken once, with the replies, not between the two (issue 7: each thread
-  // hop is a futex wake and a context switch, a third of the CPU in perf).
+  // Scanning, MIME parsing and hashing never run on the store thread (the
+  // one SQLite writer), which only ever waits for SQL: a 20 MB message being
+  // parsed holds up nobody's RCPT or COMMIT. A message up to kParseInline is
+  // parsed on the session's thread, a larger one on the work executor so
+  // that the other sessions go on. The parsed message goes straight to the
+  // store (the group commit's queue, or the store executor): the session's
+  // thread is woken once, with the replies (issues 7 and 24: each thread hop
+  // is a futex wake and two context switches).
   const std::string qid = common::new_queue_id();
   const std::string who = qid + ": session=" + conn.id + " ";  // the lines below start so
   // What the lines of a delivery that never got parsed say (the store hangs).

@@ -47,7 +47,8 @@ class Deliverer final : public lmtp::Handler {
  public:
   /// `store_executor` must run on threads that own `store` (one thread for
   /// SQLite); every store call is made there.
-  /// `work_executor` runs scanning and MIME parsing (any number of threads).
+  /// `work_executor` runs scanning and MIME parsing of messages larger than
+  /// kParseInline (any number of threads).
   Deliverer(boost::asio::any_io_executor store_executor, boost::asio::any_io_executor work_executor,
             store::Store& store, route::Base base, store::Composer* composer = nullptr);
 
