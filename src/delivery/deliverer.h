@@ -47,7 +47,8 @@ class Deliverer final : public lmtp::Handler {
  public:
   /// `store_executor` must run on threads that own `store` (one thread for
   /// SQLite); every store call is made there.
-  /// `work_executor` runs scanning and MIME parsing (any number of threads).
+  /// `work_executor` runs scanning and MIME parsing of messages larger than
+  /// kParseInline (any number of threads).
   Deliverer(boost::asio::any_io_executor store_executor, boost::asio::any_io_executor work_executor,
             store::Store& store, route::Base base, store::Composer* composer = nullptr);
 
@@ -112,8 +113,9 @@ class Deliverer final : public lmtp::Handler {
   /// Asks the store whether it answers again (on a store thread).
   void probe();
   static constexpr int kDownAfter = 3;
-  /// Messages up to this size are parsed on an idle writer thread.
-  static constexpr std::size_t kParseOnIdleWriter = 64 * 1024;
+  /// Messages up to this size are parsed on the session's thread; larger
+  /// ones on the work executor.
+  static constexpr std::size_t kParseInline = 64 * 1024;
 
   /// The work itself, synchronous; public for tests.
   lmtp::Reply check_now(const std::string& address);

@@ -8,6 +8,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <ctime>
 #include <iostream>
+#include <stdexcept>
 
 #include "common/fault.h"
 #include "common/run_on.h"
@@ -75,6 +76,16 @@ void Dispatcher::wake() {
   timer_.cancel();
 }
 
+template <class R>
+asio::awaitable<R> Dispatcher::on_store(std::function<R()> fn) {
+  if (!write_through) co_return co_await common::run_on<R>(store_ex_, std::move(fn));
+  // No deadline of its own, as run_on has none: the hour only bounds a
+  // writer that never answers.
+  auto r = co_await common::run_deferred<R>(write_through, std::move(fn), std::chrono::hours(1));
+  if (!r) throw std::runtime_error("no answer from the store's writer");
+  co_return std::move(*r);
+}
+
 asio::awaitable<void> Dispatcher::release_then_loop() {
   // Mails this instance claimed before a crash or a kill are due again now,
   // not when their lease runs out.
@@ -99,7 +110,7 @@ asio::awaitable<void> Dispatcher::loop() {
       std::function<std::vector<store::OutboxItem>()> claim = [this, until, owner] {
         return store_.claim_outbox(static_cast<int>(kBatch), until, owner);
       };
-      due = co_await common::run_on<std::vector<store::OutboxItem>>(store_ex_, std::move(claim));
+      due = co_await on_store<std::vector<store::OutboxItem>>(std::move(claim));
     } catch (const std::exception& e) {
       log(std::string("outbox: cannot read the outbox: ") + e.what());
     }
@@ -146,11 +157,11 @@ asio::awaitable<void> Dispatcher::send_batch(std::vector<store::OutboxItem>& due
   // Stopped half-way: the mails not attempted are due again at once.
   std::string release = results.size() < due.size() ? opts_.owner : "";
   try {
-    std::function<int()> record = [this, &attempts, release] {
+    std::function<int()> record = [this, attempts, release] {
       store_.outbox_record(attempts, release);
       return 0;
     };
-    co_await common::run_on<int>(store_ex_, std::move(record));
+    co_await on_store<int>(std::move(record));
   } catch (const std::exception& e) {
     log(std::string("outbox: cannot record the result: ") + e.what());
   }

@@ -54,7 +54,18 @@ class Dispatcher {
 
   std::function<void(const std::string&)> log;
 
+  /// SQLite: hands store work to the single writer's group commit (work,
+  /// then finish after the COMMIT that holds it), so that a claim and the
+  /// record of a batch share the deliveries' COMMIT and fsync instead of
+  /// each taking the connection for a COMMIT of its own (issue 24). Empty:
+  /// the store executor runs them, each its own transaction.
+  using Submit =
+      std::function<void(std::function<void()>, std::function<void(std::exception_ptr)>)>;
+  Submit write_through;
+
  private:
+  template <class R>
+  boost::asio::awaitable<R> on_store(std::function<R()> fn);
   boost::asio::awaitable<void> release_then_loop();
   boost::asio::awaitable<void> loop();
   boost::asio::awaitable<void> send_batch(std::vector<store::OutboxItem>& due);

@@ -21,21 +21,19 @@ using tcp = asio::ip::tcp;
 namespace outbox {
 
 Conn::Conn(asio::any_io_executor ex, std::chrono::seconds timeout)
-    : ctx_(asio::ssl::context::tls_client), stream_(ex, ctx_), timer_(ex), timeout_(timeout) {}
+    : sock_(ex), timer_(ex), timeout_(timeout) {}
 
 awaitable<bool> Conn::connect(const Relay& r, std::string& err) {
-  tcp::resolver res(stream_.get_executor());
+  tcp::resolver res(sock_.get_executor());
   boost::system::error_code ec;
   arm();
   auto eps = co_await res.async_resolve(r.host, std::to_string(r.port),
                                         asio::redirect_error(use_awaitable, ec));
-  if (!ec)
-    co_await asio::async_connect(stream_.next_layer(), eps,
-                                 asio::redirect_error(use_awaitable, ec));
+  if (!ec) co_await asio::async_connect(sock_, eps, asio::redirect_error(use_awaitable, ec));
   timer_.cancel();
   // Commands go out as soon as written: Nagle's algorithm would hold a
   // small write until the relay's delayed ACK (40 ms) comes.
-  if (!ec) stream_.next_layer().set_option(tcp::no_delay(true), ec);
+  if (!ec) sock_.set_option(tcp::no_delay(true), ec);
   if (ec) {
     err = "connect to " + r.host + ":" + std::to_string(r.port) + ": " +
           (expired_ ? std::string("timed out") : ec.message());
@@ -50,11 +48,10 @@ awaitable<Reply> Conn::reply() {
     boost::system::error_code ec;
     arm();
     if (tls_)
-      co_await asio::async_read_until(stream_, buf_, "\r\n",
+      co_await asio::async_read_until(*tls_stream_, buf_, "\r\n",
                                       asio::redirect_error(use_awaitable, ec));
     else
-      co_await asio::async_read_until(stream_.next_layer(), buf_, "\r\n",
-                                      asio::redirect_error(use_awaitable, ec));
+      co_await asio::async_read_until(sock_, buf_, "\r\n", asio::redirect_error(use_awaitable, ec));
     timer_.cancel();
     if (ec) {
       r.code = 0;
@@ -83,17 +80,18 @@ awaitable<bool> Conn::send(const std::string& data) {
   boost::system::error_code ec;
   arm();
   if (tls_)
-    co_await asio::async_write(stream_, asio::buffer(data),
+    co_await asio::async_write(*tls_stream_, asio::buffer(data),
                                asio::redirect_error(use_awaitable, ec));
   else
-    co_await asio::async_write(stream_.next_layer(), asio::buffer(data),
-                               asio::redirect_error(use_awaitable, ec));
+    co_await asio::async_write(sock_, asio::buffer(data), asio::redirect_error(use_awaitable, ec));
   timer_.cancel();
   co_return !ec;
 }
 
 bool Conn::configure_tls(const Security& sec, const std::string& host, std::string& err) {
-  SSL* ssl = stream_.native_handle();
+  ctx_.emplace(asio::ssl::context::tls_client);
+  tls_stream_.emplace(sock_, *ctx_);
+  SSL* ssl = tls_stream_->native_handle();
   SSL_set_min_proto_version(ssl, TLS1_2_VERSION);
   boost::system::error_code not_ip;
   asio::ip::make_address(host, not_ip);
@@ -103,20 +101,20 @@ bool Conn::configure_tls(const Security& sec, const std::string& host, std::stri
     return false;
   }
   if (!sec.verify) {
-    stream_.set_verify_mode(asio::ssl::verify_none);
+    tls_stream_->set_verify_mode(asio::ssl::verify_none);
     return true;
   }
   boost::system::error_code ec;
   if (sec.ca_file.empty())
-    ctx_.set_default_verify_paths(ec);
+    ctx_->set_default_verify_paths(ec);
   else
-    ctx_.load_verify_file(sec.ca_file, ec);
+    ctx_->load_verify_file(sec.ca_file, ec);
   if (ec) {
     err = "cannot load " + (sec.ca_file.empty() ? "the system's CA certificates" : sec.ca_file) +
           ": " + ec.message();
     return false;
   }
-  stream_.set_verify_mode(asio::ssl::verify_peer);
+  tls_stream_->set_verify_mode(asio::ssl::verify_peer);
   // OpenSSL checks the name (or address) during the handshake, as part of the chain.
   int ok = not_ip ? SSL_set1_host(ssl, host.c_str())
                   : X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), host.c_str());
@@ -131,15 +129,15 @@ awaitable<bool> Conn::start_tls(const Security& sec, const std::string& host, st
   if (!configure_tls(sec, host, err)) co_return false;
   boost::system::error_code ec;
   arm();
-  co_await stream_.async_handshake(asio::ssl::stream_base::client,
-                                   asio::redirect_error(use_awaitable, ec));
+  co_await tls_stream_->async_handshake(asio::ssl::stream_base::client,
+                                        asio::redirect_error(use_awaitable, ec));
   timer_.cancel();
   if (!ec) {
     tls_ = true;
     co_return true;
   }
   close();  // nothing more on this connection, not even QUIT
-  long v = SSL_get_verify_result(stream_.native_handle());
+  long v = SSL_get_verify_result(tls_stream_->native_handle());
   if (sec.verify && v != X509_V_OK)
     err = "TLS handshake with " + host +
           ": certificate not trusted: " + X509_verify_cert_error_string(v);
@@ -151,7 +149,7 @@ awaitable<bool> Conn::start_tls(const Security& sec, const std::string& host, st
 
 void Conn::close() {
   boost::system::error_code ec;
-  stream_.next_layer().close(ec);
+  sock_.close(ec);
 }
 
 void Conn::arm() {
@@ -161,7 +159,7 @@ void Conn::arm() {
     if (!ec && timer_.expiry() <= asio::steady_timer::clock_type::now()) {
       expired_ = true;
       boost::system::error_code e;
-      stream_.next_layer().close(e);
+      sock_.close(e);
     }
   });
 }

@@ -115,6 +115,10 @@ void Daemon::open_sqlite_helpers() {
     }
   });
   deliverer_.set_group_commit(&*group_);
+  dispatcher_.write_through = [this](std::function<void()> work,
+                                     std::function<void(std::exception_ptr)> finish) {
+    group_->submit(std::move(work), std::move(finish));
+  };
   try {
     reader_ = store::open(cfg_.database, std::chrono::milliseconds(200), 1);
     deliverer_.set_reader(reader_.get());
@@ -261,9 +265,9 @@ void Daemon::close() {
     auto gs = group_->stats();
     group_->stop();
     if (gs.batches)
-      log_line("group commit: " + std::to_string(gs.jobs) + " deliveries in " +
-               std::to_string(gs.batches) + " transactions, at most " + std::to_string(gs.largest) +
-               " in one");
+      log_line("group commit: " + std::to_string(gs.jobs) +
+               " jobs (deliveries, outbox claims and records) in " + std::to_string(gs.batches) +
+               " transactions, at most " + std::to_string(gs.largest) + " in one");
   }
   flush_metrics_now();
   checkpointer_.reset();

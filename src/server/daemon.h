@@ -77,7 +77,8 @@ class Daemon {
   // One store thread per database connection: SQLite has one writer, one
   // thread; PostgreSQL takes database_connections transactions at once.
   boost::asio::thread_pool store_pool_;
-  // Scanning and MIME parsing: off the I/O thread and off the store thread.
+  // Scanning and MIME parsing of large messages: off the I/O thread and off
+  // the store thread (small ones are parsed on the I/O thread).
   boost::asio::thread_pool parse_pool_{2};
   // The composer's settings are fixed at start: a reload changes the base
   // address for routing, and new mails use the names of the running process.

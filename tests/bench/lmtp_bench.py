@@ -17,6 +17,7 @@ this/peer.
 
     tests/bench/lmtp_bench.py [--quick] [--postgresql] [--extras] [--reps N] [--peer DIR]
                               [--build DIR] [--same-config] [--no-outbound] [--out DIR]
+                              [--cells 4096x8x1,...]
 
 --build DIR takes another checkout's release build as "this" one (not
 built here), so that two older commits can be paired (the peer being the
@@ -337,6 +338,8 @@ def matrix(args):
     cells = [(size, sess, rcpt) for size in (4096, 102400) for sess in (1, 8, 32) for rcpt in (1, 5)]
     if args.quick:
         cells = [(4096, 1, 1), (4096, 8, 1), (4096, 32, 1), (4096, 8, 5), (102400, 32, 1)]
+    if args.cells:  # e.g. "4096x8x1,4096x8x5": size x sessions x recipients
+        cells = [tuple(int(v) for v in c.split("x")) for c in args.cells.split(",")]
     servers = [DeskServer()] + ([] if args.desk_only else [DovecotServer(), SinkServer()])
     if args.peer:
         servers.insert(1, DeskServer(build=os.path.abspath(args.peer)))
@@ -548,6 +551,7 @@ def main():
     ap.add_argument("--no-matrix", action="store_true")
     ap.add_argument("--no-million", action="store_true", help="skip the 1 000 000 issues extra")
     ap.add_argument("--reps", type=int, default=1)
+    ap.add_argument("--cells", help="only these cells: SIZExSESSIONSxRCPTS,... (e.g. 4096x8x1,4096x8x5)")
     ap.add_argument("--peer", metavar="DIR", help="another release build's deskmaild beside this one")
     ap.add_argument("--build", metavar="DIR", help="another checkout's release build as this one")
     ap.add_argument("--desk-only", action="store_true", help="no Dovecot, no smtp-sink (a pair with --peer)")
