@@ -108,6 +108,7 @@ int main(int argc, char** argv) {
     as.session_lifetime = w.session_lifetime.count();
     as.link_lifetime = w.link_lifetime.count();
     as.page_size = w.page_size;
+    as.request_timeout = w.request_timeout;
     as.secure_cookies = w.secure();
     as.hooks = {cfg.fixes.webhook_body, cfg.fixes.commits_per_push, cfg.fixes.refs_per_commit};
     as.form_data = mail::parse_form_data;
