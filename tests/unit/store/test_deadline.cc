@@ -132,3 +132,43 @@ TEST_CASE("store deadline: passed before the unit starts, and while waiting for 
   holder.join();
   CHECK(db.st->list_projects().size() == 1);
 }
+
+// The label filter's two plans (issue_views.cc): a label on fewer than
+// 20 000 issues is taken as the list of its issues, one on more is tested
+// per issue along the sort index. Both give the same pages and counts.
+TEST_CASE("store label filter: a sparse and a dense label page and count alike") {
+  DeadlineDb db;
+  db.fill(30000);
+  {
+    soci::session s(db.conn);
+    s << "INSERT INTO label (project_id, name, name_key) SELECT id, 'every', 'every' FROM project";
+    s << "INSERT INTO label (project_id, name, name_key) SELECT id, 'rare', 'rare' FROM project";
+    s << "INSERT INTO issue_label (issue_id, label_id) SELECT i.id, l.id FROM issue i JOIN label l "
+         "ON l.name_key = 'every'";
+    s << "INSERT INTO issue_label (issue_id, label_id) SELECT i.id, l.id FROM issue i JOIN label l "
+         "ON l.name_key = 'rare' WHERE i.iid % 1000 = 7";
+  }
+  auto iids = [&](const std::string& label,
+                  std::optional<std::pair<std::int64_t, std::int64_t>> after) {
+    store::IssueFilter f;
+    f.labels = {label};
+    f.sort = store::IssueSort::updated;
+    f.limit = 3;
+    f.after = after;
+    std::vector<std::int64_t> out;
+    for (const auto& s : db.st->list_issues(f)) out.push_back(s.iid);
+    return out;
+  };
+  CHECK(iids("every", std::nullopt) == std::vector<std::int64_t>{30000, 29999, 29998});
+  CHECK(iids("every", std::make_pair(1000000 + 29998, std::int64_t{29998})) ==
+        std::vector<std::int64_t>{29997, 29996, 29995});
+  CHECK(iids("rare", std::nullopt) == std::vector<std::int64_t>{29007, 28007, 27007});
+  CHECK(iids("rare", std::make_pair(1000000 + 27007, std::int64_t{27007})) ==
+        std::vector<std::int64_t>{26007, 25007, 24007});
+  store::IssueFilter f;
+  f.labels = {"rare"};
+  CHECK(db.st->read([&](store::Tx& tx) { return tx.issues().count(f, 1001); }) == 30);
+  f.labels = {"every"};
+  CHECK(db.st->read([&](store::Tx& tx) { return tx.issues().count(f, 1001); }) == 1001);
+  CHECK(db.st->read([&](store::Tx& tx) { return tx.issues().count(f, 100000); }) == 30000);
+}
