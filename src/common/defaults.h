@@ -97,6 +97,8 @@ inline constexpr Setting web_body_size{"web", "body_size", 1048576, 1024,
 inline constexpr Setting web_timeout{"web", "timeout", 30, 1, 3600};  // HTTP 408
 inline constexpr Setting web_connections{"web", "connections", 256, 1, 100000};
 inline constexpr Setting web_page_size{"web", "page_size", 50, 5, 500};
+// The most a request may keep the store busy, in milliseconds: then HTTP 503.
+inline constexpr Setting web_request_timeout_ms{"web", "request_timeout_ms", 5000, 10, 600000};
 
 /// Every setting above, for the loader's checks and the man page test.
 inline constexpr std::array kAll{
@@ -137,6 +139,7 @@ inline constexpr std::array kAll{
     &web_timeout,
     &web_connections,
     &web_page_size,
+    &web_request_timeout_ms,
 };
 
 /// spam.threshold: scores at or above are spam.

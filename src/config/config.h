@@ -133,6 +133,8 @@ struct Web {
   std::chrono::seconds timeout{defaults::web_timeout.value};
   std::uint32_t connections = defaults::web_connections.value;
   std::uint32_t page_size = defaults::web_page_size.value;
+  // a request's deadline in the store (store::Deadline); past it: 503
+  std::chrono::milliseconds request_timeout{defaults::web_request_timeout_ms.value};
   bool secure() const { return base_url.rfind("https://", 0) == 0; }
 };
 

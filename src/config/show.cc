@@ -167,6 +167,7 @@ std::vector<Shown> show(const Config& c) {
   secs(defaults::web_timeout, w.timeout);
   num(defaults::web_connections, w.connections);
   num(defaults::web_page_size, w.page_size);
+  num(defaults::web_request_timeout_ms, w.request_timeout.count());
   return v;
 }
 

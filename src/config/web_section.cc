@@ -113,7 +113,13 @@ void web_section(Checker& ck, const YAML::Node& n, Web& out) {
        num(ck, d::web_body_size, out.body_size),
        secs(ck, d::web_timeout, out.timeout),
        num(ck, d::web_connections, out.connections),
-       num(ck, d::web_page_size, out.page_size)});
+       num(ck, d::web_page_size, out.page_size),
+       {std::string(d::web_request_timeout_ms.key), [&](const YAML::Node& v) {
+          std::uint64_t ms = 0;
+          if (ck.integer(v, "web.request_timeout_ms", ms, d::web_request_timeout_ms.min,
+                         d::web_request_timeout_ms.max))
+            out.request_timeout = std::chrono::milliseconds(ms);
+        }}});
   for (const auto& m : out.metrics)
     for (const auto& l : out.listen)
       if (m.spec == l.spec)

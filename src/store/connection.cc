@@ -7,8 +7,10 @@
 #include <soci/soci.h>
 
 #include <algorithm>
+#include <optional>
 
 #include "common/fault.h"
+#include "store/bounded.h"
 #include "store/db.h"
 #include "store/schema.h"
 #include "store/sql_repos.h"
@@ -44,6 +46,10 @@ class SqlConnection final : public Connection {
         if (e.fault == Fault::connection && attempt < 3) continue;
         throw Unavailable(std::string("database: ") + e.what());
       } catch (const soci::soci_error& e) {
+        // Stopped at the thread's deadline (a Bound), or failed after it:
+        // no retry, the caller has no time left.
+        if (past_deadline() || (Deadline::current() && interrupted(e)))
+          throw TimedOut(std::string("database: past the deadline: ") + e.what());
         Fault fault = classify(e, db_.sql);
         if (fault == Fault::connection) {
           broken_ = true;
@@ -69,12 +75,22 @@ class SqlConnection final : public Connection {
 
   void run(Work kind, const std::function<void(Tx&)>& work) override {
     tx_.reset();
+    // Inside a group commit (deskmaild's, never bounded) an interrupted
+    // statement could undo the whole batch: no deadline there.
+    std::optional<Bound> bound;
+    if (!batch_open_) bound.emplace(db_, wait_, pg_timeout_ms_);
     if (kind == Work::read) {
       work(tx_);
       return;
     }
     Transaction t(db_, batch_open_);
-    work(tx_);
+    try {
+      work(tx_);
+    } catch (...) {
+      if (bound) bound->disarm();  // ~Transaction's ROLLBACK runs to its end
+      throw;
+    }
+    if (bound) bound->disarm();   // so does the COMMIT
     if (tx_.discarded()) return;  // ~Transaction rolls back
     // A delivery's own COMMIT (not a savepoint of a group commit, whose
     // COMMIT commit_batch() marks).
@@ -154,6 +170,7 @@ class SqlConnection final : public Connection {
     sql << "SET client_min_messages = warning";
     sql << "SET client_encoding = 'UTF8'";
     sql << "SET statement_timeout = " + ms;
+    pg_timeout_ms_ = wait_.count();
     sql << "SET lock_timeout = " + ms;
     // A transaction left open by a stuck client must not hold row locks forever.
     sql << "SET idle_in_transaction_session_timeout = " +
@@ -165,6 +182,7 @@ class SqlConnection final : public Connection {
   std::string conn_;
   std::chrono::milliseconds wait_;
   SqlTx tx_{db_};
+  long long pg_timeout_ms_ = 0;      // statement_timeout as last set (bounded.h)
   bool broken_ = false;              // the connection failed: reopen before the next use
   bool batch_open_ = false;          // inside begin_batch(): transactions are savepoints
   bool manual_checkpoints_ = false;  // wal_autocheckpoint = 0, also after a reconnect

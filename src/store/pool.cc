@@ -114,9 +114,17 @@ class PooledStore final : public Store, private sqlite::Control {
     return std::move(*result);
   }
 
+  // Waits no longer than the thread's deadline (store.h): on SQLite's one
+  // connection, a request behind a slow one gives up with it.
   Connection* acquire() {
     std::unique_lock lk(mu_);
-    cv_.wait(lk, [&] { return !free_.empty(); });
+    auto ready = [&] { return !free_.empty(); };
+    if (auto d = Deadline::current()) {
+      if (!cv_.wait_until(lk, *d, ready))
+        throw TimedOut("the request's deadline passed while it waited for a database connection");
+    } else {
+      cv_.wait(lk, ready);
+    }
     Connection* c = free_.back();
     free_.pop_back();
     return c;

@@ -129,6 +129,37 @@ class Store {
 /// The project id of `path` inside `tx`; throws Error("no project PATH").
 std::int64_t project_id(Tx& tx, const std::string& path);
 
+/// A time limit on the units of work the calling thread runs while it lives
+/// (deskmail-web's per-request deadline, web.request_timeout_ms): a unit
+/// that would wait for a connection past it, start after it or run past it
+/// throws TimedOut. A statement running at the deadline is interrupted
+/// (SQLite: a progress handler on the connection; PostgreSQL: the
+/// connection's statement_timeout set to what is left), its transaction
+/// rolled back, and the connection is left idle and usable. A COMMIT is
+/// never interrupted: a unit whose work ended in time commits. Deadlines
+/// nest (the inner one is restored to the outer one when it ends); a
+/// thread without one runs unbounded, as before (deskmaild, the CLI).
+class Deadline {
+ public:
+  using Clock = std::chrono::steady_clock;
+  explicit Deadline(Clock::duration within);
+  ~Deadline();
+  Deadline(const Deadline&) = delete;
+  Deadline& operator=(const Deadline&) = delete;
+  /// The calling thread's deadline, if it has one.
+  static std::optional<Clock::time_point> current();
+
+ private:
+  std::optional<Clock::time_point> previous_;
+};
+
+/// A unit of work ran into the calling thread's Deadline (see there);
+/// nothing of it was committed.
+class TimedOut : public Unavailable {
+ public:
+  using Unavailable::Unavailable;
+};
+
 /// Opens the store named by a SOCI connection string ("sqlite3://db=PATH" or
 /// "postgresql://host=... dbname=..."). `wait` bounds how long a statement
 /// waits for a lock or for the server. PostgreSQL opens `connections`

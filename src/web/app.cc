@@ -60,6 +60,8 @@ App::App(desk::Desk& desk, desk::WebAccess& access, AppSettings settings)
     : desk_(desk), access_(access), s_(std::move(settings)) {}
 
 bool App::may_upload(const Request& r) {
+  std::optional<store::Deadline> deadline;
+  if (s_.request_timeout.count() > 0) deadline.emplace(s_.request_timeout);
   auto h = [&](const std::string& name) {
     auto it = r.headers.find(name);
     return it == r.headers.end() ? std::string() : it->second;
@@ -73,6 +75,10 @@ bool App::may_upload(const Request& r) {
 
 Response App::handle(const Request& r) {
   Response out;
+  // Every unit of work of this request ends by then (store.h): a slow
+  // search cannot keep this handler thread, or SQLite's one connection.
+  std::optional<store::Deadline> deadline;
+  if (s_.request_timeout.count() > 0) deadline.emplace(s_.request_timeout);
   try {
     Ctx c{r, {}, {}, {}, {}, {}, {}, {}, {}, {}};
     out = [&]() -> Response {
@@ -125,6 +131,17 @@ Response App::handle(const Request& r) {
       return route(c);
     }();
     for (auto& k : c.cookies) out.headers.emplace_back("Set-Cookie", k);
+  } catch (const store::TimedOut& e) {
+    std::cerr << "deskmail-web: " << r.method << " " << printable(r.target, 200)
+              << ": stopped at the request timeout: " << e.what() << "\n";
+    views::Frame frame;
+    frame.title = "Too slow";
+    out = html(503, views::message(frame, "This took too long",
+                                   "The desk stopped this request: it needed more time than a "
+                                   "page may take. A narrower filter or a rarer word in the "
+                                   "search will be faster. Try again in a moment.",
+                                   "/issues", "Back to the queue"));
+    out.headers.emplace_back("Retry-After", "5");
   } catch (const store::Unavailable& e) {
     std::cerr << "deskmail-web: store unavailable: " << e.what() << "\n";
     out = plain(503, "The desk's database is unavailable; try again in a moment.");

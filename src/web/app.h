@@ -17,6 +17,7 @@
 //                                 signature proves it; text/plain answers
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <optional>
@@ -44,6 +45,9 @@ struct AppSettings {
   std::string sso_header;  // lower case; "" for none
   long long session_lifetime = 43200, link_lifetime = 900;
   unsigned page_size = 50;
+  /// The most one request may spend in the store (store::Deadline); past
+  /// it the request is answered 503 with Retry-After. Zero: no limit.
+  std::chrono::milliseconds request_timeout{5000};
   bool secure_cookies = false;
   forge::Limits hooks;  // fixes.webhook_body, commits_per_push, refs_per_commit
   /// The answer form's files (multipart/form-data); null: such forms are

@@ -108,6 +108,7 @@ int main(int argc, char** argv) {
     as.session_lifetime = w.session_lifetime.count();
     as.link_lifetime = w.link_lifetime.count();
     as.page_size = w.page_size;
+    as.request_timeout = w.request_timeout;
     as.secure_cookies = w.secure();
     as.hooks = {cfg.fixes.webhook_body, cfg.fixes.commits_per_push, cfg.fixes.refs_per_commit};
     as.form_data = mail::parse_form_data;
@@ -135,7 +136,13 @@ int main(int argc, char** argv) {
     if (!w.metrics.empty()) {
       metrics = std::make_unique<web::Server>(
           w.metrics, web::ServerLimits{w.header_size, 0, {}, "", 0, w.timeout, 64, {}},
-          [&st](const web::Request& r) { return web::metrics_page(*st, r); }, 1, 1);
+          [&st, &w](const web::Request& r) {
+            // Bounded like a page (SQLite's one connection is shared with
+            // them): past it, 503.
+            store::Deadline deadline(w.request_timeout);
+            return web::metrics_page(*st, r);
+          },
+          1, 1);
       metrics->open();
       for (const auto& l : w.metrics)
         std::cerr << "deskmail-web: serving /metrics on " << l.spec << "\n";

@@ -27,7 +27,11 @@ and whether the issue's goal for the queue holds: p99 <= 50 ms and at least
 20 % of nginx's static rate.
 
     tests/bench/web_bench.py [--issues N] [--seconds S] [--connections C] [--db FILE]
-                             [--fill-only] [--build DIR]
+                             [--fill-only] [--build DIR] [--store sqlite|pg]
+
+--store pg fills and serves a PostgreSQL database instead (a server
+started here, as tests/system/pg.py starts one for the tests; the rows
+are the same, written by COPY; --db is for SQLite only).
 
 The filled database (about 1 GB for 1 000 000 issues; filling it takes a
 few minutes) is copied to FILE with --db and taken from there when FILE
@@ -91,12 +95,18 @@ def text(rng, words):
                     for i in range(words))
 
 
-def fill(db_path, n):
+ISSUE_COLUMNS = ("project_id, iid, title, description, state, author_email, author_name, message_id, "
+                 "raw_message_id, created_at, updated_at, assignee, closed_at")
+
+
+def fill(desk, n):
     """n issues by SQL, in one transaction, with their search index rows
     (titles and descriptions are lower-case ASCII: their folded text, what
     the store indexes, is the text itself), labels and assignees."""
+    if desk.pg:
+        return fill_pg(desk, n)
     t0 = time.time()
-    db = sqlite3.connect(db_path, isolation_level=None)
+    db = sqlite3.connect(desk.db, isolation_level=None)
     db.execute("PRAGMA journal_mode = WAL")
     pids = {path: pid for pid, path in db.execute("SELECT id, path FROM project")}
     labels = {name: lid for lid, name in db.execute(
@@ -104,6 +114,65 @@ def fill(db_path, n):
     raw_id = db.execute("SELECT min(id) FROM raw_message").fetchone()[0]
     last = {pid: db.execute("SELECT last_iid FROM project WHERE id = ?", (pid,)).fetchone()[0]
             for pid in pids.values()}
+    db.execute("BEGIN")
+    first = db.execute("SELECT COALESCE(max(id), 0) FROM issue").fetchone()[0]
+    db.executemany(f"INSERT INTO issue ({ISSUE_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                   issue_rows(n, pids, last, raw_id))
+    db.execute("INSERT INTO search_text (issue_id, text) SELECT id, title || ' ' || description "
+               "FROM issue WHERE id > ?", (first,))
+    pid = pids["acme/game"]
+    for m, name in enumerate(LABELS):
+        db.execute("INSERT INTO issue_label (issue_id, label_id) SELECT id, ? FROM issue "
+                   "WHERE id > ? AND project_id = ? AND iid % 20 = ?", (labels[name], first, pid, m))
+    for p, v in last.items():
+        db.execute("UPDATE project SET last_iid = ? WHERE id = ?", (v, p))
+    db.execute("COMMIT")
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+    print(f"filled {n} issues in {time.time() - t0:.0f} s", flush=True)
+
+
+def fill_pg(desk, n):
+    """fill() on PostgreSQL: the same rows by COPY, the search index by
+    to_tsvector('simple'), which makes of lower-case ASCII words the
+    lexemes the store's own vectors hold; then ANALYZE."""
+    t0 = time.time()
+
+    def query(sql):
+        return [line.split("|") for line in desk.pg.psql(sql, db=desk.query_db).split("\n") if line]
+
+    pids = {path: int(pid) for pid, path in query("SELECT id, path FROM project")}
+    labels = {name: int(lid) for lid, name in query(
+        "SELECT l.id, l.name FROM label l JOIN project p ON p.id = l.project_id WHERE p.path = 'acme/game'")}
+    raw_id = int(query("SELECT min(id) FROM raw_message")[0][0])
+    last = {int(pid): int(v) for pid, v in query("SELECT id, last_iid FROM project")}
+    first = int(query("SELECT COALESCE(max(id), 0) FROM issue")[0][0])
+    pg = desk.pg
+    copy = subprocess.Popen(["psql", "-X", "-q", "-h", "127.0.0.1", "-p", str(pg.port), "-U", pg.user, "-d",
+                             desk.query_db, "-v", "ON_ERROR_STOP=1", "-c",
+                             f"COPY issue ({ISSUE_COLUMNS}) FROM STDIN"],
+                            stdin=subprocess.PIPE, text=True)
+    for row in issue_rows(n, pids, last, raw_id):
+        copy.stdin.write("\t".join("\\N" if v is None else str(v) for v in row) + "\n")
+    copy.stdin.close()
+    if copy.wait() != 0:
+        raise SystemExit("COPY into issue failed")
+    pid = pids["acme/game"]
+    sql = [f"INSERT INTO search_doc (issue_id, words) SELECT id, to_tsvector('simple', title || ' ' || "
+           f"description) FROM issue WHERE id > {first}"]
+    for m, name in enumerate(LABELS):
+        sql.append(f"INSERT INTO issue_label (issue_id, label_id) SELECT id, {labels[name]} FROM issue "
+                   f"WHERE id > {first} AND project_id = {pid} AND iid % 20 = {m}")
+    for p, v in last.items():
+        sql.append(f"UPDATE project SET last_iid = {v} WHERE id = {p}")
+    desk.pg.psql("BEGIN; " + "; ".join(sql) + "; COMMIT", db=desk.query_db)
+    desk.pg.psql("ANALYZE", db=desk.query_db)
+    print(f"filled {n} issues in {time.time() - t0:.0f} s (PostgreSQL)", flush=True)
+
+
+def issue_rows(n, pids, last, raw_id):
+    """The issue rows fill() adds, in ISSUE_COLUMNS' order (the same on
+    either store: one seed)."""
     rng = random.Random(42)
     start = int(time.time()) - 86400 * 400
     order = [pids[p] for p, _ in PROJECTS]
@@ -123,23 +192,7 @@ def fill(db_path, n):
                    f"c{k % 5000}@example.org", "", f"fill-{k}@x", raw_id, created,
                    min(updated, int(time.time())), assignee, None if open_ else updated)
 
-    db.execute("BEGIN")
-    first = db.execute("SELECT COALESCE(max(id), 0) FROM issue").fetchone()[0]
-    db.executemany("INSERT INTO issue (project_id, iid, title, description, state, author_email, "
-                   "author_name, message_id, raw_message_id, created_at, updated_at, assignee, closed_at) "
-                   "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", rows())
-    db.execute("INSERT INTO search_text (issue_id, text) SELECT id, title || ' ' || description "
-               "FROM issue WHERE id > ?", (first,))
-    pid = pids["acme/game"]
-    for m, name in enumerate(LABELS):
-        db.execute("INSERT INTO issue_label (issue_id, label_id) SELECT id, ? FROM issue "
-                   "WHERE id > ? AND project_id = ? AND iid % 20 = ?", (labels[name], first, pid, m))
-    for p, v in last.items():
-        db.execute("UPDATE project SET last_iid = ? WHERE id = ?", (v, p))
-    db.execute("COMMIT")
-    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    db.close()
-    print(f"filled {n} issues in {time.time() - t0:.0f} s", flush=True)
+    return rows()
 
 
 def conversation(desk):
@@ -159,11 +212,13 @@ def conversation(desk):
 
 def make_desk(args, relay):
     desk = Desk("limits: { new_issues_per_sender_hour: 0, confirmations_per_sender_day: 0 }\n",
-                projects=PROJECTS, relay_port=relay.port)
+                projects=PROJECTS, relay_port=relay.port, postgresql=args.store == "pg")
     for p in MINE:
         desk.cli("project", "member", "add", p, MEMBER, json_out=False)
     for name in LABELS:
         desk.cli("project", "label", "add", "acme/game", name, json_out=False)
+    if args.db and desk.pg:
+        raise SystemExit("--db keeps an SQLite file: not with --store pg")
     if args.db and os.path.exists(args.db):
         for suffix in ("-wal", "-shm"):
             if os.path.exists(desk.db + suffix):
@@ -180,7 +235,7 @@ def make_desk(args, relay):
     desk.start()
     conversation(desk)
     desk.stop()
-    fill(desk.db, args.issues)
+    fill(desk, args.issues)
     t = time.time()
     p = subprocess.run([harness.DESKMAIL, "-c", desk.config, "db", "check"], capture_output=True, text=True)
     print(f"deskmail db check ({time.time() - t:.0f} s): {(p.stdout + p.stderr).strip()}", flush=True)
@@ -199,22 +254,20 @@ def pages(desk, n):
     """(name, path) of each page measured."""
     issue = desk.scalar("SELECT p.path || '/' || i.iid FROM issue i JOIN project p ON p.id = i.project_id "
                         "WHERE i.title = 'Printer on fire'")
-    db = sqlite3.connect(desk.db)
     mine = ",".join(f"'{p}'" for p in MINE)
-    opened = db.execute(f"SELECT count(*) FROM issue i JOIN project p ON p.id = i.project_id WHERE "
-                        f"p.path IN ({mine}) AND i.state = 'opened'").fetchone()[0]
-    deep = db.execute(f"SELECT i.updated_at, i.id FROM issue i JOIN project p ON p.id = i.project_id WHERE "
-                      f"p.path IN ({mine}) AND i.state = 'opened' ORDER BY i.updated_at DESC, i.id DESC "
-                      f"LIMIT 1 OFFSET ?", (opened // 2,)).fetchone()
-    old = db.execute(f"SELECT i.created_at, i.id FROM issue i JOIN project p ON p.id = i.project_id WHERE "
-                     f"p.path IN ({mine}) ORDER BY i.created_at DESC, i.id DESC LIMIT 1 OFFSET ?",
-                     (n * 3 // 8,)).fetchone()
-    db.close()
+    opened = desk.scalar(f"SELECT count(*) FROM issue i JOIN project p ON p.id = i.project_id WHERE "
+                         f"p.path IN ({mine}) AND i.state = 'opened'")
+    # "KEY.ID", the cursor of a page, on either store.
+    deep = desk.scalar(f"SELECT i.updated_at || '.' || i.id FROM issue i JOIN project p ON p.id = i.project_id "
+                       f"WHERE p.path IN ({mine}) AND i.state = 'opened' ORDER BY i.updated_at DESC, i.id DESC "
+                       f"LIMIT 1 OFFSET {int(opened) // 2}")
+    old = desk.scalar(f"SELECT i.created_at || '.' || i.id FROM issue i JOIN project p ON p.id = i.project_id "
+                      f"WHERE p.path IN ({mine}) ORDER BY i.created_at DESC, i.id DESC LIMIT 1 OFFSET {n * 3 // 8}")
     # The search for a word in half the issues last: its requests outlast
     # wrk's run and would hold the handler threads during the next page.
     return [("queue", "/issues"),
-            ("queue-deep", f"/issues?state=opened&sort=updated&after={deep[0]}.{deep[1]}"),
-            ("queue-old", f"/issues?state=all&sort=created&after={old[0]}.{old[1]}"),
+            ("queue-deep", f"/issues?state=opened&sort=updated&after={deep}"),
+            ("queue-old", f"/issues?state=all&sort=created&after={old}"),
             ("issue", f"/issue/{issue}"),
             ("mine", "/issues?assignee=me"),
             ("search-rare", "/issues?state=all&q=zebracorn"),
@@ -327,7 +380,8 @@ def measure(args, desk, web, cookie):
 
 
 def report(args, rows):
-    print(f"\ndeskmail-web (release, SQLite, {args.issues} issues) and nginx serving a static file of "
+    store = "PostgreSQL" if args.store == "pg" else "SQLite"
+    print(f"\ndeskmail-web ({'release' if not args.build else args.build}, {store}, {args.issues} issues) and nginx serving a static file of "
           f"the same size; wrk, {args.connections} connections, keep-alive, {args.seconds} s each")
     print("| page | bytes | p50 ms | p90 ms | p99 ms | req/s | nginx p99 ms | nginx req/s | share of nginx |")
     print("|---|---|---|---|---|---|---|---|---|")
@@ -358,6 +412,8 @@ def main():
     ap.add_argument("--db", help="keep the filled database here; take it from here when it exists")
     ap.add_argument("--fill-only", action="store_true", help="stop once the database is filled (--db)")
     ap.add_argument("--build", metavar="DIR", help="this build's binaries instead of build-release")
+    ap.add_argument("--store", choices=("sqlite", "pg"), default="sqlite",
+                    help="pg: a PostgreSQL server started here, as the system tests start one")
     args = ap.parse_args()
     need("wrk", "wrk")
     need("nginx", "nginx-light")
@@ -372,7 +428,9 @@ def main():
         relay.start()
         desk = make_desk(args, relay)
         try:
-            with Web(desk) as web:
+            # No request timeout (web.request_timeout_ms at its most): the
+            # slow pages are measured, not answered 503.
+            with Web(desk, ", request_timeout_ms: 600000") as web:
                 cookie = sign_in(web, relay)
                 rows = measure(args, desk, web, cookie)
         finally:

@@ -11,12 +11,15 @@ and bodies and path traversal in attachment and static URLs get a defined
 4xx, store nothing and leave the process serving.
 """
 import html
+import http.client as httpclient
 import re
 import socket
 import select
+import sqlite3
 import threading
 import time
 import unittest
+import urllib.parse
 
 from harness import Desk, deliver, message, wait_until
 from smtp_capture import CaptureServer
@@ -295,6 +298,99 @@ class WebHttp(unittest.TestCase):
                 self.assertNotIn(leak, reply, path)
         self.assertIsNone(self.web.proc.poll())
         self.assertEqual(self.get("/static/style.css", cookie)[0], 200)
+
+
+def fill(desk, n):
+    """n closed issues of acme/game by SQL, on either store: half of them
+    say "printer", the other half "router", none both; indexed for search
+    as a delivery would (their text is lower-case ASCII: folded already)."""
+    rows = ("INSERT INTO issue (project_id, iid, title, description, state, author_email, author_name, "
+            "message_id, created_at, updated_at) "
+            "SELECT p.id, p.last_iid + k, 'filled ' || CASE WHEN k % 2 = 0 THEN 'printer' ELSE 'router' END, "
+            "'text ' || k, 'closed', 'c@example.org', '', 'fill' || k || '@x', 1000000 + k, 1000000 + k "
+            "FROM project p CROSS JOIN (WITH RECURSIVE n(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM n "
+            f"WHERE k < {n}) SELECT k FROM n) s WHERE p.path = 'acme/game'")
+    last = f"UPDATE project SET last_iid = last_iid + {n} WHERE path = 'acme/game'"
+    if desk.pg:
+        desk.pg.psql(f"BEGIN; {rows}; {last}; INSERT INTO search_doc (issue_id, words) SELECT id, "
+                     "to_tsvector('simple', title || ' ' || description) FROM issue WHERE message_id "
+                     "LIKE 'fill%'; COMMIT; ANALYZE", db=desk.query_db)
+        return
+    db = sqlite3.connect(desk.db, isolation_level=None)
+    try:
+        db.execute("BEGIN")
+        db.execute(rows)
+        db.execute(last)
+        db.execute("INSERT INTO search_text (issue_id, text) SELECT id, title || ' ' || description "
+                   "FROM issue WHERE message_id LIKE 'fill%'")
+        db.execute("COMMIT")
+    finally:
+        db.close()
+
+
+class WebDeadline(unittest.TestCase):
+    """web.request_timeout_ms: a search that must try every one of 200 000
+    issues (two words that no issue holds together) runs far longer than
+    the 300 ms the test allows a request (seconds on either store, in a
+    debug build). It is stopped there and answered
+    503 with Retry-After; the sign-in page is served while such requests
+    run; the next request on the same keep-alive connection, on the same
+    (only: database_connections 1) store connection, is served, a write
+    too. A normal page on the same database takes a few milliseconds
+    (SQLite) to a few tens (PostgreSQL)."""
+
+    def setUp(self):
+        self.relay = self.enterContext(CaptureServer()).start()
+        self.desk = self.enterContext(Desk(NO_LIMITS + "database_connections: 1\n",
+                                           relay_port=self.relay.port))
+        self.desk.cli("project", "member", "add", "acme/game", MEMBER, json_out=False)
+        self.desk.start()
+        deliver(self.desk, [self.desk.address["acme/game"]], message(subject="Zebracorn on fire"))
+        fill(self.desk, 200000)
+        self.web = self.enterContext(Web(self.desk, ", request_timeout_ms: 300"))
+
+    def test_a_slow_search_is_stopped_and_the_desk_serves_on(self):
+        cookie = sign_in(self.web, self.relay)
+        slow = "/issues?state=all&q=printer+router"
+        conn = httpclient.HTTPConnection("127.0.0.1", self.web.port, timeout=30)
+        self.addCleanup(conn.close)
+
+        def get(path):
+            conn.request("GET", path, headers={"Cookie": cookie})
+            r = conn.getresponse()
+            return r.status, r.getheader("Retry-After"), r.read().decode()
+
+        status, retry, body = get(slow)
+        self.assertEqual(status, 503, body[:300])
+        self.assertTrue(retry and retry.isdigit(), retry)
+        self.assertIn("This took too long", body)
+        # More slow ones than handler threads at once; the sign-in page
+        # meanwhile.
+        results = []
+        threads = [threading.Thread(target=lambda: results.append(
+            http(self.web.url + slow, headers={"Cookie": cookie})[0])) for _ in range(4)]
+        for t in threads:
+            t.start()
+        self.assertEqual(http(self.web.url + "/signin")[0], 200)
+        for t in threads:
+            t.join()
+        self.assertEqual(results, [503] * 4)
+        # The same keep-alive connection, the same store connection: served.
+        status, _, body = get("/issues")
+        self.assertEqual(status, 200, body[:300])
+        self.assertIn("Zebracorn on fire", body)
+        token = re.search(r'name="csrf" value="([0-9a-f]+)"', body).group(1)
+        conn.request("POST", "/issue/acme/game/1/note",
+                     body=urllib.parse.urlencode({"body": "Checked after the timeout.", "kind": "internal",
+                                                  "csrf": token}),
+                     headers={"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"})
+        r = conn.getresponse()
+        r.read()
+        self.assertEqual(r.status, 303)
+        self.assertEqual(self.desk.scalar("SELECT count(*) FROM note WHERE body = 'Checked after the timeout.'"),
+                         1)
+        self.assertIn("stopped at the request timeout", self.web.log())
+        self.assertIsNone(self.web.proc.poll())
 
 
 if __name__ == "__main__":

@@ -1,0 +1,174 @@
+// store::Deadline (deskmail-web's request timeout): a unit of work that runs
+// past the thread's deadline is stopped (SQLite: interrupted; PostgreSQL:
+// statement_timeout) and throws TimedOut, and the connection serves the next
+// unit, a write too; a unit that would wait for a connection past it gives
+// up. Against SQLite, and PostgreSQL when DESKMAIL_TEST_PG names one (the
+// "store*" cases run in the pg suite).
+#include <doctest/doctest.h>
+#include <soci/soci.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <future>
+#include <thread>
+
+#include "store/store.h"
+
+namespace {
+
+struct DeadlineDb {
+  std::filesystem::path dir;
+  std::string conn;
+  std::unique_ptr<store::Store> st;
+  bool pg = false;
+  DeadlineDb() {
+    const char* env = std::getenv("DESKMAIL_TEST_PG");
+    if (env && *env) {
+      pg = true;
+      conn = env;
+      soci::session s(conn);
+      s << "SET client_min_messages = warning";
+      s << "DROP SCHEMA IF EXISTS public CASCADE";
+      s << "CREATE SCHEMA public";
+    } else {
+      std::string tmpl = "/tmp/deskmail-deadline-XXXXXX";
+      dir = mkdtemp(tmpl.data());
+      conn = "sqlite3://db=" + (dir / "t.db").string();
+    }
+    // One connection: the unit after a stopped one runs on the same.
+    st = store::open(conn, std::chrono::milliseconds(5000), 1);
+    st->init();
+    st->add_project("acme/game", "Game", "game", {});
+  }
+  ~DeadlineDb() {
+    st.reset();
+    if (!dir.empty()) std::filesystem::remove_all(dir);
+  }
+
+  // `n` closed issues by SQL, half of them with "printer" and the other half
+  // with "router" in the title, indexed for search as a delivery would.
+  void fill(int n) {
+    soci::session s(conn);
+    std::string nn = std::to_string(n);
+    s << "INSERT INTO issue (project_id, iid, title, description, state, author_email, "
+         "author_name, message_id, created_at, updated_at) "
+         "SELECT (SELECT id FROM project), k, 'filled ' || CASE WHEN k % 2 = 0 THEN 'printer' "
+         "ELSE 'router' END, 'text ' || k, 'closed', 'c@example.org', '', 'fill' || k || '@x', "
+         "1000000 + k, 1000000 + k FROM (WITH RECURSIVE n(k) AS (SELECT 1 UNION ALL SELECT k + 1 "
+         "FROM n WHERE k < " +
+             nn + ") SELECT k FROM n) s";
+    s << "UPDATE project SET last_iid = " + nn;
+    if (pg)
+      s << "INSERT INTO search_doc (issue_id, words) SELECT id, to_tsvector('simple', title || ' "
+           "' || description) FROM issue";
+    else
+      s << "INSERT INTO search_text (issue_id, text) SELECT id, title || ' ' || description FROM "
+           "issue";
+  }
+};
+
+// Two words no issue holds together: every issue must be tried.
+store::IssueFilter never_together() {
+  store::IssueFilter f;
+  f.search = "printer router";
+  f.limit = 10;
+  return f;
+}
+
+}  // namespace
+
+TEST_CASE("store deadline: a slow search is stopped and the connection serves the next unit") {
+  DeadlineDb db;
+  db.fill(100000);
+  auto t0 = std::chrono::steady_clock::now();
+  {
+    store::Deadline d(std::chrono::milliseconds(20));
+    CHECK_THROWS_AS(db.st->list_issues(never_together()), store::TimedOut);
+  }
+  auto stopped_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+          .count();
+  MESSAGE("stopped after " << stopped_ms << " ms");
+  // The same (only) connection: a read and a write, without a deadline and
+  // within a generous one.
+  store::IssueFilter f;
+  f.search = "printer";
+  f.limit = 3;
+  {
+    store::Deadline d(std::chrono::seconds(60));
+    CHECK(db.st->list_issues(f).size() == 3);
+    db.st->add_project("acme/web", "Web", "web", {});
+  }
+  CHECK(db.st->list_projects().size() == 2);
+  t0 = std::chrono::steady_clock::now();
+  CHECK(db.st->list_issues(never_together()).empty());
+  MESSAGE("the same search unbounded: " << std::chrono::duration_cast<std::chrono::milliseconds>(
+                                               std::chrono::steady_clock::now() - t0)
+                                               .count()
+                                        << " ms");
+}
+
+TEST_CASE("store deadline: passed before the unit starts, and while waiting for a connection") {
+  DeadlineDb db;
+  {
+    store::Deadline d(std::chrono::milliseconds(0));
+    CHECK_THROWS_AS(db.st->list_projects(), store::TimedOut);
+  }
+  // The one connection is held by another thread until this one gave up.
+  std::promise<void> holding, done;
+  std::thread holder([&] {
+    db.st->read([&](store::Tx&) {
+      holding.set_value();
+      done.get_future().wait();
+    });
+  });
+  holding.get_future().wait();
+  {
+    store::Deadline d(std::chrono::milliseconds(50));
+    CHECK_THROWS_AS(db.st->list_projects(), store::TimedOut);
+  }
+  done.set_value();
+  holder.join();
+  CHECK(db.st->list_projects().size() == 1);
+}
+
+// The label filter's two plans (issue_views.cc): a label on fewer than
+// 20 000 issues is taken as the list of its issues, one on more is tested
+// per issue along the sort index. Both give the same pages and counts.
+TEST_CASE("store label filter: a sparse and a dense label page and count alike") {
+  DeadlineDb db;
+  db.fill(30000);
+  {
+    soci::session s(db.conn);
+    s << "INSERT INTO label (project_id, name, name_key) SELECT id, 'every', 'every' FROM project";
+    s << "INSERT INTO label (project_id, name, name_key) SELECT id, 'rare', 'rare' FROM project";
+    s << "INSERT INTO issue_label (issue_id, label_id) SELECT i.id, l.id FROM issue i JOIN label l "
+         "ON l.name_key = 'every'";
+    s << "INSERT INTO issue_label (issue_id, label_id) SELECT i.id, l.id FROM issue i JOIN label l "
+         "ON l.name_key = 'rare' WHERE i.iid % 1000 = 7";
+  }
+  auto iids = [&](const std::string& label,
+                  std::optional<std::pair<std::int64_t, std::int64_t>> after) {
+    store::IssueFilter f;
+    f.labels = {label};
+    f.sort = store::IssueSort::updated;
+    f.limit = 3;
+    f.after = after;
+    std::vector<std::int64_t> out;
+    for (const auto& s : db.st->list_issues(f)) out.push_back(s.iid);
+    return out;
+  };
+  CHECK(iids("every", std::nullopt) == std::vector<std::int64_t>{30000, 29999, 29998});
+  CHECK(iids("every", std::make_pair(1000000 + 29998, std::int64_t{29998})) ==
+        std::vector<std::int64_t>{29997, 29996, 29995});
+  CHECK(iids("rare", std::nullopt) == std::vector<std::int64_t>{29007, 28007, 27007});
+  CHECK(iids("rare", std::make_pair(1000000 + 27007, std::int64_t{27007})) ==
+        std::vector<std::int64_t>{26007, 25007, 24007});
+  store::IssueFilter f;
+  f.labels = {"rare"};
+  CHECK(db.st->read([&](store::Tx& tx) { return tx.issues().count(f, 1001); }) == 30);
+  f.labels = {"every"};
+  CHECK(db.st->read([&](store::Tx& tx) { return tx.issues().count(f, 1001); }) == 1001);
+  CHECK(db.st->read([&](store::Tx& tx) { return tx.issues().count(f, 100000); }) == 30000);
+}
