@@ -153,7 +153,8 @@ struct Config {
   std::vector<Listen> listen;
   std::string address;   // base address, e.g. desk@support.example.com
   std::string database;  // SOCI connection string
-  // PostgreSQL connections (and store threads) per instance; SQLite: always 1.
+  // PostgreSQL connections (and store threads) per instance; SQLite: one for deskmaild and the CLI,
+  // this many for deskmail-web (one writes).
   std::uint32_t database_connections = defaults::database_connections.value;
   std::string hostname;  // for the greeting; default: gethostname()
   // Large messages while they arrive (unlinked files); "": $TMPDIR or /tmp.

@@ -2,6 +2,7 @@
 // free connection (PostgreSQL: several, one per store thread; SQLite: one,
 // the single writer) and runs it guarded: conflicts retried, faults turned
 // into Unavailable, a lost connection reopened.
+#include <algorithm>
 #include <condition_variable>
 #include <mutex>
 
@@ -20,6 +21,8 @@ class PooledStore final : public Store, private sqlite::Control {
       conns_.push_back(connect(conn, wait));
       free_.push_back(conns_.back().get());
     }
+    // SQLite with readers: the first connection is the only one that writes.
+    if (sqlite_ && size > 1) writer_ = conns_.front().get();
   }
 
   sqlite::Control* sqlite() override { return sqlite_ ? this : nullptr; }
@@ -29,7 +32,7 @@ class PooledStore final : public Store, private sqlite::Control {
   // A batch pins one connection to the calling thread until it ends; the
   // calls in between use it (other threads wait for a connection as usual).
   void begin_batch() override {
-    Connection* c = acquire();
+    Connection* c = acquire(false);
     try {
       c->guarded(false, [&] { c->begin_batch(); });
     } catch (...) {
@@ -103,7 +106,7 @@ class PooledStore final : public Store, private sqlite::Control {
       c->guarded(read_only, [&] { result = op(*c); });
       return std::move(*result);
     }
-    Connection* c = acquire();
+    Connection* c = acquire(read_only);
     struct Release {
       PooledStore* pool;
       Connection* c;
@@ -116,25 +119,35 @@ class PooledStore final : public Store, private sqlite::Control {
 
   // Waits no longer than the thread's deadline (store.h): on SQLite's one
   // connection, a request behind a slow one gives up with it.
-  Connection* acquire() {
+  Connection* acquire(bool read_only) {
     std::unique_lock lk(mu_);
-    auto ready = [&] { return !free_.empty(); };
+    auto ready = [&] { return pick(read_only) != free_.end(); };
     if (auto d = Deadline::current()) {
       if (!cv_.wait_until(lk, *d, ready))
         throw TimedOut("the request's deadline passed while it waited for a database connection");
     } else {
       cv_.wait(lk, ready);
     }
-    Connection* c = free_.back();
-    free_.pop_back();
+    auto it = pick(read_only);
+    Connection* c = *it;
+    free_.erase(it);
     return c;
+  }
+  // The free connection a call may take (free_.end(): none yet). With an
+  // SQLite writer_, a write takes only it and a read the others first.
+  std::vector<Connection*>::iterator pick(bool read_only) {
+    if (!writer_ || free_.empty()) return free_.empty() ? free_.end() : free_.end() - 1;
+    auto w = std::find(free_.begin(), free_.end(), writer_);
+    if (!read_only) return w;
+    auto r = std::find_if(free_.begin(), free_.end(), [&](Connection* c) { return c != writer_; });
+    return r != free_.end() ? r : w;
   }
   void release(Connection* c) {
     {
       std::lock_guard lk(mu_);
       free_.push_back(c);
     }
-    cv_.notify_one();
+    cv_.notify_all();  // waiters differ: one may want only the writer
   }
 
   struct Pinned {
@@ -148,6 +161,7 @@ class PooledStore final : public Store, private sqlite::Control {
   std::mutex mu_;
   std::condition_variable cv_;
   std::vector<Connection*> free_;
+  Connection* writer_ = nullptr;  // SQLite with readers: the one that writes
 };
 
 thread_local PooledStore::Pinned PooledStore::pinned_;
@@ -155,8 +169,9 @@ thread_local PooledStore::Pinned PooledStore::pinned_;
 }  // namespace
 
 std::unique_ptr<Store> open(const std::string& connection, std::chrono::milliseconds wait,
-                            int connections) {
-  int n = dialect_of(connection) == Dialect::sqlite ? 1 : std::max(1, connections);
+                            int connections, bool sqlite_readers) {
+  bool one = dialect_of(connection) == Dialect::sqlite && !sqlite_readers;
+  int n = one ? 1 : std::max(1, connections);
   sqlite::create_database_file(sqlite::database_path(connection));
   return std::make_unique<PooledStore>(connection, wait, n);
 }

@@ -163,12 +163,15 @@ class TimedOut : public Unavailable {
 /// Opens the store named by a SOCI connection string ("sqlite3://db=PATH" or
 /// "postgresql://host=... dbname=..."). `wait` bounds how long a statement
 /// waits for a lock or for the server. PostgreSQL opens `connections`
-/// connections, used by as many threads at once; SQLite always one (one
-/// writer). Database faults come out as Unavailable (retry later), after
-/// deadlocks and serialization failures were retried; a lost connection is
-/// reopened on the next call.
+/// connections, used by as many threads at once; SQLite one (one writer),
+/// unless `sqlite_readers`: then `connections` of them, every write on the
+/// first (BEGIN IMMEDIATE on one connection, so the process's own writers
+/// queue in the pool, not in SQLite's busy handler) and reads on any, the
+/// others first (WAL readers block no one). Database faults come out as Unavailable (retry later),
+/// after deadlocks and serialization failures were retried; a lost connection is reopened on the
+/// next call.
 std::unique_ptr<Store> open(const std::string& connection, std::chrono::milliseconds wait,
-                            int connections = 1);
+                            int connections = 1, bool sqlite_readers = false);
 
 /// Copies every row of the store at `from` into the empty store at `to`
 /// (schema created if absent), keeping ids, keys and pending mail. Both at

@@ -85,8 +85,10 @@ int main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
   mail::init();  // GMime (answers, the answer form's files): before any thread starts
   try {
+    // SQLite too: database_connections connections, writes on one, pages
+    // read on the others (one connection made the handlers take turns).
     auto st = store::open(cfg.database, cfg.timeouts.store_wait,
-                          static_cast<int>(cfg.database_connections));
+                          static_cast<int>(cfg.database_connections), true);
     if (int v = st->version(); v != store::Store::kSchemaVersion) {
       std::cerr << "deskmail-web: database at schema version " << v << ", this program needs "
                 << store::Store::kSchemaVersion << ": run 'deskmail db migrate'\n";

@@ -172,3 +172,43 @@ TEST_CASE("store label filter: a sparse and a dense label page and count alike")
   CHECK(db.st->read([&](store::Tx& tx) { return tx.issues().count(f, 1001); }) == 1001);
   CHECK(db.st->read([&](store::Tx& tx) { return tx.issues().count(f, 100000); }) == 30000);
 }
+
+// deskmail-web on SQLite: several connections, every write on one of them.
+// A page's reads go on while a write holds that one (with a single
+// connection they waited for it: the handlers took turns), and a second
+// write waits for the first in the pool, not in SQLite's busy handler.
+TEST_CASE("store sqlite readers: reads pass a running write, writes queue on the writer") {
+  std::string tmpl = "/tmp/deskmail-readers-XXXXXX";
+  std::filesystem::path dir = mkdtemp(tmpl.data());
+  std::string conn = "sqlite3://db=" + (dir / "t.db").string();
+  {
+    auto st = store::open(conn, std::chrono::milliseconds(5000), 3, true);
+    st->init();
+    st->add_project("acme/game", "Game", "game", {});
+    std::promise<void> holding, release;
+    auto released = release.get_future().share();
+    auto writer = std::async(std::launch::async, [&] {
+      st->run(store::Work::write, [&](store::Tx&) {
+        holding.set_value();
+        released.wait();
+      });
+    });
+    holding.get_future().wait();
+    auto reader = std::async(std::launch::async, [&] { return st->list_projects().size(); });
+    bool passed = reader.wait_for(std::chrono::seconds(10)) == std::future_status::ready;
+    if (!passed) {  // end the write, so that a failure is one, not a hang
+      release.set_value();
+      writer.get();
+    }
+    REQUIRE(passed);
+    CHECK(reader.get() == 1);
+    auto second =
+        std::async(std::launch::async, [&] { st->add_project("acme/web", "Web", "web", {}); });
+    CHECK(second.wait_for(std::chrono::milliseconds(200)) == std::future_status::timeout);
+    release.set_value();
+    writer.get();
+    second.get();  // no "database is locked": it waited for the writer
+    CHECK(st->list_projects().size() == 2);
+  }
+  std::filesystem::remove_all(dir);
+}
