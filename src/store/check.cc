@@ -51,6 +51,12 @@ const struct {
     {"outbox rows of a missing issue",
      "SELECT count(*) FROM outbox o WHERE o.issue_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "
      "issue i WHERE i.id = o.issue_id)"},
+    {"project counts (issue_tally) that differ from the issues",
+     "SELECT (SELECT count(*) FROM (SELECT project_id, state, spam, count(*) AS c FROM issue "
+     "GROUP BY project_id, state, spam) a LEFT JOIN issue_tally t ON t.project_id = "
+     "a.project_id AND t.state = a.state AND t.spam = a.spam WHERE t.n IS NULL OR t.n <> a.c) + "
+     "(SELECT count(*) FROM issue_tally t WHERE t.n <> 0 AND NOT EXISTS (SELECT 1 FROM issue i "
+     "WHERE i.project_id = t.project_id AND i.state = t.state AND i.spam = t.spam))"},
 };
 }  // namespace
 

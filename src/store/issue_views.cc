@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <optional>
 
+#include "store/issue_tally.h"
 #include "store/search_index.h"
 #include "store/sql_repos.h"
 
@@ -255,6 +256,7 @@ std::vector<IssueSummary> SqlIssues::list(const IssueFilter& f) {
 std::int64_t SqlIssues::count(const IssueFilter& f_in, std::int64_t cap_in) {
   IssueFilter f = f_in;
   f.after.reset();
+  if (auto n = tallied_count(db_, f)) return std::min<std::int64_t>(*n, cap_in);
   Plan plan = plan_of(db_, f);
   const auto& sparse = plan.sparse;
   Where w = where_of(db_.dialect, f, plan);
