@@ -117,9 +117,10 @@ std::vector<std::string> WebAccess::projects_of(const std::string& email) {
   return store_.read([&](store::Tx& tx) { return member_projects(tx, email); });
 }
 
-store::IssueFilter WebAccess::member_filter(const std::string& email, store::IssueFilter f) {
-  f = checked_filter(f);
-  auto mine = projects_of(email);
+namespace {
+
+// `f` (checked) narrowed to `mine`, the member's projects.
+store::IssueFilter narrowed(store::IssueFilter f, std::vector<std::string> mine) {
   if (f.project) {
     if (std::find(mine.begin(), mine.end(), *f.project) == mine.end())
       mine.clear();
@@ -132,16 +133,19 @@ store::IssueFilter WebAccess::member_filter(const std::string& email, store::Iss
   return f;
 }
 
-std::vector<store::IssueSummary> WebAccess::queue(const std::string& email,
-                                                  const store::IssueFilter& filter) {
-  auto f = member_filter(email, filter);
-  return store_.read([&](store::Tx& tx) { return tx.issues().list(f); });
-}
+}  // namespace
 
-std::int64_t WebAccess::count(const std::string& email, const store::IssueFilter& filter,
-                              std::int64_t cap) {
-  auto f = member_filter(email, filter);
-  return store_.read([&](store::Tx& tx) { return tx.issues().count(f, cap); });
+WebAccess::QueuePage WebAccess::queue_page(const std::string& email,
+                                           const store::IssueFilter& filter, std::int64_t cap) {
+  auto checked = checked_filter(filter);
+  return store_.read([&](store::Tx& tx) {
+    QueuePage page;
+    page.projects = member_projects(tx, email);
+    auto f = narrowed(checked, page.projects);
+    page.issues = tx.issues().list(f);
+    page.count = tx.issues().count(f, cap);
+    return page;
+  });
 }
 
 std::optional<std::int64_t> WebAccess::issue_id(store::Tx& tx, const std::string& email,

@@ -66,14 +66,17 @@ class WebAccess {
   // --- what a member sees ------------------------------------------------------
   /// The paths of the enabled projects `email` is a member of, by path.
   std::vector<std::string> projects_of(const std::string& email);
-  /// `filter` narrowed to the member's projects (a project of another is
-  /// none: the listing is empty); throws desk::Invalid for a malformed one.
-  store::IssueFilter member_filter(const std::string& email, store::IssueFilter filter);
-  /// The member's queue: the issues member_filter(email, filter) selects.
-  std::vector<store::IssueSummary> queue(const std::string& email,
-                                         const store::IssueFilter& filter);
-  /// How many issues the queue's filter selects, counted up to `cap` only.
-  std::int64_t count(const std::string& email, const store::IssueFilter& filter, std::int64_t cap);
+  /// A queue page's reads in one unit of work: the member's projects, the
+  /// issues of the member's projects `filter` selects and their count up to
+  /// `cap` (the page read them in five before). Throws desk::Invalid for a
+  /// malformed filter.
+  struct QueuePage {
+    std::vector<std::string> projects;
+    std::vector<store::IssueSummary> issues;
+    std::int64_t count = 0;
+  };
+  QueuePage queue_page(const std::string& email, const store::IssueFilter& filter,
+                       std::int64_t cap);
   /// The issue, when it is in one of the member's projects; nullopt
   /// otherwise, the same as for an issue that does not exist.
   std::optional<store::IssueDetail> issue(const std::string& email, const std::string& ref);

@@ -58,7 +58,6 @@ std::vector<store::AttachmentIn> attachments(std::vector<common::FormPart>& file
 Response App::queue(Ctx& c, bool quarantine) {
   views::Queue v;
   v.quarantine = quarantine;
-  v.projects = access_.projects_of(c.email());
   v.project = field(c.query, "project");
   v.state = quarantine ? "all" : field(c.query, "state");
   if (v.state.empty()) v.state = "opened";
@@ -84,10 +83,12 @@ Response App::queue(Ctx& c, bool quarantine) {
   if (!after.empty()) f.after = cursor(after);
   int status = 200;
   try {
-    v.issues = access_.queue(c.email(), f);
-    auto n = access_.count(c.email(), f, kCountCap + 1);
-    v.count = n > kCountCap ? "1000+" : std::to_string(n);
+    auto page = access_.queue_page(c.email(), f, kCountCap + 1);
+    v.projects = std::move(page.projects);
+    v.issues = std::move(page.issues);
+    v.count = page.count > kCountCap ? "1000+" : std::to_string(page.count);
   } catch (const desk::Invalid& e) {
+    v.projects = access_.projects_of(c.email());
     v.error = e.what();
     v.count = "0";
     status = 400;

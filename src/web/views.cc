@@ -23,6 +23,18 @@ namespace {
 using kainjow::mustache::data;
 using kainjow::mustache::mustache;
 
+// kainjow's set() and push_back() copy what they are given: a queue page's
+// 50 issues, each an object of a dozen strings, were copied twice over
+// (into the list, then the list into the page), ~15 % of the page's CPU
+// (perf). These move a list or an object in instead.
+void put(data& object, const std::string& key, data&& value) {
+  object[key] = std::move(value);
+}
+void add(data& list, data&& item) {
+  // list_value() is the list's own vector (heap-owned, not const itself).
+  const_cast<kainjow::mustache::list&>(list.list_value()).push_back(std::move(item));
+}
+
 // Each template is parsed once per handler thread, not at every page (a
 // queue page spent ~3 % of its CPU parsing them). A thread of its own
 // because rendering may write the template's error state.
@@ -84,7 +96,7 @@ data options(const std::vector<std::pair<std::string, std::string>>& values,
     o.set("value", v);
     o.set("label", label);
     o.set("selected", v == chosen);
-    list.push_back(o);
+    add(list, std::move(o));
   }
   return list;
 }
@@ -162,11 +174,11 @@ std::string queue(const Frame& f, const Queue& q) {
     data o;
     o.set("path", p);
     o.set("selected", p == q.project);
-    projects.push_back(o);
+    add(projects, std::move(o));
   }
-  d.set("projects", projects);
-  d.set("states", options({{"opened", "Open"}, {"closed", "Closed"}, {"all", "Any"}}, q.state));
-  d.set("sorts", options({{"updated", "Last activity"}, {"created", "Newest"}}, q.sort));
+  put(d, "projects", std::move(projects));
+  put(d, "states", options({{"opened", "Open"}, {"closed", "Closed"}, {"all", "Any"}}, q.state));
+  put(d, "sorts", options({{"updated", "Last activity"}, {"created", "Newest"}}, q.sort));
   d.set("assignee", q.assignee);
   d.set("label", q.label);
   d.set("q", q.q);
@@ -192,13 +204,13 @@ std::string queue(const Frame& f, const Queue& q) {
     else
       o.set("assigned_to", s.assignee);
     data labels{data::type::list};
-    for (const auto& l : s.labels) labels.push_back(data(l));
-    o.set("labels", labels);
+    for (const auto& l : s.labels) add(labels, data(l));
+    put(o, "labels", std::move(labels));
     o.set("quarantine", q.quarantine);
     o.set("csrf", f.csrf);
-    list.push_back(o);
+    add(list, std::move(o));
   }
-  d.set("issues", list);
+  put(d, "issues", std::move(list));
   if (!q.next.empty()) d.set("next", q.next);
   return page(f, kAssetQueue, d);
 }
@@ -227,17 +239,17 @@ std::string issue(const Frame& f, const Issue& i) {
     o.set("unverified", !n.verified);
     o.set("at", when(n.created_at, false));
     o.set("at_iso", when(n.created_at, true));
-    notes.push_back(o);
+    add(notes, std::move(o));
   }
-  d.set("notes", notes);
+  put(d, "notes", std::move(notes));
   data members{data::type::list};
   for (const auto& m : i.members) {
     data o;
     o.set("email", m);
     o.set("selected", m == s.assignee);
-    members.push_back(o);
+    add(members, std::move(o));
   }
-  d.set("members", members);
+  put(d, "members", std::move(members));
   data labels{data::type::list};
   for (const auto& l : i.labels) {
     data o;
@@ -245,9 +257,9 @@ std::string issue(const Frame& f, const Issue& i) {
     bool on = false;
     for (const auto& have : s.labels) on = on || have == l.name;
     o.set("on", on);
-    labels.push_back(o);
+    add(labels, std::move(o));
   }
-  d.set("labels", labels);
+  put(d, "labels", std::move(labels));
   d.set("has_labels", !i.labels.empty());
   data parts{data::type::list};
   for (const auto& p : i.detail.participants) {
@@ -255,18 +267,18 @@ std::string issue(const Frame& f, const Issue& i) {
     o.set("email", p.email);
     o.set("role", p.role);
     o.set("subscribed", p.subscribed);
-    parts.push_back(o);
+    add(parts, std::move(o));
   }
-  d.set("participants", parts);
+  put(d, "participants", std::move(parts));
   data atts{data::type::list};
   for (const auto& a : i.detail.attachments) {
     data o;
     o.set("name", a.filename);
     o.set("size", size_text(a.size));
     o.set("url", issue_url(s.project, s.iid) + "/attachment/" + std::to_string(a.id));
-    atts.push_back(o);
+    add(atts, std::move(o));
   }
-  d.set("attachments", atts);
+  put(d, "attachments", std::move(atts));
   d.set("file_limit", size_text(i.file_bytes));
   return page(f, kAssetIssue, d);
 }

@@ -102,12 +102,21 @@ TEST_CASE("web access: a member sees the issues of their own projects only") {
   CHECK_FALSE(w.web.may_see("alice@example.com", "acme/web#1"));
   CHECK_FALSE(w.web.issue("alice@example.com", "../../x#1"));
   CHECK_FALSE(w.web.raw_message("alice@example.com", "acme/web#1"));
-  auto mine = w.web.queue("alice@example.com", {});
-  REQUIRE(mine.size() == 1);
-  CHECK(mine[0].ref == "acme/game#1");
+  auto mine = w.web.queue_page("alice@example.com", {}, 1000);
+  CHECK(mine.projects == Strings{"acme/game"});
+  REQUIRE(mine.issues.size() == 1);
+  CHECK(mine.issues[0].ref == "acme/game#1");
+  CHECK(mine.count == 1);
   store::IssueFilter other;
   other.project = "acme/web";
-  CHECK(w.web.queue("alice@example.com", other).empty());
-  CHECK(w.web.count("alice@example.com", other, 1000) == 0);
-  CHECK(w.web.queue("nobody@example.com", {}).empty());
+  auto theirs = w.web.queue_page("alice@example.com", other, 1000);
+  CHECK(theirs.issues.empty());
+  CHECK(theirs.count == 0);
+  auto nobody = w.web.queue_page("nobody@example.com", {}, 1000);
+  CHECK(nobody.projects.empty());
+  CHECK(nobody.issues.empty());
+  CHECK(nobody.count == 0);
+  store::IssueFilter bad;
+  bad.labels = Strings(11, "x");  // at most 10 in one filter
+  CHECK_THROWS_AS(w.web.queue_page("alice@example.com", bad, 1000), desk::Invalid);
 }
