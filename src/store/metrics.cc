@@ -56,10 +56,10 @@ std::vector<ProjectIssueCount> SqlMetrics::open_issues() {
   long long open = 0, held = 0;
   db_.each(
       "SELECT p.path, "
-      "(SELECT count(*) FROM issue i WHERE i.project_id = p.id AND i.state = 'opened' AND "
-      "i.spam = 0), "
-      "(SELECT count(*) FROM issue i WHERE i.project_id = p.id AND i.state = 'opened' AND "
-      "i.spam = 1) "
+      "(SELECT COALESCE(SUM(t.n), 0) FROM issue_tally t WHERE t.project_id = p.id AND "
+      "t.state = 'opened' AND t.spam = 0), "
+      "(SELECT COALESCE(SUM(t.n), 0) FROM issue_tally t WHERE t.project_id = p.id AND "
+      "t.state = 'opened' AND t.spam = 1) "
       "FROM project p ORDER BY p.path",
       [&] {
         p.open = open;

@@ -96,7 +96,7 @@ std::vector<Project> SqlProjects::list() {
   long long id = 0, enabled = 0, issues = 0, conf = 0, notify = 0, reopen = 0, cc = 0, disclose = 0;
   db_.each(
       "SELECT p.id, p.path, p.name, p.project_key, p.enabled, "
-      "(SELECT count(*) FROM issue i WHERE i.project_id = p.id), "
+      "(SELECT COALESCE(SUM(t.n), 0) FROM issue_tally t WHERE t.project_id = p.id), "
       "p.confirmation, p.notify_members, p.reopen_on_reply, p.cc_participants, p.disclose_fixes "
       "FROM project p ORDER BY p.path",
       [&] {
