@@ -157,14 +157,6 @@ std::optional<std::int64_t> WebAccess::issue_id(store::Tx& tx, const std::string
   return tx.issues().find(parsed->first, parsed->second);
 }
 
-std::vector<std::string> WebAccess::project_members(const std::string& path) {
-  return store_.read([&](store::Tx& tx) -> std::vector<std::string> {
-    auto id = tx.projects().id_of(path);
-    if (!id) return {};
-    return tx.projects().members(*id);
-  });
-}
-
 bool WebAccess::may_see(const std::string& email, const std::string& ref) {
   return store_.read([&](store::Tx& tx) { return issue_id(tx, email, ref).has_value(); });
 }
@@ -175,6 +167,22 @@ std::optional<store::IssueDetail> WebAccess::issue(const std::string& email,
     if (!issue_id(tx, email, ref)) return std::nullopt;
     auto parsed = store::parse_ref(ref);
     return tx.issues().detail(parsed->first, parsed->second);
+  });
+}
+
+std::optional<WebAccess::IssuePage> WebAccess::issue_page(const std::string& email,
+                                                         const std::string& ref) {
+  return store_.read([&](store::Tx& tx) -> std::optional<IssuePage> {
+    if (!issue_id(tx, email, ref)) return std::nullopt;
+    auto parsed = store::parse_ref(ref);
+    auto detail = tx.issues().detail(parsed->first, parsed->second);
+    auto project = tx.projects().id_of(parsed->first);
+    if (!detail || !project) return std::nullopt;
+    IssuePage page;
+    page.detail = std::move(*detail);
+    page.members = tx.projects().members(*project);
+    page.labels = tx.labels().list(*project);
+    return page;
   });
 }
 

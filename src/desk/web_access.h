@@ -77,6 +77,15 @@ class WebAccess {
   };
   QueuePage queue_page(const std::string& email, const store::IssueFilter& filter,
                        std::int64_t cap);
+  /// An issue's page in one unit of work: the issue (as issue() gives it),
+  /// its project's members (assignees to offer) and labels; nullopt as for
+  /// issue().
+  struct IssuePage {
+    store::IssueDetail detail;
+    std::vector<std::string> members;
+    std::vector<store::Label> labels;
+  };
+  std::optional<IssuePage> issue_page(const std::string& email, const std::string& ref);
   /// The issue, when it is in one of the member's projects; nullopt
   /// otherwise, the same as for an issue that does not exist.
   std::optional<store::IssueDetail> issue(const std::string& email, const std::string& ref);
@@ -85,8 +94,6 @@ class WebAccess {
   std::optional<std::string> raw_message(const std::string& email, const std::string& ref);
   /// True when `ref` is an issue of one of the member's projects.
   bool may_see(const std::string& email, const std::string& ref);
-  /// The members of project `path` (none when there is no such project).
-  std::vector<std::string> project_members(const std::string& path);
 
  private:
   std::optional<std::int64_t> issue_id(store::Tx& tx, const std::string& email,

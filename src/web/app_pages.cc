@@ -139,12 +139,12 @@ Response App::issue_get(Ctx& c, const std::string& ref, const std::string& rest)
     return r;
   }
   if (!rest.empty()) return not_found();
-  auto d = access_.issue(c.email(), ref);
-  if (!d) return not_found();
+  auto page = access_.issue_page(c.email(), ref);
+  if (!page) return not_found();
   views::Issue v;
-  v.detail = std::move(*d);
-  v.members = access_.project_members(v.detail.summary.project);
-  v.labels = desk_.labels(v.detail.summary.project);
+  v.detail = std::move(page->detail);
+  v.members = std::move(page->members);
+  v.labels = std::move(page->labels);
   v.file_bytes = static_cast<long long>(desk_.file_limits().bytes());
   auto frame = c.frame(v.detail.summary.title + " · " + v.detail.summary.ref);
   frame.flash = done_text(field(c.query, "done"));

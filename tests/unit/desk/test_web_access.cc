@@ -116,6 +116,15 @@ TEST_CASE("web access: a member sees the issues of their own projects only") {
   CHECK(nobody.projects.empty());
   CHECK(nobody.issues.empty());
   CHECK(nobody.count == 0);
+  w.desk.add_label("acme/game", "billing", "");
+  auto page = w.web.issue_page("alice@example.com", "acme/game#1");
+  REQUIRE(page);
+  REQUIRE(page->labels.size() == 1);
+  CHECK(page->labels[0].name == "billing");
+  CHECK(page->detail.summary.ref == "acme/game#1");
+  CHECK(page->members == Strings{"alice@example.com"});
+  CHECK_FALSE(w.web.issue_page("alice@example.com", "acme/web#1"));
+  CHECK_FALSE(w.web.issue_page("alice@example.com", "acme/game#9"));
   store::IssueFilter bad;
   bad.labels = Strings(11, "x");  // at most 10 in one filter
   CHECK_THROWS_AS(w.web.queue_page("alice@example.com", bad, 1000), desk::Invalid);
