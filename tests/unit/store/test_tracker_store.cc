@@ -207,10 +207,12 @@ TEST_CASE("store tracker: migration 8 and db copy build the search index") {
     soci::session s(db.conn);
     bool pg = db.conn.rfind("postgresql://", 0) == 0;
     // 15's triggers (the one on issue_label goes with its table).
-    if (pg)
-      s << "DROP FUNCTION issue_label_follow() CASCADE", s << "DROP FUNCTION issue_label_copy() CASCADE";
-    else
+    if (pg) {
+      s << "DROP FUNCTION issue_label_follow() CASCADE";
+      s << "DROP FUNCTION issue_label_copy() CASCADE";
+    } else {
       s << "DROP TRIGGER issue_label_follow";
+    }
     for (const char* q :
          {"DROP INDEX issue_assignee_updated", "DROP INDEX issue_assignee_created",  // 13
           "DROP INDEX issue_assignee", "DROP INDEX issue_created", "DROP INDEX issue_updated",
