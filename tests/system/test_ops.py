@@ -321,29 +321,31 @@ class Backup(unittest.TestCase):
         for n in range(3):
             deliver(self.desk, [self.game], message(message_id=f"m{n}@x"))
         self.desk.stop()
-        # Back to the version 13 layout: migration 014 undone (the version
+        # Back to the version 14 layout: migration 015 undone (the version
         # before the current one; a new migration moves this test along).
         db = sqlite3.connect(self.desk.db, isolation_level=None)
         db.executescript(
-            "BEGIN; DROP INDEX issue_state_updated; DROP INDEX issue_state_created;"
-            "DROP INDEX issue_assignee_updated; DROP INDEX issue_assignee_created;"
-            "UPDATE schema_version SET version = 13; COMMIT;")
+            "BEGIN; DROP TRIGGER issue_label_copy; DROP TRIGGER issue_label_follow;"
+            "DROP INDEX issue_label_updated; DROP INDEX issue_label_created;"
+            + "".join(f"ALTER TABLE issue_label DROP COLUMN {c};"
+                      for c in ("updated_at", "created_at", "state", "spam", "assignee"))
+            + "UPDATE schema_version SET version = 14; COMMIT;")
         db.close()
         p = cli(self.desk, "db", "migrate")
         self.assertEqual(p.returncode, 0, p.stderr)
-        m = re.search(r"copy of schema version 13: (\S+/deskmail\.db\.schema13-\d{8}T\d{6}Z\.bak)\n", p.stdout)
+        m = re.search(r"copy of schema version 14: (\S+/deskmail\.db\.schema14-\d{8}T\d{6}Z\.bak)\n", p.stdout)
         self.assertTrue(m, p.stdout)
-        self.assertIn("schema version 13 -> 14", p.stdout)
+        self.assertIn("schema version 14 -> 15", p.stdout)
         old = sqlite3.connect(m.group(1))
-        self.assertEqual(old.execute("SELECT version FROM schema_version").fetchone()[0], 13)
+        self.assertEqual(old.execute("SELECT version FROM schema_version").fetchone()[0], 14)
         self.assertEqual(old.execute("SELECT count(*) FROM sqlite_master "
-                                     "WHERE name = 'issue_state_updated'").fetchone()[0], 0)
+                                     "WHERE name = 'issue_label_updated'").fetchone()[0], 0)
         old.close()
         self.assertEqual(issue_mids(m.group(1)), {"m0@x", "m1@x", "m2@x"})
-        self.assertEqual(cli(self.desk, "db", "version").stdout.strip(), "14")
+        self.assertEqual(cli(self.desk, "db", "version").stdout.strip(), "15")
         new = sqlite3.connect(self.desk.db)
         self.assertEqual(new.execute("SELECT count(*) FROM sqlite_master "
-                                     "WHERE name = 'issue_state_updated'").fetchone()[0], 1)
+                                     "WHERE name = 'issue_label_updated'").fetchone()[0], 1)
         new.close()
         # Current already: nothing to copy.
         p = cli(self.desk, "db", "migrate")
