@@ -237,7 +237,8 @@ std::string QueueQuery::walks(const char* limit) const {
 
 std::string QueueQuery::list_sql(const std::string& columns) const {
   std::string limit = f_.limit ? " LIMIT :lim" : "";
-  if (!by_label_) return "SELECT " + columns + kFrom + wheres_[0].sql + order_by(f_.sort, kIssueCols) + limit;
+  if (!by_label_)
+    return "SELECT " + columns + kFrom + wheres_[0].sql + order_by(f_.sort, kIssueCols) + limit;
   // No label of that name in the filter's projects: nothing to walk.
   if (wheres_.empty()) return "SELECT " + columns + kFrom + " WHERE 1 = 0" + limit;
   return "SELECT " + columns + " FROM (" + walks(f_.limit ? "lim" : nullptr) +

@@ -87,12 +87,14 @@ struct LabelDb {
          "FROM (WITH RECURSIVE n(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM n WHERE k < " +
              std::to_string(n) + ") SELECT k FROM n) s";
     for (const char* l : {"common", "mid", "rare"})
-      s << "INSERT INTO label (project_id, name, name_key) SELECT id, '" + std::string(l) +
-               "', '" + l + "' FROM project";
+      s << "INSERT INTO label (project_id, name, name_key) SELECT id, '" + std::string(l) + "', '" +
+               l + "' FROM project";
     s << "INSERT INTO label (project_id, name, name_key) SELECT id, 'solo', 'solo' FROM project "
          "WHERE path = 'acme/web'";
-    for (const auto& [l, cond] : {std::pair{"common", "i.iid % 5 < 2"}, {"mid", "i.iid % 10 = 3"},
-                                  {"rare", "i.iid % 97 = 5"}, {"solo", "1 = 1"}})
+    for (const auto& [l, cond] : {std::pair{"common", "i.iid % 5 < 2"},
+                                  {"mid", "i.iid % 10 = 3"},
+                                  {"rare", "i.iid % 97 = 5"},
+                                  {"solo", "1 = 1"}})
       s << "INSERT INTO issue_label (issue_id, label_id) SELECT i.id, l.id FROM issue i JOIN label "
            "l ON l.project_id = i.project_id AND l.name_key = '" +
                std::string(l) + "' WHERE " + cond;
@@ -108,8 +110,9 @@ struct Expected {
 };
 
 Expected expected(LabelDb& db, const store::IssueFilter& f) {
-  std::string q = "SELECT i.id, i.updated_at, i.created_at FROM issue i JOIN project p ON p.id = "
-                  "i.project_id WHERE 1 = 1";
+  std::string q =
+      "SELECT i.id, i.updated_at, i.created_at FROM issue i JOIN project p ON p.id = "
+      "i.project_id WHERE 1 = 1";
   if (f.project) q += " AND p.path = '" + *f.project + "'";
   if (f.state) q += " AND i.state = '" + *f.state + "'";
   if (f.assignee) q += " AND i.assignee = '" + *f.assignee + "'";
@@ -223,8 +226,10 @@ TEST_CASE("store label queue: issue_label's copies follow every change to the is
   auto ref = desk.deliver(target, in).ref;
   auto id = db.scalar("SELECT max(id) FROM issue");
   auto copy = [&](const std::string& col) {
-    return db.scalar("SELECT count(*) FROM issue_label il JOIN issue i ON i.id = il.issue_id WHERE "
-                     "il.issue_id = " + std::to_string(id) + " AND il." + col + " = i." + col);
+    return db.scalar(
+        "SELECT count(*) FROM issue_label il JOIN issue i ON i.id = il.issue_id WHERE "
+        "il.issue_id = " +
+        std::to_string(id) + " AND il." + col + " = i." + col);
   };
   auto step = [&](const char* what, auto&& change) {
     now += 60;
@@ -234,10 +239,12 @@ TEST_CASE("store label queue: issue_label's copies follow every change to the is
     CHECK(db.st->check().empty());
   };
   step("label added", [&] { desk.relabel(ref, {"bug", "ui"}, {}, "agent@acme.example"); });
-  CHECK(db.scalar("SELECT count(*) FROM issue_label WHERE updated_at = " + std::to_string(now)) == 2);
+  CHECK(db.scalar("SELECT count(*) FROM issue_label WHERE updated_at = " + std::to_string(now)) ==
+        2);
   step("a note (touch)", [&] { desk.add_note(ref, {"agent@acme.example", "responder", "hi"}); });
   CHECK(copy("updated_at") == 2);
-  CHECK(db.scalar("SELECT count(*) FROM issue_label WHERE updated_at = " + std::to_string(now)) == 2);
+  CHECK(db.scalar("SELECT count(*) FROM issue_label WHERE updated_at = " + std::to_string(now)) ==
+        2);
   step("closed", [&] { desk.set_state(ref, "closed", "agent@acme.example"); });
   CHECK(db.scalar("SELECT count(*) FROM issue_label WHERE state = 'closed' AND issue_id = " +
                   std::to_string(id)) == 2);
