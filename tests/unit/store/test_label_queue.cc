@@ -284,3 +284,29 @@ TEST_CASE("store label queue: migration 15 fills the copies of a database filled
   CHECK(db.label_problems().empty());
   every_filter_alike(db);
 }
+
+// A label in more projects than the walks joined (32): the issue sort index
+// is walked instead, testing each issue for the label; the same pages.
+TEST_CASE("store label queue: a label in 40 projects pages as a plain query") {
+  LabelDb db;
+  INFO(db.conn);
+  for (int n = 0; n < 37; ++n)
+    db.st->add_project("many/p" + std::to_string(n), "P", "p" + std::to_string(n), {});
+  db.fill(600);
+  {
+    soci::session s(db.conn);
+    s << "INSERT INTO label (project_id, name, name_key) SELECT id, 'every', 'every' FROM project";
+    s << "INSERT INTO issue_label (issue_id, label_id) SELECT i.id, l.id FROM issue i JOIN label "
+         "l ON l.project_id = i.project_id AND l.name_key = 'every' WHERE i.iid % 3 = 0";
+  }
+  for (auto sort : {store::IssueSort::updated, store::IssueSort::created, store::IssueSort::id}) {
+    store::IssueFilter f;
+    f.labels = {"every"};
+    f.sort = sort;
+    same_as_plain_query(db, f);
+    f.state = "opened";
+    same_as_plain_query(db, f);
+    f.labels.push_back("common");
+    same_as_plain_query(db, f);
+  }
+}
