@@ -123,7 +123,45 @@ constexpr std::size_t kMaxWalks = 32;
 
 // Whether a label's walk tests the issue itself: for a search word or
 // another label (the rest is in the copies, on the walked index).
-bool walk_joins_issue(const IssueFilter& f) { return f.search || f.labels.size() > 1; }
+bool walk_joins_issue(const IssueFilter& f) {
+  return f.search || f.labels.size() > 1;
+}
+
+// Adds to `w` the condition of each search word (tagged :sN).
+void add_search(Where& w, Dialect d, const IssueFilter& f, const Hits& hits) {
+  if (!f.search) return;
+  for (const auto& word : search::query_words(*f.search)) {
+    std::size_t k = w.terms.size();
+    std::string s = "s" + std::to_string(k) + w.tag;
+    auto cond = k < hits.size() && hits[k]
+                    ? SearchCondition{"i.id = ANY(CAST(:" + s + " AS bigint[]))", *hits[k]}
+                    : search_condition(d, word, s);
+    w.sql += " AND " + cond.sql;
+    w.terms.push_back(std::move(cond.value));
+  }
+  // A search without a word in it finds nothing (rather than everything).
+  if (w.terms.empty()) w.sql += " AND 1 = 0";
+}
+
+// Adds to `w` the keyset page's start (f.after) over columns `c`.
+void add_keyset(Where& w, const IssueFilter& f, const Cols& c) {
+  auto name = [&](const char* n) { return std::string(":") + n + w.tag; };
+  if (f.after && f.sort != IssueSort::id) {
+    const char* col = f.sort == IssueSort::created ? c.created : c.updated;
+    w.has_after = w.keyed = true;
+    w.after_key = f.after->first;
+    w.after_id = f.after->second;
+    // The same as "col < :ak OR (col = :ak AND id < :aid)", written so
+    // that the key's bound is a range on the sort index: a page deep in the
+    // listing starts where its cursor is instead of scanning from the top.
+    w.sql += std::string(" AND ") + col + " <= " + name("ak") + " AND (" + col + " < " +
+             name("ak2") + " OR " + c.id + " < " + name("aid") + ")";
+  } else if (f.after) {
+    w.has_after = true;
+    w.after_id = f.after->second;
+    w.sql += std::string(" AND ") + c.id + " > " + name("aid");
+  }
+}
 
 // The WHERE clause of filter `f` over columns `c`, with names tagged `tag`;
 // the label `skip` is the walked one (tested by its id, `label_id`).
@@ -161,18 +199,7 @@ Where where_of(Dialect d, const IssueFilter& f, const Hits& hits, const Cols& c,
          name("l" + std::to_string(w.labels.size())) + ")";
     w.labels.push_back(f.labels[n]);
   }
-  if (f.search)
-    for (const auto& word : search::query_words(*f.search)) {
-      std::size_t k = w.terms.size();
-      std::string s = "s" + std::to_string(k) + tag;
-      auto cond = k < hits.size() && hits[k]
-                      ? SearchCondition{"i.id = ANY(CAST(:" + s + " AS bigint[]))", *hits[k]}
-                      : search_condition(d, word, s);
-      q += " AND " + cond.sql;
-      w.terms.push_back(std::move(cond.value));
-    }
-  // A search without a word in it finds nothing (rather than everything).
-  if (f.search && w.terms.empty()) q += " AND 1 = 0";
+  add_search(w, d, f, hits);
   if (!f.projects.empty() && !skip) {
     w.projects = f.projects;
     q += " AND p.path IN (";
@@ -180,21 +207,7 @@ Where where_of(Dialect d, const IssueFilter& f, const Hits& hits, const Cols& c,
       q += (n ? ", " : "") + name("pp" + std::to_string(n));
     q += ")";
   }
-  if (f.after && f.sort != IssueSort::id) {
-    const char* col = f.sort == IssueSort::created ? c.created : c.updated;
-    w.has_after = w.keyed = true;
-    w.after_key = f.after->first;
-    w.after_id = f.after->second;
-    // The same as "col < :ak OR (col = :ak AND id < :aid)", written so
-    // that the key's bound is a range on the sort index: a page deep in the
-    // listing starts where its cursor is instead of scanning from the top.
-    q += std::string(" AND ") + col + " <= " + name("ak") + " AND (" + col + " < " + name("ak2") +
-         " OR " + c.id + " < " + name("aid") + ")";
-  } else if (f.after) {
-    w.has_after = true;
-    w.after_id = f.after->second;
-    q += std::string(" AND ") + c.id + " > " + name("aid");
-  }
+  add_keyset(w, f, c);
   return w;
 }
 
@@ -241,8 +254,9 @@ std::string QueueQuery::walks(const char* limit) const {
   for (std::size_t k = 0; k < wheres_.size(); ++k) {
     const Where& w = wheres_[k];
     q += (k ? " UNION ALL " : "") + std::string("SELECT id FROM (SELECT il.issue_id AS id") +
-         kLabelFrom + (walk_joins_issue(f_) ? kLabelJoin : "") + w.sql + order_by(f_.sort, kLabelCols) +
-         (limit ? std::string(" LIMIT :") + limit + w.tag : "") + ") " + w.tag;
+         kLabelFrom + (walk_joins_issue(f_) ? kLabelJoin : "") + w.sql +
+         order_by(f_.sort, kLabelCols) + (limit ? std::string(" LIMIT :") + limit + w.tag : "") +
+         ") " + w.tag;
   }
   return q;
 }
