@@ -48,6 +48,10 @@ const struct {
     {"labels on an issue of another project",
      "SELECT count(*) FROM issue_label il JOIN label l ON l.id = il.label_id JOIN issue i ON "
      "i.id = il.issue_id WHERE l.project_id <> i.project_id"},
+    {"labels whose copy of their issue's order and state is stale (migration 15's triggers)",
+     "SELECT count(*) FROM issue_label il JOIN issue i ON i.id = il.issue_id WHERE il.updated_at "
+     "<> i.updated_at OR il.created_at <> i.created_at OR il.state <> i.state OR il.spam <> "
+     "i.spam OR il.assignee <> i.assignee"},
     {"outbox rows of a missing issue",
      "SELECT count(*) FROM outbox o WHERE o.issue_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "
      "issue i WHERE i.id = o.issue_id)"},

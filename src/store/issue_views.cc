@@ -4,7 +4,7 @@
 #include <optional>
 
 #include "store/issue_tally.h"
-#include "store/search_index.h"
+#include "store/queue_sql.h"
 #include "store/sql_repos.h"
 
 namespace store {
@@ -32,199 +32,20 @@ std::vector<std::string> split_labels(const std::string& s) {
   return out;
 }
 
-// The listing's tables. SQLite plans without statistics (no ANALYZE is
-// run) and took the member's projects (path IN ..., a few rows) as the
-// outer loop: every issue of those projects read by project_id and sorted,
-// 6-8 s for a web queue page on 1 000 000 issues. CROSS JOIN keeps issue
-// the outer loop (SQLite never reorders it), so a sort index (migration 13)
-// is walked in order and the LIMIT stops it: 1-2 ms. The join condition is
-// in WHERE: PostgreSQL allows no ON after CROSS JOIN, and plans it as the
-// inner join it is.
-constexpr const char* kFrom = " FROM issue i CROSS JOIN project p";
-
-std::string order_by(IssueSort sort) {
-  switch (sort) {
-    case IssueSort::created:
-      return " ORDER BY i.created_at DESC, i.id DESC";
-    case IssueSort::updated:
-      return " ORDER BY i.updated_at DESC, i.id DESC";
-    case IssueSort::id:
-      break;
-  }
-  return " ORDER BY i.id";
-}
-
-}  // namespace
-
-namespace {
-
-// The WHERE clause of a filter and the values it binds (owned here: SOCI
-// binds by reference, never a temporary).
-struct Where {
-  std::string sql;
-  std::string project, state, assignee;
-  std::vector<std::string> labels, terms, projects;
-  long long after_key = 0, after_id = 0;
-  bool has_after = false, keyed = false;
-
-  void bind(soci::statement& st, const IssueFilter& f) {
-    if (f.project) st.exchange(soci::use(project, "project"));
-    if (f.state) st.exchange(soci::use(state, "state"));
-    if (f.assignee) st.exchange(soci::use(assignee, "assignee"));
-    for (std::size_t n = 0; n < labels.size(); ++n)
-      st.exchange(soci::use(labels[n], "l" + std::to_string(n)));
-    for (std::size_t n = 0; n < terms.size(); ++n)
-      st.exchange(soci::use(terms[n], "s" + std::to_string(n)));
-    for (std::size_t n = 0; n < projects.size(); ++n)
-      st.exchange(soci::use(projects[n], "pp" + std::to_string(n)));
-    if (keyed) {
-      st.exchange(soci::use(after_key, "ak"));
-      st.exchange(soci::use(after_key, "ak2"));
-    }
-    if (has_after) st.exchange(soci::use(after_id, "aid"));
-  }
-};
-
-// A label filter on SQLite. Tested per issue while the sort index is walked
-// (EXISTS), a label few issues have costs a walk of every issue: 4.5 s for
-// a label none of 400 000 issues has, 0.3 s for one on 400 of them. Taken
-// as the list of its issues (IN: SQLite looks each up by id and sorts
-// them), it costs what the label has: 1-20 ms there, 40 ms for 20 000.
-// A label on more issues than that is walked (a page finds its issues
-// soon). PostgreSQL plans either as the same semi-join, by its statistics.
-constexpr long long kSparseLabel = 20000;
-
-std::vector<bool> sparse_labels(Db& db, const IssueFilter& f) {
-  std::vector<bool> out;
-  for (const auto& name : f.labels) {
-    if (db.dialect != Dialect::sqlite) {
-      out.push_back(false);
-      continue;
-    }
-    std::string key = name;
-    long long cap = kSparseLabel, n = 0;
-    db.run(
-        "SELECT count(*) FROM (SELECT 1 FROM issue_label il JOIN label l ON l.id = il.label_id "
-        "WHERE l.name_key = :k LIMIT :cap) c",
-        soci::into(n), soci::use(key), soci::use(cap));
-    out.push_back(n < cap);
-  }
-  return out;
-}
-
-// A search word on PostgreSQL. Its planner cannot tell a rare prefix
-// ('zebracorn':*) from a common one and walks the sort index testing each
-// issue: 0.6-1 s for a word in 10 of 200 000 issues (the walk suits a word
-// half of them hold: under 1 ms). The hits of a word are fetched first, at
-// most kFewHits + 1 of them (the GIN index; a few ms for a common word); when
-// that is all of them, the issues are looked up by id (28 ms there).
-constexpr long long kFewHits = 2000;
-
-std::vector<std::optional<std::string>> pg_hit_lists(Db& db, const IssueFilter& f) {
-  std::vector<std::optional<std::string>> out;
-  if (db.dialect != Dialect::postgresql || !f.search) return out;
-  for (const auto& word : search::query_words(*f.search)) {
-    std::string q = search::pg_query(word), ids = "{";
-    long long cap = kFewHits + 1, id = 0, n = 0;
-    db.each(
-        "SELECT issue_id FROM search_doc WHERE words @@ CAST(:q AS tsquery) LIMIT :cap",
-        [&] { ids += (n++ ? "," : "") + std::to_string(id); }, soci::into(id), soci::use(q),
-        soci::use(cap));
-    if (n > kFewHits) {
-      out.emplace_back();
-    } else {
-      out.emplace_back(ids + "}");
-    }
-  }
-  return out;
-}
-
-struct Plan {
-  std::vector<bool> sparse;                      // per label: sparse_labels
-  std::vector<std::optional<std::string>> hits;  // per search word: pg_hit_lists
-};
-
-Plan plan_of(Db& db, const IssueFilter& f) {
-  return {sparse_labels(db, f), pg_hit_lists(db, f)};
-}
-
-Where where_of(Dialect d, const IssueFilter& f, const Plan& plan) {
-  const auto& sparse = plan.sparse;
-  Where w;
-  std::string& q = w.sql;
-  q = " WHERE p.id = i.project_id";
-  w.project = f.project.value_or("");
-  w.state = f.state.value_or("");
-  w.assignee = f.assignee.value_or("");
-  if (f.project) q += " AND p.path = :project";
-  if (f.state) q += " AND i.state = :state";
-  if (f.assignee) q += " AND i.assignee = :assignee";
-  if (f.only_spam)
-    q += " AND i.spam = 1";
-  else if (!f.include_spam)
-    q += " AND i.spam = 0";
-  w.labels = f.labels;
-  for (std::size_t n = 0; n < w.labels.size(); ++n)
-    q += n < sparse.size() && sparse[n]
-             ? " AND i.id IN (SELECT il.issue_id FROM issue_label il JOIN label l ON l.id = "
-               "il.label_id WHERE l.name_key = :l" +
-                   std::to_string(n) + ")"
-             : " AND EXISTS (SELECT 1 FROM issue_label il JOIN label l ON l.id = il.label_id "
-               "WHERE il.issue_id = i.id AND l.name_key = :l" +
-                   std::to_string(n) + ")";
-  if (f.search)
-    for (const auto& word : search::query_words(*f.search)) {
-      std::size_t k = w.terms.size();
-      auto c = k < plan.hits.size() && plan.hits[k]
-                   ? SearchCondition{"i.id = ANY(CAST(:s" + std::to_string(k) + " AS bigint[]))",
-                                     *plan.hits[k]}
-                   : search_condition(d, word, k);
-      q += " AND " + c.sql;
-      w.terms.push_back(std::move(c.value));
-    }
-  // A search without a word in it finds nothing (rather than everything).
-  if (f.search && w.terms.empty()) q += " AND 1 = 0";
-  if (!f.projects.empty()) {
-    w.projects = f.projects;
-    q += " AND p.path IN (";
-    for (std::size_t n = 0; n < w.projects.size(); ++n)
-      q += (n ? ", :pp" : ":pp") + std::to_string(n);
-    q += ")";
-  }
-  if (f.after && f.sort != IssueSort::id) {
-    const char* col = f.sort == IssueSort::created ? "i.created_at" : "i.updated_at";
-    w.has_after = w.keyed = true;
-    w.after_key = f.after->first;
-    w.after_id = f.after->second;
-    // The same as "col < :ak OR (col = :ak AND id < :aid)", written so
-    // that the key's bound is a range on the sort index: a page deep in the
-    // listing starts where its cursor is instead of scanning from the top.
-    q += std::string(" AND ") + col + " <= :ak AND (" + col + " < :ak2 OR i.id < :aid)";
-  } else if (f.after) {
-    w.has_after = true;
-    w.after_id = f.after->second;
-    q += " AND i.id > :aid";
-  }
-  return w;
-}
-
 }  // namespace
 
 std::vector<IssueSummary> SqlIssues::list(const IssueFilter& f) {
-  std::string q =
-      "SELECT i.id, p.path, i.iid, i.title, i.state, i.author_email, i.spam, i.created_at, "
+  std::string columns =
+      "i.id, p.path, i.iid, i.title, i.state, i.author_email, i.spam, i.created_at, "
       "i.updated_at, i.assignee, " +
-      labels_column(db_.dialect) + kFrom;
-  Where w = where_of(db_.dialect, f, plan_of(db_, f));
-  q += w.sql + order_by(f.sort);
-  long long limit = f.limit.value_or(0);
-  if (f.limit) q += " LIMIT :lim";
+      labels_column(db_.dialect);
+  QueueQuery query(db_, f);
   std::vector<IssueSummary> out;
   IssueSummary s;
   std::string label_names;
   long long id = 0, iid = 0, spam = 0, created = 0, updated = 0;
   db_.st.each_bound(
-      q,
+      query.list_sql(columns),
       [&](soci::statement& st) {
         st.exchange(soci::into(id));
         st.exchange(soci::into(s.project));
@@ -237,8 +58,7 @@ std::vector<IssueSummary> SqlIssues::list(const IssueFilter& f) {
         st.exchange(soci::into(updated));
         st.exchange(soci::into(s.assignee));
         st.exchange(soci::into(label_names));
-        w.bind(st, f);
-        if (f.limit) st.exchange(soci::use(limit, "lim"));
+        query.bind(st, std::nullopt);
       },
       [&] {
         s.id = id;
@@ -257,24 +77,17 @@ std::int64_t SqlIssues::count(const IssueFilter& f_in, std::int64_t cap_in) {
   IssueFilter f = f_in;
   f.after.reset();
   if (auto n = tallied_count(db_, f)) return std::min<std::int64_t>(*n, cap_in);
-  Plan plan = plan_of(db_, f);
-  const auto& sparse = plan.sparse;
-  Where w = where_of(db_.dialect, f, plan);
+  QueueQuery query(db_, f);
   long long cap = cap_in, n = 0;
-  // The order makes SQLite walk a sort index; a sparse label's issues are
-  // looked up by id instead, and counting them needs no sort.
-  bool by_label = std::find(sparse.begin(), sparse.end(), true) != sparse.end();
-  std::string q = std::string("SELECT count(*) FROM (SELECT 1") + kFrom + w.sql +
-                  (by_label ? "" : order_by(f.sort)) + " LIMIT :cap) capped";
   db_.st.each_bound(
-      q,
+      query.count_sql(),
       [&](soci::statement& st) {
         st.exchange(soci::into(n));
-        w.bind(st, f);
-        st.exchange(soci::use(cap, "cap"));
+        query.bind(st, cap);
       },
       [] {});
-  return n;
+  // Each of a label's walks stops at the cap: their sum may pass it.
+  return std::min<std::int64_t>(n, cap_in);
 }
 
 std::optional<IssueDetail> SqlIssues::detail(const std::string& path_in, std::int64_t iid_in) {

@@ -52,8 +52,8 @@ void rebuild_search_index(soci::session& sql, Dialect d) {
   }
 }
 
-SearchCondition search_condition(Dialect d, const search::Word& w, std::size_t n) {
-  std::string p = ":s" + std::to_string(n);
+SearchCondition search_condition(Dialect d, const search::Word& w, const std::string& name) {
+  std::string p = ":" + name;
   if (d == Dialect::postgresql)
     return {"i.id IN (SELECT issue_id FROM search_doc WHERE words @@ CAST(" + p + " AS tsquery))",
             search::pg_query(w)};

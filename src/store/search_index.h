@@ -20,11 +20,11 @@ void index_text(Db& db, std::int64_t issue_id, std::string_view text);
 /// every note but the system notes (migration 8, 'db copy').
 void rebuild_search_index(soci::session& sql, Dialect d);
 
-/// The condition that issue `i` holds query word `n`, bound as `:sN`, and
-/// the value to bind.
+/// The condition that issue `i` holds query word `w`, bound as `:<name>`,
+/// and the value to bind.
 struct SearchCondition {
   std::string sql, value;
 };
-SearchCondition search_condition(Dialect d, const search::Word& w, std::size_t n);
+SearchCondition search_condition(Dialect d, const search::Word& w, const std::string& name);
 
 }  // namespace store

@@ -16,6 +16,8 @@ drives each page with wrk (8 connections, keep-alive) for a few seconds:
   search-some  /issues?state=all&q=w4242 (in about 500 issues)
   search-rare  /issues?state=all&q=zebracorn (in 10 issues)
   label        /issues?state=all&label=billing (1 in 20 of acme/game's issues)
+  label-common /issues?state=all&label=support (2 in 5 issues, in every project)
+  label-open   /issues?label=support (its open issues)
   mine         /issues?assignee=me (open issues assigned to the member: 1 in 5)
   issue        an issue with a conversation of 12 notes and an attachment
 
@@ -27,7 +29,7 @@ and whether the issue's goal for the queue holds: p99 <= 50 ms and at least
 20 % of nginx's static rate.
 
     tests/bench/web_bench.py [--issues N] [--seconds S] [--connections C] [--db FILE]
-                             [--fill-only] [--build DIR] [--store sqlite|pg]
+                             [--fill-only] [--build DIR] [--store sqlite|pg] [--pages P,...]
 
 --store pg fills and serves a PostgreSQL database instead (a server
 started here, as tests/system/pg.py starts one for the tests; the rows
@@ -37,7 +39,10 @@ The filled database (about 1 GB for 1 000 000 issues; filling it takes a
 few minutes) is copied to FILE with --db and taken from there when FILE
 exists (--fill-only: stop there). `deskmail db check` runs on it once
 after filling. --build DIR takes another build's binaries (e.g. a checkout
-before a change) instead of building build-release here.
+before a change) instead of building build-release here; --pages measures
+only the pages named. The labels' rows are written as (issue_id, label_id):
+from schema 15 on, the store's triggers copy the issue's times, state,
+spam flag and assignee into them, as for every writer.
 
 Figures only; never a pass/fail on speed. Not part of contrib/dev/test.
 """
@@ -69,6 +74,7 @@ from test_web_http import MEMBER, sign_in  # noqa: E402
 PROJECTS = (("acme/game", ()), ("acme/web", ()), ("acme/shop", ()), ("other/desk", ()))
 MINE = ("acme/game", "acme/web", "acme/shop")
 LABELS = ("bug", "billing", "urgent")
+COMMON = "support"  # a label of every project, on 2 in 5 issues
 WORDS = ("printer password login invoice refund server timeout update crash screen mobile account "
          "payment delivery error network backup export import report license upgrade install "
          "monitor keyboard mouse cable router wifi email calendar").split()
@@ -99,6 +105,10 @@ ISSUE_COLUMNS = ("project_id, iid, title, description, state, author_email, auth
                  "raw_message_id, created_at, updated_at, assignee, closed_at")
 
 
+COMMON_SQL = ("INSERT INTO issue_label (issue_id, label_id) SELECT i.id, l.id FROM issue i JOIN label l "
+              f"ON l.project_id = i.project_id AND l.name_key = '{COMMON}' WHERE i.iid % 5 < 2")
+
+
 def fill(desk, n):
     """n issues by SQL, in one transaction, with their search index rows
     (titles and descriptions are lower-case ASCII: their folded text, what
@@ -124,6 +134,7 @@ def fill(desk, n):
     for m, name in enumerate(LABELS):
         db.execute("INSERT INTO issue_label (issue_id, label_id) SELECT id, ? FROM issue "
                    "WHERE id > ? AND project_id = ? AND iid % 20 = ?", (labels[name], first, pid, m))
+    db.execute(COMMON_SQL)
     for p, v in last.items():
         db.execute("UPDATE project SET last_iid = ? WHERE id = ?", (v, p))
     db.execute("COMMIT")
@@ -163,6 +174,7 @@ def fill_pg(desk, n):
     for m, name in enumerate(LABELS):
         sql.append(f"INSERT INTO issue_label (issue_id, label_id) SELECT id, {labels[name]} FROM issue "
                    f"WHERE id > {first} AND project_id = {pid} AND iid % 20 = {m}")
+    sql.append(COMMON_SQL)
     for p, v in last.items():
         sql.append(f"UPDATE project SET last_iid = {v} WHERE id = {p}")
     desk.pg.psql("BEGIN; " + "; ".join(sql) + "; COMMIT", db=desk.query_db)
@@ -217,6 +229,8 @@ def make_desk(args, relay):
         desk.cli("project", "member", "add", p, MEMBER, json_out=False)
     for name in LABELS:
         desk.cli("project", "label", "add", "acme/game", name, json_out=False)
+    for path, _ in PROJECTS:
+        desk.cli("project", "label", "add", path, COMMON, json_out=False)
     if args.db and desk.pg:
         raise SystemExit("--db keeps an SQLite file: not with --store pg")
     if args.db and os.path.exists(args.db):
@@ -273,6 +287,8 @@ def pages(desk, n):
             ("search-rare", "/issues?state=all&q=zebracorn"),
             ("search-some", "/issues?state=all&q=w4242"),
             ("label", "/issues?state=all&label=billing"),
+            ("label-common", f"/issues?state=all&label={COMMON}"),
+            ("label-open", f"/issues?label={COMMON}"),
             ("search", "/issues?state=all&q=printer")]
 
 
@@ -358,6 +374,8 @@ def measure(args, desk, web, cookie):
     try:
         todo = []
         for name, path in pages(desk, args.issues):
+            if args.pages and name not in args.pages.split(","):
+                continue
             status, _, body = http(web.url + path, headers={"Cookie": cookie})
             if status != 200:
                 raise SystemExit(f"{name}: {path}: HTTP {status}")
@@ -412,6 +430,7 @@ def main():
     ap.add_argument("--db", help="keep the filled database here; take it from here when it exists")
     ap.add_argument("--fill-only", action="store_true", help="stop once the database is filled (--db)")
     ap.add_argument("--build", metavar="DIR", help="this build's binaries instead of build-release")
+    ap.add_argument("--pages", help="only these pages (names, comma-separated)")
     ap.add_argument("--store", choices=("sqlite", "pg"), default="sqlite",
                     help="pg: a PostgreSQL server started here, as the system tests start one")
     args = ap.parse_args()

@@ -321,21 +321,21 @@ class Backup(unittest.TestCase):
         for n in range(3):
             deliver(self.desk, [self.game], message(message_id=f"m{n}@x"))
         self.desk.stop()
-        # Back to the version 14 layout: migration 016 undone (the version
+        # Back to the version 15 layout: migration 016 undone (the version
         # before the current one; a new migration moves this test along).
         db = sqlite3.connect(self.desk.db, isolation_level=None)
         db.executescript(
             "BEGIN; DROP TRIGGER issue_tally_insert; DROP TRIGGER issue_tally_update;"
             "DROP TRIGGER issue_tally_delete; DROP TABLE issue_tally;"
-            "UPDATE schema_version SET version = 14; COMMIT;")
+            "UPDATE schema_version SET version = 15; COMMIT;")
         db.close()
         p = cli(self.desk, "db", "migrate")
         self.assertEqual(p.returncode, 0, p.stderr)
-        m = re.search(r"copy of schema version 14: (\S+/deskmail\.db\.schema14-\d{8}T\d{6}Z\.bak)\n", p.stdout)
+        m = re.search(r"copy of schema version 15: (\S+/deskmail\.db\.schema15-\d{8}T\d{6}Z\.bak)\n", p.stdout)
         self.assertTrue(m, p.stdout)
-        self.assertIn("schema version 14 -> 16", p.stdout)
+        self.assertIn("schema version 15 -> 16", p.stdout)
         old = sqlite3.connect(m.group(1))
-        self.assertEqual(old.execute("SELECT version FROM schema_version").fetchone()[0], 14)
+        self.assertEqual(old.execute("SELECT version FROM schema_version").fetchone()[0], 15)
         self.assertEqual(old.execute("SELECT count(*) FROM sqlite_master "
                                      "WHERE name = 'issue_tally'").fetchone()[0], 0)
         old.close()

@@ -133,9 +133,10 @@ TEST_CASE("store deadline: passed before the unit starts, and while waiting for 
   CHECK(db.st->list_projects().size() == 1);
 }
 
-// The label filter's two plans (issue_views.cc): a label on fewer than
-// 20 000 issues is taken as the list of its issues, one on more is tested
-// per issue along the sort index. Both give the same pages and counts.
+// The label filter walks the label's rows of issue_label in the listing's
+// order (queue_sql.cc, schema 15), a label on every issue as one on few:
+// the same pages and counts (test_label_queue.cc compares every filter
+// with a plain query).
 TEST_CASE("store label filter: a sparse and a dense label page and count alike") {
   DeadlineDb db;
   db.fill(30000);

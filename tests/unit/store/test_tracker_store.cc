@@ -206,6 +206,18 @@ TEST_CASE("store tracker: migration 8 and db copy build the search index") {
     // Back to version 7: without what migration 8 adds.
     soci::session s(db.conn);
     bool pg = db.conn.rfind("postgresql://", 0) == 0;
+    // 15's triggers (the one on issue_label goes with its table) and 16's
+    // tally with its triggers: both migrations run again below.
+    if (pg) {
+      s << "DROP FUNCTION issue_label_follow() CASCADE";
+      s << "DROP FUNCTION issue_label_copy() CASCADE";
+      s << "DROP FUNCTION issue_tally_change() CASCADE";
+    } else {
+      s << "DROP TRIGGER issue_label_follow";
+      for (const char* t : {"issue_tally_insert", "issue_tally_update", "issue_tally_delete"})
+        s << std::string("DROP TRIGGER ") + t;
+    }
+    s << "DROP TABLE issue_tally";
     for (const char* q :
          {"DROP INDEX issue_assignee_updated", "DROP INDEX issue_assignee_created",  // 13
           "DROP INDEX issue_assignee", "DROP INDEX issue_created", "DROP INDEX issue_updated",
@@ -219,10 +231,12 @@ TEST_CASE("store tracker: migration 8 and db copy build the search index") {
   CHECK(db.st->version() == 7);
   CHECK(db.st->migrate_to(8) == 8);
   {
-    // Everything but the tracker was in the current layout all along.
+    // Everything but the tracker was in the current layout all along, up
+    // to 15, which adds to issue_label (16's tally was dropped above).
     soci::session s(db.conn);
-    s << "UPDATE schema_version SET version = " << store::Store::kSchemaVersion;
+    s << "UPDATE schema_version SET version = 14";
   }
+  CHECK(db.st->migrate() == store::Store::kSchemaVersion);
   db.open_desk();
   CHECK(db.search("probleme") == Strings{ref});
   CHECK(db.search("мир") == Strings{ref});
