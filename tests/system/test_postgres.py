@@ -267,6 +267,10 @@ class MoveToPostgres(unittest.TestCase):
             self.assertGreater(out["metric_counter"], 0)
             desk.database = server.conn(db)
             desk.write_config()
+            # What the target keeps beside the rows (the project counts, the
+            # labels' copies, the search index) is consistent there.
+            check = desk.cli("db", "check", check=False)
+            self.assertTrue(check["ok"], check["problems"])
             relay.mode = "ok"
             desk.start()
             for ref, old in before.items():
