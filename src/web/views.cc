@@ -30,9 +30,19 @@ using kainjow::mustache::mustache;
 void put(data& object, const std::string& key, data&& value) {
   object[key] = std::move(value);
 }
+// list_value() is the list's own vector (heap-owned, not const itself).
+kainjow::mustache::list& items(data& list) {
+  return const_cast<kainjow::mustache::list&>(list.list_value());
+}
 void add(data& list, data&& item) {
-  // list_value() is the list's own vector (heap-owned, not const itself).
-  const_cast<kainjow::mustache::list&>(list.list_value()).push_back(std::move(item));
+  items(list).push_back(std::move(item));
+}
+// A list of `n` items: data's move constructor is not noexcept, so a vector
+// that grows copies what it holds (another 10 % of a queue page's CPU).
+data list_of(std::size_t n) {
+  data list{data::type::list};
+  items(list).reserve(n);
+  return list;
 }
 
 // Each template is parsed once per handler thread, not at every page (a
@@ -90,7 +100,7 @@ std::string size_text(long long n) {
 
 data options(const std::vector<std::pair<std::string, std::string>>& values,
              const std::string& chosen) {
-  data list{data::type::list};
+  data list = list_of(values.size());
   for (const auto& [v, label] : values) {
     data o;
     o.set("value", v);
@@ -169,7 +179,7 @@ std::string queue(const Frame& f, const Queue& q) {
   d.set("heading", q.quarantine ? "Quarantine" : "Queue");
   d.set("action", q.quarantine ? "/quarantine" : "/issues");
   d.set("quarantine", q.quarantine);
-  data projects{data::type::list};
+  data projects = list_of(q.projects.size());
   for (const auto& p : q.projects) {
     data o;
     o.set("path", p);
@@ -187,7 +197,7 @@ std::string queue(const Frame& f, const Queue& q) {
   if (!q.error.empty()) d.set("error", q.error);
   d.set("empty", q.issues.empty());
   d.set("filtered", !q.project.empty() || !q.assignee.empty() || !q.label.empty() || !q.q.empty());
-  data list{data::type::list};
+  data list = list_of(q.issues.size());
   for (const auto& s : q.issues) {
     data o;
     o.set("state", s.state);
@@ -203,7 +213,7 @@ std::string queue(const Frame& f, const Queue& q) {
       o.set("assigned_to", false);
     else
       o.set("assigned_to", s.assignee);
-    data labels{data::type::list};
+    data labels = list_of(s.labels.size());
     for (const auto& l : s.labels) add(labels, data(l));
     put(o, "labels", std::move(labels));
     o.set("quarantine", q.quarantine);
@@ -230,7 +240,7 @@ std::string issue(const Frame& f, const Issue& i) {
   d.set("description", i.detail.description);
   d.set("base", issue_url(s.project, s.iid));
   d.set("csrf", f.csrf);
-  data notes{data::type::list};
+  data notes = list_of(i.detail.notes.size());
   for (const auto& n : i.detail.notes) {
     data o;
     note_kind(n, o);
@@ -242,7 +252,7 @@ std::string issue(const Frame& f, const Issue& i) {
     add(notes, std::move(o));
   }
   put(d, "notes", std::move(notes));
-  data members{data::type::list};
+  data members = list_of(i.members.size());
   for (const auto& m : i.members) {
     data o;
     o.set("email", m);
@@ -250,7 +260,7 @@ std::string issue(const Frame& f, const Issue& i) {
     add(members, std::move(o));
   }
   put(d, "members", std::move(members));
-  data labels{data::type::list};
+  data labels = list_of(i.labels.size());
   for (const auto& l : i.labels) {
     data o;
     o.set("name", l.name);
@@ -261,7 +271,7 @@ std::string issue(const Frame& f, const Issue& i) {
   }
   put(d, "labels", std::move(labels));
   d.set("has_labels", !i.labels.empty());
-  data parts{data::type::list};
+  data parts = list_of(i.detail.participants.size());
   for (const auto& p : i.detail.participants) {
     data o;
     o.set("email", p.email);
@@ -270,7 +280,7 @@ std::string issue(const Frame& f, const Issue& i) {
     add(parts, std::move(o));
   }
   put(d, "participants", std::move(parts));
-  data atts{data::type::list};
+  data atts = list_of(i.detail.attachments.size());
   for (const auto& a : i.detail.attachments) {
     data o;
     o.set("name", a.filename);
