@@ -374,7 +374,13 @@ class WebDeadline(unittest.TestCase):
         self.assertEqual(http(self.web.url + "/signin")[0], 200)
         for t in threads:
             t.join()
-        self.assertEqual(results, [503] * 4)
+        # They take turns on the only store connection, and the wait counts
+        # toward the deadline: the first in line may finish in time once the
+        # first request has warmed PostgreSQL's cache (a page reads its issues
+        # and its count in one unit of work), the others cannot.
+        self.assertEqual(len(results), 4)
+        self.assertLessEqual(set(results), {200, 503}, results)
+        self.assertGreaterEqual(results.count(503), 3, results)
         # The same keep-alive connection, the same store connection: served.
         status, _, body = get("/issues")
         self.assertEqual(status, 200, body[:300])
