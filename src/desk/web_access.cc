@@ -171,7 +171,7 @@ std::optional<store::IssueDetail> WebAccess::issue(const std::string& email,
 }
 
 std::optional<WebAccess::IssuePage> WebAccess::issue_page(const std::string& email,
-                                                         const std::string& ref) {
+                                                          const std::string& ref) {
   return store_.read([&](store::Tx& tx) -> std::optional<IssuePage> {
     if (!issue_id(tx, email, ref)) return std::nullopt;
     auto parsed = store::parse_ref(ref);

@@ -74,9 +74,10 @@ std::vector<std::string> SqlChecks::problems() {
   // Every issue has its title and description in the search index (one
   // pass over each: db check runs on large desks too).
   long long unindexed = 0;
-  db_.run(std::string("SELECT (SELECT count(*) FROM issue) - (SELECT count(DISTINCT issue_id) FROM ") +
-              (db_.dialect == Dialect::sqlite ? "search_text)" : "search_doc)"),
-          soci::into(unindexed));
+  db_.run(
+      std::string("SELECT (SELECT count(*) FROM issue) - (SELECT count(DISTINCT issue_id) FROM ") +
+          (db_.dialect == Dialect::sqlite ? "search_text)" : "search_doc)"),
+      soci::into(unindexed));
   if (unindexed)
     problems.push_back(std::to_string(unindexed) + " issues missing from the search index");
   long long bad_size = 0;

@@ -13,38 +13,20 @@
 #include <future>
 #include <thread>
 
+#include "empty_db.h"
 #include "store/store.h"
 
 namespace {
 
-struct DeadlineDb {
-  std::filesystem::path dir;
-  std::string conn;
+struct DeadlineDb : store_test::EmptyDb {
   std::unique_ptr<store::Store> st;
-  bool pg = false;
-  DeadlineDb() {
-    const char* env = std::getenv("DESKMAIL_TEST_PG");
-    if (env && *env) {
-      pg = true;
-      conn = env;
-      soci::session s(conn);
-      s << "SET client_min_messages = warning";
-      s << "DROP SCHEMA IF EXISTS public CASCADE";
-      s << "CREATE SCHEMA public";
-    } else {
-      std::string tmpl = "/tmp/deskmail-deadline-XXXXXX";
-      dir = mkdtemp(tmpl.data());
-      conn = "sqlite3://db=" + (dir / "t.db").string();
-    }
+  DeadlineDb() : EmptyDb("deadline") {
     // One connection: the unit after a stopped one runs on the same.
     st = store::open(conn, std::chrono::milliseconds(5000), 1);
     st->init();
     st->add_project("acme/game", "Game", "game", {});
   }
-  ~DeadlineDb() {
-    st.reset();
-    if (!dir.empty()) std::filesystem::remove_all(dir);
-  }
+  ~DeadlineDb() { st.reset(); }
 
   // `n` closed issues by SQL, half of them with "printer" and the other half
   // with "router" in the title, indexed for search as a delivery would.

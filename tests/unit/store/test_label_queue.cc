@@ -13,6 +13,7 @@
 
 #include "desk/desk.h"
 #include "desk/tracker.h"
+#include "empty_db.h"
 #include "store/store.h"
 
 namespace fs = std::filesystem;
@@ -22,33 +23,16 @@ namespace {
 const std::chrono::milliseconds kWait(5000);
 using Ids = std::vector<long long>;
 
-struct LabelDb {
-  fs::path dir;
-  std::string conn;
+struct LabelDb : store_test::EmptyDb {
   std::unique_ptr<store::Store> st;
-  explicit LabelDb(int version = store::Store::kSchemaVersion) {
-    const char* env = std::getenv("DESKMAIL_TEST_PG");
-    if (env && *env) {
-      conn = env;
-      soci::session s(conn);
-      s << "SET client_min_messages = warning";
-      s << "DROP SCHEMA IF EXISTS public CASCADE";
-      s << "CREATE SCHEMA public";
-    } else {
-      std::string tmpl = "/tmp/deskmail-label-XXXXXX";
-      dir = mkdtemp(tmpl.data());
-      conn = "sqlite3://db=" + (dir / "t.db").string();
-    }
+  explicit LabelDb(int version = store::Store::kSchemaVersion) : EmptyDb("label") {
     st = store::open(conn, kWait, 1);
     REQUIRE(st->migrate_to(version) == version);
     st->add_project("acme/game", "Game", "game", {});
     st->add_project("acme/web", "Web", "web", {});
     st->add_project("other/desk", "Desk", "desk", {});
   }
-  ~LabelDb() {
-    st.reset();
-    if (!dir.empty()) fs::remove_all(dir);
-  }
+  ~LabelDb() { st.reset(); }
   long long scalar(const std::string& q) {
     soci::session s(conn);
     long long n = 0;

@@ -11,30 +11,13 @@
 #include <chrono>
 #include <filesystem>
 
+#include "empty_db.h"
 #include "store/store.h"
 
 namespace {
 
-struct TallyDb {
-  std::filesystem::path dir;
-  std::string conn;
-  TallyDb() {
-    const char* env = std::getenv("DESKMAIL_TEST_PG");
-    if (env && *env) {
-      conn = env;
-      soci::session s(conn);
-      s << "SET client_min_messages = warning";
-      s << "DROP SCHEMA IF EXISTS public CASCADE";
-      s << "CREATE SCHEMA public";
-    } else {
-      std::string tmpl = "/tmp/deskmail-tally-XXXXXX";
-      dir = mkdtemp(tmpl.data());
-      conn = "sqlite3://db=" + (dir / "t.db").string();
-    }
-  }
-  ~TallyDb() {
-    if (!dir.empty()) std::filesystem::remove_all(dir);
-  }
+struct TallyDb : store_test::EmptyDb {
+  TallyDb() : EmptyDb("tally") {}
 
   // `n` issues of `project` by SQL: every third closed, every fifth spam.
   void fill(const std::string& project, int n, int from) {
@@ -46,8 +29,9 @@ struct TallyDb {
              project +
              "'), k, 't', 'd', CASE WHEN k % 3 = 0 THEN 'closed' ELSE 'opened' END, "
              "CASE WHEN k % 5 = 0 THEN 1 ELSE 0 END, 'c@example.org', '', '" +
-             project + "-' || k || '@x', 1000 + k, 1000 + k FROM (WITH RECURSIVE n(k) AS "
-                       "(SELECT " +
+             project +
+             "-' || k || '@x', 1000 + k, 1000 + k FROM (WITH RECURSIVE n(k) AS "
+             "(SELECT " +
              f + " UNION ALL SELECT k + 1 FROM n WHERE k < " + to + ") SELECT k FROM n) s";
     s << "UPDATE project SET last_iid = " + to + " WHERE path = '" + project + "'";
   }
