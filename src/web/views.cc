@@ -4,6 +4,7 @@
 #include <ctime>
 #include <kainjow/mustache.hpp>
 #include <memory>
+#include <string_view>
 #include <unordered_map>
 
 #include "asset_issue.h"
@@ -11,10 +12,12 @@
 #include "asset_link.h"
 #include "asset_message.h"
 #include "asset_queue.h"
+#include "asset_queue_row.h"
 #include "asset_signin.h"
 #include "asset_signin_sent.h"
 #include "asset_style.h"
 #include "web/form.h"
+#include "web/fragment_cache.h"
 
 namespace web::views {
 
@@ -174,6 +177,64 @@ std::string message(const Frame& f, const std::string& heading, const std::strin
   return page(f, kAssetMessage, d);
 }
 
+namespace {
+
+// Everything a queue row shows, each value after its length (so that no
+// two rows' values can run into each other): the row's key in the cache.
+void keyed(std::string& k, std::string_view v) {
+  (k += std::to_string(v.size())) += ':';
+  k += v;
+}
+
+std::string row_key(const store::IssueSummary& s, bool quarantine, const std::string& csrf) {
+  std::string k;
+  k.reserve(256);
+  for (const std::string* v : {&s.state, &s.title, &s.project, &s.ref, &s.author, &s.assignee})
+    keyed(k, *v);
+  keyed(k, std::to_string(s.iid));
+  keyed(k, std::to_string(s.updated_at));
+  keyed(k, std::to_string(s.labels.size()));
+  for (const auto& l : s.labels) keyed(k, l);
+  // The form of a quarantined row carries the session's CSRF token.
+  if (quarantine) keyed(k, csrf);
+  return k;
+}
+
+std::string render_row(const store::IssueSummary& s, bool quarantine, const std::string& csrf) {
+  data o;
+  o.set("state", s.state);
+  o.set("title", s.title.empty() ? std::string("(no subject)") : s.title);
+  o.set("url", issue_url(s.project, s.iid));
+  o.set("spam_url", issue_url(s.project, s.iid) + "/spam");
+  o.set("ref", s.ref);
+  o.set("author", s.author);
+  o.set("updated", when(s.updated_at, false));
+  o.set("updated_iso", when(s.updated_at, true));
+  if (s.assignee.empty())
+    o.set("assigned_to", false);
+  else
+    o.set("assigned_to", s.assignee);
+  data labels = list_of(s.labels.size());
+  for (const auto& l : s.labels) add(labels, data(l));
+  put(o, "labels", std::move(labels));
+  o.set("quarantine", quarantine);
+  o.set("csrf", csrf);
+  return render(kAssetQueueRow, o);
+}
+
+// A row as rendered before, when nothing it shows has changed since: a
+// queue page's rows through kainjow were a fifth of its CPU (perf). One
+// cache per handler thread (no lock); 2 x 2 048 rows of about 1 KiB each.
+const std::string& queue_row(const store::IssueSummary& s, bool quarantine,
+                             const std::string& csrf) {
+  thread_local FragmentCache rows(2048);
+  std::string key = row_key(s, quarantine, csrf);
+  if (const std::string* hit = rows.find(key)) return *hit;
+  return rows.put(key, render_row(s, quarantine, csrf));
+}
+
+}  // namespace
+
 std::string queue(const Frame& f, const Queue& q) {
   data d;
   d.set("heading", q.quarantine ? "Quarantine" : "Queue");
@@ -197,30 +258,10 @@ std::string queue(const Frame& f, const Queue& q) {
   if (!q.error.empty()) d.set("error", q.error);
   d.set("empty", q.issues.empty());
   d.set("filtered", !q.project.empty() || !q.assignee.empty() || !q.label.empty() || !q.q.empty());
-  data list = list_of(q.issues.size());
-  for (const auto& s : q.issues) {
-    data o;
-    o.set("state", s.state);
-    o.set("title", s.title.empty() ? std::string("(no subject)") : s.title);
-    o.set("url", issue_url(s.project, s.iid));
-    o.set("spam_url", issue_url(s.project, s.iid) + "/spam");
-    o.set("ref", s.ref);
-    o.set("author", s.author);
-    o.set("updated", when(s.updated_at, false));
-    o.set("updated_iso", when(s.updated_at, true));
-    // Set either way: a missing key would be looked up in the page's data.
-    if (s.assignee.empty())
-      o.set("assigned_to", false);
-    else
-      o.set("assigned_to", s.assignee);
-    data labels = list_of(s.labels.size());
-    for (const auto& l : s.labels) add(labels, data(l));
-    put(o, "labels", std::move(labels));
-    o.set("quarantine", q.quarantine);
-    o.set("csrf", f.csrf);
-    add(list, std::move(o));
-  }
-  put(d, "issues", std::move(list));
+  std::string rows;
+  rows.reserve(q.issues.size() * 1024);
+  for (const auto& s : q.issues) rows += queue_row(s, q.quarantine, f.csrf);
+  d.set("rows", std::move(rows));
   if (!q.next.empty()) d.set("next", q.next);
   return page(f, kAssetQueue, d);
 }
