@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <map>
+#include <unordered_set>
 #include <memory>
 
 #include "store/values.h"
@@ -146,28 +147,62 @@ std::string fold(std::string_view text_in) {
   return out;
 }
 
-std::vector<Word> words(std::string_view folded) {
-  std::vector<Word> out;
-  Word cur;
-  auto flush = [&] {
-    if (cur.chars) out.push_back(std::move(cur));
-    cur = Word{};
+namespace {
+
+// Calls `each(text, cjk, chars)` for each word of folded UTF-8 text, as
+// views into it (a word's characters are contiguous: folded text is valid
+// UTF-8, so a character's bytes are what re-encoding it would give).
+// ASCII is decided without GLib: a letter or digit, never CJK or a mark.
+template <class Each>
+void each_word(std::string_view folded, Each each) {
+  const char* begin = folded.data();
+  const char* end = begin + folded.size();
+  const char* start = nullptr;  // the word being read, nullptr for none
+  std::size_t chars = 0;
+  bool cur_cjk = false;
+  auto flush = [&](const char* at) {
+    if (chars) each(std::string_view(start, static_cast<std::size_t>(at - start)), cur_cjk, chars);
+    start = nullptr;
+    chars = 0;
   };
-  std::string s(folded);
-  for (const char* p = s.c_str(); *p; p = g_utf8_next_char(p)) {
-    gunichar c = g_utf8_get_char(p);
-    bool cjk = is_cjk(c);
-    bool word = cjk || g_unichar_isalnum(c) || (is_mark(c) && cur.chars);
-    if (!word) {
-      flush();
+  const char* p = begin;
+  while (p < end && *p) {
+    unsigned char b = static_cast<unsigned char>(*p);
+    if (b < 0x80) {
+      bool word = (b >= 'a' && b <= 'z') || (b >= '0' && b <= '9') || (b >= 'A' && b <= 'Z');
+      if (!word || cur_cjk) flush(p);
+      if (word) {
+        if (!chars) start = p, cur_cjk = false;
+        ++chars;
+      }
+      ++p;
       continue;
     }
-    if (cur.chars && cur.cjk != cjk && !is_mark(c)) flush();
-    if (!cur.chars) cur.cjk = cjk;
-    append(cur.text, c);
-    ++cur.chars;
+    const char* next = g_utf8_next_char(p);
+    if (next > end) break;  // a cut character (folded text has none)
+    gunichar c = g_utf8_get_char(p);
+    bool cjk = is_cjk(c);
+    bool mark = is_mark(c);
+    bool word = cjk || g_unichar_isalnum(c) || (mark && chars);
+    if (!word) {
+      flush(p);
+    } else {
+      if (chars && cur_cjk != cjk && !mark) flush(p);
+      if (!chars) start = p, cur_cjk = cjk;
+      ++chars;
+    }
+    p = next;
   }
-  flush();
+  flush(p);
+}
+
+}  // namespace
+
+std::vector<Word> words(std::string_view folded) {
+  std::vector<Word> out;
+  each_word(folded, [&](std::string_view text, bool cjk, std::size_t chars) {
+    out.push_back(Word{std::string(text), chars, cjk});
+  });
   return out;
 }
 
@@ -175,23 +210,36 @@ std::string sqlite_text(std::string_view doc) {
   // Folding may lengthen a text (ß -> ss, ligatures) or shorten it: the
   // input is cut first, so that a long text is not folded whole.
   std::string folded = fold(prefix(doc, kMaxIndexedBytes));
-  std::string out(prefix(folded, kMaxIndexedBytes));
-  // CJK characters start at U+2E80: UTF-8 lead bytes from 0xE2.
-  bool cjk = std::any_of(out.begin(), out.end(),
-                         [](char c) { return static_cast<unsigned char>(c) >= 0xE2; });
+  // Each distinct word once, in the order of first appearance, a space
+  // between: a query word is a run of letters and digits (query_words), so
+  // it is in the text exactly when it is inside one of the text's words,
+  // and the trigram index pays per token (repeated words, quoted lines and
+  // punctuation were most of a mail's tokens).
+  std::string out;
+  out.reserve(folded.size());
+  std::unordered_set<std::string_view> seen;
+  bool cjk = false;
+  each_word(folded, [&](std::string_view w, bool run_cjk, std::size_t) {
+    cjk = cjk || run_cjk;
+    if (!seen.insert(w).second) return;
+    if (!out.empty()) out += ' ';
+    out += w;
+  });
+  if (out.size() > kMaxIndexedBytes) out.resize(prefix(out, kMaxIndexedBytes).size());
   if (!cjk) return out;
-  // Each two CJK characters in a row, with the marker: one pass.
+  // Each two CJK characters in a row, with the marker, once each.
   std::string pairs;
-  const char* prev = nullptr;
-  for (const char* p = out.c_str(); *p; p = g_utf8_next_char(p)) {
-    if (static_cast<unsigned char>(*p) < 0xE2 || !is_cjk(g_utf8_get_char(p))) {
-      prev = nullptr;
-      continue;
+  std::unordered_set<std::string_view> pair_seen;
+  each_word(folded, [&](std::string_view w, bool run_cjk, std::size_t) {
+    if (!run_cjk) return;
+    const char* end = w.data() + w.size();
+    for (const char* p = w.data(); p < end; p = g_utf8_next_char(p)) {
+      const char* q = g_utf8_next_char(p);
+      if (q >= end || !is_cjk(g_utf8_get_char(p)) || !is_cjk(g_utf8_get_char(q))) continue;
+      std::string_view pair(p, static_cast<std::size_t>(g_utf8_next_char(q) - p));
+      if (pair_seen.insert(pair).second) pairs.append(pair) += "\xEE\x80\x80 ";
     }
-    if (prev)
-      pairs.append(prev, static_cast<std::size_t>(g_utf8_next_char(p) - prev)) += "\xEE\x80\x80 ";
-    prev = p;
-  }
+  });
   if (!pairs.empty()) out += "\n" + pairs;
   return out;
 }

@@ -56,3 +56,32 @@ TEST_CASE("store search: PostgreSQL's vector and query") {
   CHECK(search::pg_query(search::words("猫")[0]) == "'猫':*");
   CHECK(search::query_words("a b c d e f g h i j").size() == search::kMaxQueryWords);
 }
+
+TEST_CASE("store search: SQLite's text holds each distinct word once, and finds what the text does") {
+  std::string mail =
+      "Hello team,\n\nThe printer on floor 3 is jammed again. The printer!!! Again...\n"
+      "> On Monday, Jane wrote:\n> > The printer is jammed.\n> > -- \n> > Jane\n"
+      "東京都の東京タワー, Café café CAFÉ e-mail: jane@example.com\n";
+  std::string t = search::sqlite_text(mail);
+  std::string folded = search::fold(mail);
+  CHECK(t.size() < folded.size());
+  CHECK(t.find("hello team the printer on floor 3 is jammed again") == 0);
+  std::size_t printers = 0;
+  for (auto at = t.find("printer"); at != std::string::npos; at = t.find("printer", at + 1))
+    ++printers;
+  CHECK(printers == 1);
+  // Every word of the mail, and every part of one, is found; nothing that
+  // only spans two words or punctuation is a query word at all.
+  for (const auto& w : search::words(folded)) {
+    CHECK(t.find(w.text) != std::string::npos);
+    CHECK(t.find(w.text.substr(w.text.size() / 2)) != std::string::npos);
+  }
+  for (const char* q : {"rint", "jamm", "example", "mail", "cafe", "タワー", "東京都"})
+    CHECK(t.find(search::words(search::fold(q))[0].text) != std::string::npos);
+  for (const char* q : {"printers", "monday jane", "floor3", "cafecafe"})
+    for (const auto& w : search::query_words(q))
+      CHECK((t.find(w.text) != std::string::npos) == (folded.find(w.text) != std::string::npos));
+  // A two-character CJK word is looked up as a pair, each pair once.
+  CHECK(t.find("東京\xEE\x80\x80") != std::string::npos);
+  CHECK(t.find("東京\xEE\x80\x80") == t.rfind("東京\xEE\x80\x80"));
+}
