@@ -16,13 +16,15 @@ runs each cell beside this one, on SQLite, and the table adds the ratio
 this/peer.
 
     tests/bench/lmtp_bench.py [--quick] [--postgresql] [--extras] [--reps N] [--peer DIR]
-                              [--build DIR] [--same-config] [--no-outbound] [--out DIR]
+                              [--build DIR] [--same-config | --own-config] [--no-outbound] [--out DIR]
                               [--cells 4096x8x1,...]
 
 --build DIR takes another checkout's release build as "this" one (not
 built here), so that two older commits can be paired (the peer being the
 one before a change); --same-config gives both the peer's config (the
-limits every version knows).
+limits every version knows, so at most 100 confirmations an hour: most
+messages then cause none); --own-config gives the peer this build's
+(a confirmation for every message), for a peer that knows its limits.
 
 Confirmations are sent to a relay of their own (smtp-sink, SMTP) and each
 cell waits for the outbox to drain before it reads the CPU, so the figure
@@ -62,11 +64,11 @@ OWN_LIMITS = ", confirmations_per_hour: 0"
 RELAY = {"port": None}
 
 
-SAME_CONFIG = {"on": False}
+SAME_CONFIG = {"on": False, "own": False}
 
 
 def desk_config(peer):
-    own = "" if peer or SAME_CONFIG["on"] else OWN_LIMITS
+    own = OWN_LIMITS if SAME_CONFIG["own"] else "" if peer or SAME_CONFIG["on"] else OWN_LIMITS
     limits = "limits: { " + BENCH_LIMITS + own + " }\n"
     if RELAY["port"] is None:
         return limits + "outbound: { enabled: false }\n"
@@ -556,12 +558,14 @@ def main():
     ap.add_argument("--build", metavar="DIR", help="another checkout's release build as this one")
     ap.add_argument("--desk-only", action="store_true", help="no Dovecot, no smtp-sink (a pair with --peer)")
     ap.add_argument("--same-config", action="store_true", help="this build gets the peer's config")
+    ap.add_argument("--own-config", action="store_true", help="the peer gets this build's config")
     ap.add_argument("--small", type=int, default=3000, help="4 KiB messages per cell")
     ap.add_argument("--big", type=int, default=500, help="100 KiB messages per cell")
     ap.add_argument("--no-outbound", action="store_true", help="confirmations neither composed nor sent")
     ap.add_argument("--out", default=".", help="directory for lmtp-bench.json and lmtp-bench.png")
     args = ap.parse_args()
     SAME_CONFIG["on"] = args.same_config
+    SAME_CONFIG["own"] = args.own_config
     if args.build:
         build = os.path.abspath(args.build)
         harness.DESKMAILD = os.path.join(build, "src", "server", "deskmaild")
