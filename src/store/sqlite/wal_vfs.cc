@@ -232,6 +232,12 @@ const char* v_next_syscall(sqlite3_vfs*, const char* name) {
 void install_wal_write_coalescing() {
   static std::once_flag once;
   std::call_once(once, [] {
+    // No memory statistics (nothing here reads them): with them, every
+    // sqlite3_malloc and sqlite3_free of every connection takes one global
+    // mutex, and deskmail-web's four readers spent a tenth of their CPU in
+    // pthread_mutex_lock/unlock (perf, queue page under wrk). SQLite takes
+    // this only before it is initialized, which is here, at the first open.
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
     sqlite3_initialize();
     g_base = sqlite3_vfs_find(nullptr);
     if (!g_base || g_base->iVersion < 3) return;  // not the unix VFS we know: leave it
