@@ -5,8 +5,8 @@
 
 #include <algorithm>
 #include <map>
-#include <unordered_set>
 #include <memory>
+#include <unordered_set>
 
 #include "store/values.h"
 

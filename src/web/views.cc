@@ -1,8 +1,8 @@
 // views.cc: pages from templates (see views.h).
 #include "web/views.h"
 
-#include <ctime>
 #include <cstring>
+#include <ctime>
 #include <kainjow/mustache.hpp>
 #include <map>
 #include <memory>

@@ -1,8 +1,8 @@
 // The search index's text (store/search.h): folding, words, and what each
 // store indexes and asks for.
-#include "store/search.h"
-
 #include <doctest/doctest.h>
+
+#include "store/search.h"
 
 namespace search = store::search;
 
@@ -12,7 +12,7 @@ TEST_CASE("store search: folding drops Latin, Greek and Cyrillic accents, keeps 
   CHECK(search::fold("Ёлка Йод") == "елка иод");
   CHECK(search::fold("Ελλάδα") == "ελλαδα");
   CHECK(search::fold("ＡＢＣ ﬁle") == "abc file");  // full-width letters, a ligature
-  CHECK(search::fold("ガイド") == "ガイド");          // the voiced mark stays
+  CHECK(search::fold("ガイド") == "ガイド");        // the voiced mark stays
   CHECK(search::fold("bad\xFF") == "bad\xEF\xBF\xBD");
 }
 
@@ -57,7 +57,8 @@ TEST_CASE("store search: PostgreSQL's vector and query") {
   CHECK(search::query_words("a b c d e f g h i j").size() == search::kMaxQueryWords);
 }
 
-TEST_CASE("store search: SQLite's text holds each distinct word once, and finds what the text does") {
+TEST_CASE(
+    "store search: SQLite's text holds each distinct word once, and finds what the text does") {
   std::string mail =
       "Hello team,\n\nThe printer on floor 3 is jammed again. The printer!!! Again...\n"
       "> On Monday, Jane wrote:\n> > The printer is jammed.\n> > -- \n> > Jane\n"

@@ -70,8 +70,10 @@ TEST_CASE("fragment cache: hits, misses and its bound") {
 }
 
 TEST_CASE("queue rows: the same page from the cache, and nothing stale") {
-  auto first = web::views::queue(frame("t1"), queue_of({row(1, "Printer <script>"), row(2, "VPN")}));
-  auto again = web::views::queue(frame("t1"), queue_of({row(1, "Printer <script>"), row(2, "VPN")}));
+  auto first =
+      web::views::queue(frame("t1"), queue_of({row(1, "Printer <script>"), row(2, "VPN")}));
+  auto again =
+      web::views::queue(frame("t1"), queue_of({row(1, "Printer <script>"), row(2, "VPN")}));
   CHECK(first == again);
   CHECK(first.find("Printer &lt;script&gt;") != std::string::npos);
   CHECK(first.find("<script>") == std::string::npos);
@@ -113,6 +115,6 @@ TEST_CASE("quarantine rows carry the viewer's own CSRF token") {
   CHECK(occurrences(two, "value=\"token-two\"") >= 1);
   CHECK(two.find("token-one") == std::string::npos);
   // The queue (not quarantine) rows carry no form.
-  CHECK(web::views::queue(frame("token-one"), queue_of({row(3, "Cheap pills")}))
-            .find("/spam\"") == std::string::npos);
+  CHECK(web::views::queue(frame("token-one"), queue_of({row(3, "Cheap pills")})).find("/spam\"") ==
+        std::string::npos);
 }
