@@ -255,10 +255,11 @@ std::string render_row(const store::IssueSummary& s, bool quarantine, const std:
 
 // A row as rendered before, when nothing it shows has changed since: a
 // queue page's rows through kainjow were a fifth of its CPU (perf). One
-// cache per handler thread (no lock); 2 x 2 048 rows of about 1 KiB each.
+// cache per handler thread (no lock); at most 2 x 1 024 rows of about 1 KiB
+// (key and row) each: 2 MiB a thread, 8 MiB for the default four.
 const std::string& queue_row(const store::IssueSummary& s, bool quarantine,
                              const std::string& csrf) {
-  thread_local FragmentCache rows(2048);
+  thread_local FragmentCache rows(1024);
   std::string key = row_key(s, quarantine, csrf);
   if (const std::string* hit = rows.find(key)) return *hit;
   return rows.put(key, render_row(s, quarantine, csrf));
