@@ -51,8 +51,8 @@ data list_of(std::size_t n) {
   return list;
 }
 
-// A template, or the part of it before (1) or after (2) the line that
-// holds `hole` ("{{{content}}}"): what is poured into a hole is appended to
+// A template, or the part of it before (1) or after (2) its `hole` (a
+// triple mustache alone on its line): what is poured into a hole is appended to
 // the page as it is, not handed through kainjow (which copied a queue
 // page's 27 KB through its line buffer, a string stream and its str()
 // several times over: a fifth of the page's CPU, and the heap's growing and
