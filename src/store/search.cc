@@ -214,7 +214,7 @@ std::string sqlite_text(std::string_view doc) {
   // between: a query word is a run of letters and digits (query_words), so
   // it is in the text exactly when it is inside one of the text's words,
   // and the trigram index pays per token (repeated words, quoted lines and
-  // punctuation were most of a mail's tokens).
+  // punctuation were half of a mail's text in the test corpora).
   std::string out;
   out.reserve(folded.size());
   std::unordered_set<std::string_view> seen;
