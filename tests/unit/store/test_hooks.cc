@@ -9,34 +9,15 @@
 #include <filesystem>
 
 #include "desk/desk.h"
+#include "empty_db.h"
 #include "store/store.h"
 
 namespace {
 
 struct HookDb {
-  std::filesystem::path dir;
-  std::unique_ptr<store::Store> st;
-  HookDb() {
-    std::string conn;
-    const char* pg = std::getenv("DESKMAIL_TEST_PG");
-    if (pg && *pg) {
-      conn = pg;
-      soci::session s(conn);
-      s << "SET client_min_messages = warning";
-      s << "DROP SCHEMA IF EXISTS public CASCADE";
-      s << "CREATE SCHEMA public";
-    } else {
-      std::string tmpl = "/tmp/deskmail-hooks-XXXXXX";
-      dir = mkdtemp(tmpl.data());
-      conn = "sqlite3://db=" + (dir / "t.db").string();
-    }
-    st = store::open(conn, std::chrono::milliseconds(5000), 2);
-    st->init();
-  }
-  ~HookDb() {
-    st.reset();
-    if (!dir.empty()) std::filesystem::remove_all(dir);
-  }
+  store_test::EmptyDb db{"hooks"};  // before st: closed after it
+  std::unique_ptr<store::Store> st = store::open(db.conn, std::chrono::milliseconds(5000), 2);
+  HookDb() { st->init(); }
 };
 
 }  // namespace

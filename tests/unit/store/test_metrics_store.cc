@@ -11,34 +11,15 @@
 
 #include "delivery/counters.h"
 #include "desk/desk.h"
+#include "empty_db.h"
 #include "store/store.h"
 
 namespace {
 
 struct MetricsDb {
-  std::filesystem::path dir;
-  std::unique_ptr<store::Store> st;
-  MetricsDb() {
-    std::string conn;
-    const char* pg = std::getenv("DESKMAIL_TEST_PG");
-    if (pg && *pg) {
-      conn = pg;
-      soci::session s(conn);
-      s << "SET client_min_messages = warning";
-      s << "DROP SCHEMA IF EXISTS public CASCADE";
-      s << "CREATE SCHEMA public";
-    } else {
-      std::string tmpl = "/tmp/deskmail-metrics-XXXXXX";
-      dir = mkdtemp(tmpl.data());
-      conn = "sqlite3://db=" + (dir / "t.db").string();
-    }
-    st = store::open(conn, std::chrono::milliseconds(5000), 2);
-    st->init();
-  }
-  ~MetricsDb() {
-    st.reset();
-    if (!dir.empty()) std::filesystem::remove_all(dir);
-  }
+  store_test::EmptyDb db{"metrics"};  // before st: closed after it
+  std::unique_ptr<store::Store> st = store::open(db.conn, std::chrono::milliseconds(5000), 2);
+  MetricsDb() { st->init(); }
 };
 
 struct Composer : store::Composer {
