@@ -24,8 +24,9 @@ drives each page with wrk (8 connections, keep-alive) for a few seconds:
 In the same run, nginx (Debian's nginx-light, started here on a loopback
 port with a config of its own, keep-alive) serves a static file of each
 page's size to the same wrk; the table gives wrk's latency percentiles
-(loopback, so about the server's time), requests/s and the ratio to nginx,
-and whether the issue's goal for the queue holds: p99 <= 50 ms and at least
+(loopback, so about the server's time), requests/s, deskmail-web's CPU
+(user and system, all its threads) per request answered, the figure the
+machine's noise moves least, and the ratio to nginx, and whether the issue's goal for the queue holds: p99 <= 50 ms and at least
 20 % of nginx's static rate.
 
     tests/bench/web_bench.py [--issues N] [--seconds S] [--connections C] [--db FILE]
@@ -349,8 +350,17 @@ def to_ms(value, unit):
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
-def wrk(url, seconds, connections, cookie=None):
-    """{p50, p90, p99 (ms), rps, errors} of one wrk run (two threads)."""
+def cpu_seconds(pid):
+    """User and system CPU of process pid so far (its threads included)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wrk(url, seconds, connections, cookie=None, pid=None):
+    """{p50, p90, p99 (ms), rps, errors, cpu_us} of one wrk run (two
+    threads); cpu_us: process pid's CPU per request answered, in us."""
+    before = cpu_seconds(pid) if pid else 0.0
     cmd = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url]
     if cookie:
         cmd[1:1] = ["-H", f"Cookie: {cookie}"]
@@ -360,6 +370,8 @@ def wrk(url, seconds, connections, cookie=None):
         m = re.search(rf"^\s+{pct}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
         got["p" + pct] = to_ms(*m.groups())
     got["rps"] = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    done = int(re.search(r"^\s*(\d+) requests in", out, re.M).group(1))
+    got["cpu_us"] = (cpu_seconds(pid) - before) / done * 1e6 if pid and done else 0.0
     m = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     errors = int(m.group(1)) if m else 0
     m = re.search(r"Socket errors: (.*)", out)
@@ -385,10 +397,11 @@ def measure(args, desk, web, cookie):
         nginx = Nginx(root, workers=os.cpu_count())
         for name, path, size in todo:
             wrk(web.url + path, 1, args.connections, cookie)  # warm-up
-            d = wrk(web.url + path, args.seconds, args.connections, cookie)
+            d = wrk(web.url + path, args.seconds, args.connections, cookie, web.proc.pid)
             s = wrk(f"http://127.0.0.1:{nginx.port}/{name}.html", args.seconds, args.connections)
             rows.append((name, path, size, d, s))
-            print(f"  {name}: {d['p50']:.2f} / {d['p99']:.2f} ms, {d['rps']:.0f}/s ({d['errors']}); "
+            print(f"  {name}: {d['p50']:.2f} / {d['p99']:.2f} ms, {d['rps']:.0f}/s, {d['cpu_us']:.0f} us CPU a "
+                  f"request ({d['errors']}); "
                   f"nginx {s['rps']:.0f}/s", flush=True)
     finally:
         if nginx:
@@ -401,14 +414,15 @@ def report(args, rows):
     store = "PostgreSQL" if args.store == "pg" else "SQLite"
     print(f"\ndeskmail-web ({'release' if not args.build else args.build}, {store}, {args.issues} issues) and nginx serving a static file of "
           f"the same size; wrk, {args.connections} connections, keep-alive, {args.seconds} s each")
-    print("| page | bytes | p50 ms | p90 ms | p99 ms | req/s | nginx p99 ms | nginx req/s | share of nginx |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| page | bytes | p50 ms | p90 ms | p99 ms | req/s | CPU us/req | nginx p99 ms | nginx req/s | "
+          "share of nginx |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for name, _, size, d, s in rows:
         if "timeout" in d["errors"] and d["rps"] < 1:
-            print(f"| {name} | {size} | no answer within wrk's 2 s | | | 0 | {s['p99']:.2f} | {s['rps']:.0f} | 0 |")
+            print(f"| {name} | {size} | no answer within wrk's 2 s | | | 0 | | {s['p99']:.2f} | {s['rps']:.0f} | 0 |")
             continue
         print(f"| {name} | {size} | {d['p50']:.2f} | {d['p90']:.2f} | {d['p99']:.2f} | {d['rps']:.0f} | "
-              f"{s['p99']:.2f} | {s['rps']:.0f} | {d['rps'] / s['rps'] * 100:.1f} % |")
+              f"{d['cpu_us']:.0f} | {s['p99']:.2f} | {s['rps']:.0f} | {d['rps'] / s['rps'] * 100:.1f} % |")
     print()
     for name, path, _, d, s in rows:
         print(f"{name}: {path}")
