@@ -18,6 +18,7 @@
 #include "schema_postgresql_014.h"
 #include "schema_postgresql_015.h"
 #include "schema_postgresql_016.h"
+#include "schema_postgresql_017.h"
 #include "schema_sqlite_001.h"
 #include "schema_sqlite_002.h"
 #include "schema_sqlite_003.h"
@@ -33,6 +34,7 @@
 #include "schema_sqlite_014.h"
 #include "schema_sqlite_015.h"
 #include "schema_sqlite_016.h"
+#include "schema_sqlite_017.h"
 #include "store/search_index.h"
 #include "store/store.h"
 
@@ -47,11 +49,11 @@ struct Migration {
 const Migration kSqliteMigrations[] = {
     {1, kSqlite001},  {2, kSqlite002},  {3, kSqlite003},  {4, kSqlite004},  {5, kSqlite005},
     {6, kSqlite006},  {7, kSqlite007},  {8, kSqlite008},  {10, kSqlite010}, {11, kSqlite011},
-    {12, kSqlite012}, {13, kSqlite013}, {14, kSqlite014}, {15, kSqlite015}, {16, kSqlite016}};
+    {12, kSqlite012}, {13, kSqlite013}, {14, kSqlite014}, {15, kSqlite015}, {16, kSqlite016}, {17, kSqlite017}};
 const Migration kPgMigrations[] = {{1, kPg001},  {2, kPg002},  {3, kPg003},  {4, kPg004},
                                    {5, kPg005},  {6, kPg006},  {7, kPg007},  {8, kPg008},
                                    {10, kPg010}, {11, kPg011}, {12, kPg012}, {13, kPg013},
-                                   {14, kPg014}, {15, kPg015}, {16, kPg016}};
+                                   {14, kPg014}, {15, kPg015}, {16, kPg016}, {17, kPg017}};
 
 // The statement text without its comment lines; "" when nothing is left.
 std::string without_comments(const std::string& stmt) {

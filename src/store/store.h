@@ -34,7 +34,7 @@ class Store {
  public:
   virtual ~Store() = default;
 
-  static constexpr int kSchemaVersion = 16;
+  static constexpr int kSchemaVersion = 17;
 
   // --- schema -----------------------------------------------------------
   /// Creates the schema in an empty database. Throws Error if it exists.

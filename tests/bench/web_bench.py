@@ -357,6 +357,19 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+PIN = False  # --pin: the servers on CPU 0, wrk on CPU 1
+
+
+def pin_server(pid):
+    """With --pin, every thread of process pid (and its children) on CPU 0."""
+    if PIN:
+        subprocess.run(["taskset", "-a", "-p", "-c", "0", str(pid)], check=True,
+                       stdout=subprocess.DEVNULL)
+        for child in subprocess.run(["pgrep", "-P", str(pid)], capture_output=True,
+                                    text=True).stdout.split():
+            pin_server(int(child))
+
+
 def wrk(url, seconds, connections, cookie=None, pid=None):
     """{p50, p90, p99 (ms), rps, errors, cpu_us} of one wrk run (two
     threads); cpu_us: process pid's CPU per request answered, in us."""
@@ -364,6 +377,8 @@ def wrk(url, seconds, connections, cookie=None, pid=None):
     cmd = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url]
     if cookie:
         cmd[1:1] = ["-H", f"Cookie: {cookie}"]
+    if PIN:
+        cmd[0:0] = ["taskset", "-c", "1"]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
     got = {}
     for pct in ("50", "90", "99"):
@@ -394,7 +409,9 @@ def measure(args, desk, web, cookie):
             with open(os.path.join(root, name + ".html"), "wb") as f:
                 f.write(body)
             todo.append((name, path, len(body)))
-        nginx = Nginx(root, workers=os.cpu_count())
+        nginx = Nginx(root, workers=1 if PIN else os.cpu_count())
+        pin_server(nginx.proc.pid)
+        pin_server(web.proc.pid)
         for name, path, size in todo:
             wrk(web.url + path, 1, args.connections, cookie)  # warm-up
             d = wrk(web.url + path, args.seconds, args.connections, cookie, web.proc.pid)
@@ -445,9 +462,14 @@ def main():
     ap.add_argument("--fill-only", action="store_true", help="stop once the database is filled (--db)")
     ap.add_argument("--build", metavar="DIR", help="this build's binaries instead of build-release")
     ap.add_argument("--pages", help="only these pages (names, comma-separated)")
+    ap.add_argument("--pin", action="store_true",
+                    help="the servers on CPU 0, wrk on CPU 1: steadier pairs of builds (the "
+                         "scheduler's placement of the threads moves an unpinned run by a fifth)")
     ap.add_argument("--store", choices=("sqlite", "pg"), default="sqlite",
                     help="pg: a PostgreSQL server started here, as the system tests start one")
     args = ap.parse_args()
+    global PIN
+    PIN = args.pin
     need("wrk", "wrk")
     need("nginx", "nginx-light")
     if args.build:
