@@ -18,9 +18,11 @@ struct EmptyDb {
   std::string conn;
   bool pg = false;
 
-  explicit EmptyDb(const std::string& name) {
+  // sqlite_only: SQLite even when DESKMAIL_TEST_PG is set (a case about
+  // SQLite's own behaviour).
+  explicit EmptyDb(const std::string& name, bool sqlite_only = false) {
     const char* env = std::getenv("DESKMAIL_TEST_PG");
-    if (env && *env) {
+    if (env && *env && !sqlite_only) {
       pg = true;
       conn = env;
       soci::session s(conn);

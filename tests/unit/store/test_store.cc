@@ -22,6 +22,7 @@
 #include "common/run_on.h"
 #include "delivery/group_commit.h"
 #include "desk/desk.h"
+#include "empty_db.h"
 #include "store/dialect.h"
 #include "store/store.h"
 
@@ -31,34 +32,13 @@ namespace {
 
 const std::chrono::milliseconds kWait(5000);
 
-std::string temp_dir() {
-  std::string tmpl = "/tmp/deskmail-unit-" + std::string(6, 'X');  // mkdtemp's template
-  return mkdtemp(tmpl.data());
-}
-
-struct TempDb {
-  fs::path dir;
-  std::string conn;
+struct TempDb : store_test::EmptyDb {
   std::unique_ptr<store::Store> st;
-  explicit TempDb(bool sqlite_only = false) {
-    const char* pg = std::getenv("DESKMAIL_TEST_PG");
-    if (pg && *pg && !sqlite_only) {
-      conn = pg;
-      soci::session s(conn);
-      s << "SET client_min_messages = warning";
-      s << "DROP SCHEMA IF EXISTS public CASCADE";
-      s << "CREATE SCHEMA public";
-    } else {
-      dir = temp_dir();
-      conn = "sqlite3://db=" + (dir / "t.db").string();
-    }
+  explicit TempDb(bool sqlite_only = false) : EmptyDb("unit", sqlite_only) {
     st = store::open(conn, kWait, 4);
   }
-  bool postgresql() const { return conn.rfind("postgresql://", 0) == 0; }
-  ~TempDb() {
-    st.reset();
-    if (!dir.empty()) fs::remove_all(dir);
-  }
+  bool postgresql() const { return pg; }
+  ~TempDb() { st.reset(); }
 };
 
 // Writes one small mail per call, with its own Message-ID.

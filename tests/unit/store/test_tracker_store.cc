@@ -5,42 +5,24 @@
 // word in a note), and the index built by migration 8 and by 'db copy'.
 #include <doctest/doctest.h>
 #include <soci/soci.h>
-#include <unistd.h>
-
-#include <filesystem>
 
 #include "desk/desk.h"
 #include "desk/tracker.h"
+#include "empty_db.h"
 #include "store/store.h"
-
-namespace fs = std::filesystem;
 
 namespace {
 
 const std::chrono::milliseconds kWait(5000);
 using Strings = std::vector<std::string>;
 
-struct Db {
-  fs::path dir;
-  std::string conn;
+struct Db : store_test::EmptyDb {
   std::unique_ptr<store::Store> st;
   std::int64_t now = 1'700'000'000;
   std::unique_ptr<desk::Desk> desk;
   store::Target target;
 
-  Db() {
-    const char* pg = std::getenv("DESKMAIL_TEST_PG");
-    if (pg && *pg) {
-      conn = pg;
-      soci::session s(conn);
-      s << "SET client_min_messages = warning";
-      s << "DROP SCHEMA IF EXISTS public CASCADE";
-      s << "CREATE SCHEMA public";
-    } else {
-      std::string tmpl = "/tmp/deskmail-unit-XXXXXX";
-      dir = mkdtemp(tmpl.data());
-      conn = "sqlite3://db=" + (dir / "t.db").string();
-    }
+  Db() : EmptyDb("unit") {
     st = store::open(conn, kWait, 2);
     st->init();
     open_desk();
@@ -51,7 +33,6 @@ struct Db {
   ~Db() {
     desk.reset();
     st.reset();
-    if (!dir.empty()) fs::remove_all(dir);
   }
   void open_desk() {
     desk = std::make_unique<desk::Desk>(*st, nullptr);
@@ -188,7 +169,7 @@ TEST_CASE("store tracker: search: Russian, Japanese, accents, notes, not system 
   CHECK(db.st->check().empty());
   {
     soci::session s(db.conn);
-    bool pg = db.conn.rfind("postgresql://", 0) == 0;
+    bool pg = db.pg;
     s << (pg ? "DELETE FROM search_doc WHERE issue_id = (SELECT max(id) FROM issue)"
              : "DELETE FROM search_text WHERE issue_id = (SELECT max(id) FROM issue)");
   }
@@ -205,7 +186,7 @@ TEST_CASE("store tracker: migration 8 and db copy build the search index") {
   {
     // Back to version 7: without what migration 8 adds.
     soci::session s(db.conn);
-    bool pg = db.conn.rfind("postgresql://", 0) == 0;
+    bool pg = db.pg;
     // 15's triggers (the one on issue_label goes with its table) and 16's
     // tally with its triggers: both migrations run again below.
     if (pg) {

@@ -6,14 +6,10 @@
 // database) and read back through the Store API only.
 #include <doctest/doctest.h>
 #include <soci/soci.h>
-#include <unistd.h>
-
-#include <filesystem>
 
 #include "desk/desk.h"
+#include "empty_db.h"
 #include "store/store.h"
-
-namespace fs = std::filesystem;
 
 namespace {
 
@@ -143,24 +139,13 @@ std::vector<std::string> bodies(const store::IssueDetail& d) {
 }  // namespace
 
 TEST_CASE("store: upgrade from schema 5 with mail in it") {
-  const char* pg = std::getenv("DESKMAIL_TEST_PG");
-  std::string conn, dir;
-  if (pg && *pg) {
-    conn = pg;
-    soci::session s(conn);
-    s << "SET client_min_messages = warning";
-    s << "DROP SCHEMA IF EXISTS public CASCADE";
-    s << "CREATE SCHEMA public";
-  } else {
-    std::string tmpl = "/tmp/deskmail-unit-" + std::string(6, 'X');  // mkdtemp's template
-    dir = mkdtemp(tmpl.data());
-    conn = "sqlite3://db=" + dir + "/t.db";
-  }
+  store_test::EmptyDb db("unit");
+  const std::string& conn = db.conn;
   INFO(conn);
   {
     auto st = store::open(conn, kWait, 1);
     REQUIRE(st->migrate_to(5) == 5);
-    OldDesk(conn, pg && *pg).fill();
+    OldDesk(conn, db.pg).fill();
   }
   // What 'deskmail db migrate' does.
   auto st = store::open(conn, kWait, 4);
@@ -227,5 +212,4 @@ TEST_CASE("store: upgrade from schema 5 with mail in it") {
   CHECK(st->check().empty());
 
   st.reset();
-  if (!dir.empty()) fs::remove_all(dir);
 }
