@@ -1,7 +1,8 @@
 // http.cc: the Beast server (see http.h). Modelled on Beast's
-// example/advanced/server-flex-awaitable: one coroutine per connection on
-// its own strand, expected errors as values, exceptions caught where the
-// coroutine is spawned.
+// example/advanced/server-flex-awaitable: one coroutine per connection,
+// expected errors as values, exceptions caught where the coroutine is
+// spawned; a connection's coroutine runs on its worker's one thread (no
+// strand needed).
 #include "web/http.h"
 
 #include <sys/stat.h>
@@ -36,29 +37,56 @@ Response plain(int status, std::string text) {
   return r;
 }
 
+// A thread of the server: its own io_context, run by it alone. A
+// connection lives on one worker from accept to close, and its requests are
+// answered there, on the thread that read them: no hand-off to another
+// thread and back (two wake-ups a request, with a futex each, were a
+// seventh of deskmail-web's CPU on a queue page).
+struct Worker {
+  // Before io: a connection's coroutine, destroyed with io, counts itself out.
+  std::atomic<std::uint32_t> connections{0};
+  std::atomic<bool> answering{false};  // inside the handler now
+  asio::io_context io{1};
+  // Runs until stop(), with or without a connection on it.
+  asio::executor_work_guard<asio::io_context::executor_type> guard{io.get_executor()};
+};
+
 struct Server::Impl {
   std::vector<config::Listen> listen;
   ServerLimits limits;
   Handler handler;
-  int io_threads;
-  asio::io_context io;
-  asio::thread_pool pool;
+  std::atomic<std::uint32_t> active{0};          // connections (before workers: see Worker)
+  std::vector<std::unique_ptr<Worker>> workers;  // the first also accepts
+  std::size_t next = 0;                          // where pick() starts (accept's thread only)
+  // After workers: closed before the first worker's context goes.
   std::vector<std::unique_ptr<tcp::acceptor>> tcp_acceptors;
   std::vector<std::unique_ptr<local::acceptor>> unix_acceptors;
-  std::atomic<std::uint32_t> active{0};
 
-  Impl(std::vector<config::Listen> l, ServerLimits lim, Handler h, int io_n, int pool_n)
-      : listen(std::move(l)),
-        limits(lim),
-        handler(std::move(h)),
-        io_threads(io_n),
-        io(io_n),
-        pool(static_cast<std::size_t>(pool_n)) {}
+  Impl(std::vector<config::Listen> l, ServerLimits lim, Handler h, int threads)
+      : listen(std::move(l)), limits(lim), handler(std::move(h)) {
+    for (int i = 0; i < std::max(1, threads); ++i) workers.push_back(std::make_unique<Worker>());
+  }
+  asio::io_context& io() { return workers.front()->io; }
+
+  // The worker for a new connection: one not answering a request now
+  // (a slow page holds its thread until the request's deadline), with the
+  // fewest connections; ties in turn.
+  Worker& pick() {
+    Worker* best = nullptr;
+    std::uint64_t best_load = 0;
+    for (std::size_t k = 0; k < workers.size(); ++k) {
+      Worker& w = *workers[(next + k) % workers.size()];
+      std::uint64_t load = w.connections.load() + (w.answering.load() ? std::uint64_t{1} << 32 : 0);
+      if (!best || load < best_load) best = &w, best_load = load;
+    }
+    ++next;
+    return *best;
+  }
 };
 
 namespace {
 
-// The handler's answer, on the pool; a throw becomes 500 (logged).
+// The handler's answer; a throw becomes 500 (logged).
 Response call(const Handler& h, const Request& r) {
   try {
     return h(r);
@@ -155,11 +183,12 @@ awaitable<void> drain(Stream& stream) {
 }
 
 template <class Stream>
-awaitable<void> serve(Server::Impl& s, Stream stream, std::string peer) {
+awaitable<void> serve(Server::Impl& s, Worker& w, Stream stream, std::string peer) {
   struct Count {
     std::atomic<std::uint32_t>& n;
-    ~Count() { --n; }
-  } count{s.active};
+    std::atomic<std::uint32_t>& mine;
+    ~Count() { --n, --mine; }
+  } count{s.active, w.connections};
   beast::flat_buffer buffer;
   for (;;) {
     http::request_parser<http::string_body> parser;
@@ -176,10 +205,9 @@ awaitable<void> serve(Server::Impl& s, Stream stream, std::string peer) {
       std::uint64_t limit = body_limit(s.limits, parser.get());
       if (limit > s.limits.body_size && s.limits.may_upload && is_upload(s.limits, parser.get())) {
         Request head = convert(parser.get(), peer);
-        bool granted = co_await asio::co_spawn(
-            s.pool,
-            [&]() -> awaitable<bool> { co_return upload_granted(s.limits.may_upload, head); },
-            use_awaitable);
+        w.answering = true;
+        bool granted = upload_granted(s.limits.may_upload, head);
+        w.answering = false;
         if (!granted) limit = s.limits.body_size;
       }
       auto announced = parser.content_length();
@@ -217,8 +245,9 @@ awaitable<void> serve(Server::Impl& s, Stream stream, std::string peer) {
     Request req = convert(msg, peer);
     bool keep = msg.keep_alive();
     unsigned version = msg.version();
-    Response out = co_await asio::co_spawn(
-        s.pool, [&]() -> awaitable<Response> { co_return call(s.handler, req); }, use_awaitable);
+    w.answering = true;
+    Response out = call(s.handler, req);
+    w.answering = false;
     auto res = to_beast(std::move(out), version, keep);
     stream.expires_after(s.limits.timeout);
     auto [wec, wn] = co_await http::async_write(stream, res, asio::as_tuple(use_awaitable));
@@ -237,11 +266,19 @@ void log_exception(std::exception_ptr p) {
   }
 }
 
+// `sock` (accepted on the first worker) moved to worker `w`'s context.
+template <class Socket>
+Socket moved_to(Worker& w, Socket sock) {
+  if (&sock.get_executor().context() == &w.io) return sock;
+  auto protocol = sock.local_endpoint().protocol();
+  auto fd = sock.release();
+  return Socket(w.io, protocol, fd);
+}
+
 template <class Acceptor, class StreamT>
 awaitable<void> accept_loop(Server::Impl& s, Acceptor& a) {
   for (;;) {
-    auto [ec, sock] =
-        co_await a.async_accept(asio::make_strand(s.io), asio::as_tuple(use_awaitable));
+    auto [ec, sock] = co_await a.async_accept(asio::as_tuple(use_awaitable));
     if (ec == asio::error::operation_aborted || !a.is_open()) co_return;
     if (ec) continue;  // EMFILE and the like: the next connection may work
     if (s.active.load() >= s.limits.connections) {
@@ -249,7 +286,6 @@ awaitable<void> accept_loop(Server::Impl& s, Acceptor& a) {
       sock.close(ignored);  // over the limit: closed at once, like a full backlog
       continue;
     }
-    ++s.active;
     std::string peer;
     if constexpr (std::is_same_v<StreamT, beast::tcp_stream>) {
       beast::error_code e2;
@@ -261,30 +297,34 @@ awaitable<void> accept_loop(Server::Impl& s, Acceptor& a) {
         peer = addr.to_string();
       }
     }
-    auto ex = sock.get_executor();
-    asio::co_spawn(ex, serve(s, StreamT(std::move(sock)), std::move(peer)), log_exception);
+    Worker& w = s.pick();
+    try {
+      sock = moved_to(w, std::move(sock));
+    } catch (const boost::system::system_error&) {
+      continue;  // reset before it was moved: nothing to serve
+    }
+    ++s.active, ++w.connections;
+    asio::co_spawn(w.io, serve(s, w, StreamT(std::move(sock)), std::move(peer)), log_exception);
   }
 }
 
 }  // namespace
 
 Server::Server(std::vector<config::Listen> listen, ServerLimits limits, Handler handler,
-               int io_threads, int handler_threads)
-    : impl_(std::make_unique<Impl>(std::move(listen), limits, std::move(handler), io_threads,
-                                   handler_threads)) {}
+               int threads)
+    : impl_(std::make_unique<Impl>(std::move(listen), limits, std::move(handler), threads)) {}
 
 Server::~Server() {
   stop();
-  impl_->pool.join();
 }
 
 void Server::open() {
   auto& s = *impl_;
   for (const auto& l : s.listen) {
     if (l.kind == config::Listen::Kind::tcp) {
-      tcp::resolver resolver(s.io);
+      tcp::resolver resolver(s.io());
       auto results = resolver.resolve(l.host, std::to_string(l.port));
-      auto a = std::make_unique<tcp::acceptor>(s.io);
+      auto a = std::make_unique<tcp::acceptor>(s.io());
       tcp::endpoint ep = *results.begin();
       a->open(ep.protocol());
       a->set_option(asio::socket_base::reuse_address(true));
@@ -295,7 +335,7 @@ void Server::open() {
       s.tcp_acceptors.push_back(std::move(a));
     } else {
       ::unlink(l.path.c_str());
-      auto a = std::make_unique<local::acceptor>(s.io);
+      auto a = std::make_unique<local::acceptor>(s.io());
       a->open();
       boost::system::error_code ec;
       a->bind(local::endpoint(l.path), ec);
@@ -310,23 +350,24 @@ void Server::open() {
 void Server::run() {
   auto& s = *impl_;
   for (auto& a : s.tcp_acceptors)
-    asio::co_spawn(s.io, accept_loop<tcp::acceptor, beast::tcp_stream>(s, *a), log_exception);
+    asio::co_spawn(s.io(), accept_loop<tcp::acceptor, beast::tcp_stream>(s, *a), log_exception);
   for (auto& a : s.unix_acceptors)
-    asio::co_spawn(s.io, accept_loop<local::acceptor, beast::basic_stream<local>>(s, *a),
+    asio::co_spawn(s.io(), accept_loop<local::acceptor, beast::basic_stream<local>>(s, *a),
                    log_exception);
   std::vector<std::thread> threads;
-  for (int i = 1; i < s.io_threads; ++i) threads.emplace_back([&] { s.io.run(); });
-  s.io.run();
+  for (std::size_t i = 1; i < s.workers.size(); ++i)
+    threads.emplace_back([w = s.workers[i].get()] { w->io.run(); });
+  s.io().run();
   for (auto& t : threads) t.join();
 }
 
 void Server::stop() {
   auto& s = *impl_;
-  asio::post(s.io, [&s] {
+  asio::post(s.io(), [&s] {
     boost::system::error_code ec;
     for (auto& a : s.tcp_acceptors) a->close(ec);
     for (auto& a : s.unix_acceptors) a->close(ec);
-    s.io.stop();
+    for (auto& w : s.workers) w->io.stop();
   });
 }
 

@@ -127,7 +127,7 @@ int main(int argc, char** argv) {
                              {}};
     limits.may_upload = [&app](const web::Request& r) { return app.may_upload(r); };
     web::Server server(
-        w.listen, limits, [&app](const web::Request& r) { return app.handle(r); }, 2,
+        w.listen, limits, [&app](const web::Request& r) { return app.handle(r); },
         static_cast<int>(std::max<std::uint32_t>(2, cfg.database_connections)));
     server.open();
     for (const auto& l : w.listen)
@@ -144,7 +144,7 @@ int main(int argc, char** argv) {
             store::Deadline deadline(w.request_timeout);
             return web::metrics_page(*st, r);
           },
-          1, 1);
+          1);
       metrics->open();
       for (const auto& l : w.metrics)
         std::cerr << "deskmail-web: serving /metrics on " << l.spec << "\n";
