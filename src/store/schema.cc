@@ -47,9 +47,10 @@ struct Migration {
   const char* sql;
 };
 const Migration kSqliteMigrations[] = {
-    {1, kSqlite001},  {2, kSqlite002},  {3, kSqlite003},  {4, kSqlite004},  {5, kSqlite005},
-    {6, kSqlite006},  {7, kSqlite007},  {8, kSqlite008},  {10, kSqlite010}, {11, kSqlite011},
-    {12, kSqlite012}, {13, kSqlite013}, {14, kSqlite014}, {15, kSqlite015}, {16, kSqlite016}, {17, kSqlite017}};
+    {1, kSqlite001},  {2, kSqlite002},  {3, kSqlite003},  {4, kSqlite004},
+    {5, kSqlite005},  {6, kSqlite006},  {7, kSqlite007},  {8, kSqlite008},
+    {10, kSqlite010}, {11, kSqlite011}, {12, kSqlite012}, {13, kSqlite013},
+    {14, kSqlite014}, {15, kSqlite015}, {16, kSqlite016}, {17, kSqlite017}};
 const Migration kPgMigrations[] = {{1, kPg001},  {2, kPg002},  {3, kPg003},  {4, kPg004},
                                    {5, kPg005},  {6, kPg006},  {7, kPg007},  {8, kPg008},
                                    {10, kPg010}, {11, kPg011}, {12, kPg012}, {13, kPg013},
